@@ -1,0 +1,7 @@
+package io.lakeshard.core.delta;
+
+public enum Op {
+  INSERT,
+  UPDATE,
+  DELETE
+}

@@ -1,0 +1,67 @@
+package io.lakeshard.core.delta;
+
+import com.google.protobuf.ByteString;
+import io.lakeshard.protocol.ProtocolException;
+import io.lakeshard.protocol.v1.ColumnDelta;
+import io.lakeshard.protocol.v1.DeltaOp;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Converts deltas between the lakesync.v1 wire messages and the domain records. */
+public final class WireDeltas {
+  private WireDeltas() {}
+
+  public static List<RowDelta> fromWire(List<io.lakeshard.protocol.v1.RowDelta> wire) throws ProtocolException {
+    List<RowDelta> deltas = new ArrayList<>(wire.size());
+    for (io.lakeshard.protocol.v1.RowDelta delta : wire) {
+      deltas.add(fromWire(delta));
+    }
+    return deltas;
+  }
+
+  public static RowDelta fromWire(io.lakeshard.protocol.v1.RowDelta wire) throws ProtocolException {
+    List<ColumnValue> columns = new ArrayList<>(wire.getColumnsCount());
+    for (ColumnDelta column : wire.getColumnsList()) {
+      if (column.getColumn().isEmpty()) {
+        throw new ProtocolException("column name is required");
+      }
+      columns.add(new ColumnValue(column.getColumn(),
+          column.getValue().isEmpty() ? "null" : column.getValue().toStringUtf8()));
+    }
+    return new RowDelta(op(wire.getOp()), wire.getTable(), wire.getRowId(), wire.getClientId(),
+        List.copyOf(columns), wire.getHlc(), wire.getDeltaId());
+  }
+
+  public static List<io.lakeshard.protocol.v1.RowDelta> toWire(List<RowDelta> deltas) {
+    List<io.lakeshard.protocol.v1.RowDelta> wire = new ArrayList<>(deltas.size());
+    for (RowDelta delta : deltas) {
+      io.lakeshard.protocol.v1.RowDelta.Builder builder = io.lakeshard.protocol.v1.RowDelta.newBuilder()
+          .setOp(switch (delta.op()) {
+            case INSERT -> DeltaOp.DELTA_OP_INSERT;
+            case UPDATE -> DeltaOp.DELTA_OP_UPDATE;
+            case DELETE -> DeltaOp.DELTA_OP_DELETE;
+          })
+          .setTable(delta.table())
+          .setRowId(delta.rowId())
+          .setClientId(delta.clientId())
+          .setHlc(delta.hlc())
+          .setDeltaId(delta.deltaId());
+      for (ColumnValue column : delta.columns()) {
+        builder.addColumns(ColumnDelta.newBuilder()
+            .setColumn(column.column())
+            .setValue(ByteString.copyFromUtf8(column.json())));
+      }
+      wire.add(builder.build());
+    }
+    return wire;
+  }
+
+  private static Op op(DeltaOp op) throws ProtocolException {
+    return switch (op) {
+      case DELTA_OP_INSERT -> Op.INSERT;
+      case DELTA_OP_UPDATE -> Op.UPDATE;
+      case DELTA_OP_DELETE -> Op.DELETE;
+      default -> throw new ProtocolException("unknown op " + op);
+    };
+  }
+}

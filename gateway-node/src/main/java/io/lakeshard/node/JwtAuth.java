@@ -1,0 +1,124 @@
+package io.lakeshard.node;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jose.crypto.MACVerifier;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import java.nio.charset.StandardCharsets;
+import java.text.ParseException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+
+/**
+ * HS256 bearer tokens as LakeSync issues them: {@code sub} is the clientId, {@code gw} the
+ * gateway the token is for, {@code role=admin} opens the admin routes, {@code exp} is required.
+ * Tokens signed with the previous secret still pass while secrets rotate.
+ */
+public final class JwtAuth {
+  public static final int MIN_SECRET_BYTES = 32;
+
+  /** What a valid token says about its holder. */
+  public record Principal(String clientId, String gatewayId, boolean admin) {}
+
+  /** A token that is missing, malformed, badly signed or expired: 401. */
+  public static final class InvalidTokenException extends Exception {
+    InvalidTokenException(String message) {
+      super(message);
+    }
+  }
+
+  private final List<MACVerifier> verifiers = new ArrayList<>();
+  private final Clock clock;
+
+  public JwtAuth(String secret, String previousSecret, Clock clock) {
+    this.clock = clock;
+    verifiers.add(verifier(secret));
+    if (!previousSecret.isEmpty()) {
+      verifiers.add(verifier(previousSecret));
+    }
+  }
+
+  private static MACVerifier verifier(String secret) {
+    byte[] key = secret.getBytes(StandardCharsets.UTF_8);
+    if (key.length < MIN_SECRET_BYTES) {
+      throw new IllegalArgumentException(
+          "JWT secret must be at least " + MIN_SECRET_BYTES + " bytes (HS256), got " + key.length);
+    }
+    try {
+      return new MACVerifier(key);
+    } catch (JOSEException e) {
+      throw new IllegalArgumentException("unusable JWT secret: " + e.getMessage(), e);
+    }
+  }
+
+  public Principal verify(String token) throws InvalidTokenException {
+    SignedJWT jwt;
+    JWTClaimsSet claims;
+    try {
+      jwt = SignedJWT.parse(token);
+      claims = jwt.getJWTClaimsSet();
+    } catch (ParseException e) {
+      throw new InvalidTokenException("malformed token");
+    }
+    if (!JWSAlgorithm.HS256.equals(jwt.getHeader().getAlgorithm())) {
+      throw new InvalidTokenException("only HS256 tokens are accepted");
+    }
+    if (!signedByUs(jwt)) {
+      throw new InvalidTokenException("bad token signature");
+    }
+    Date expiry = claims.getExpirationTime();
+    if (expiry == null) {
+      throw new InvalidTokenException("token has no exp");
+    }
+    if (!expiry.toInstant().isAfter(clock.instant())) {
+      throw new InvalidTokenException("token expired");
+    }
+    String subject = claims.getSubject();
+    if (subject == null || subject.isEmpty()) {
+      throw new InvalidTokenException("token has no sub");
+    }
+    try {
+      String gateway = claims.getStringClaim("gw");
+      return new Principal(subject, gateway, "admin".equals(claims.getStringClaim("role")));
+    } catch (ParseException e) {
+      throw new InvalidTokenException("gw and role must be strings");
+    }
+  }
+
+  private boolean signedByUs(SignedJWT jwt) {
+    for (MACVerifier verifier : verifiers) {
+      try {
+        if (jwt.verify(verifier)) {
+          return true;
+        }
+      } catch (JOSEException e) {
+        return false;
+      }
+    }
+    return false;
+  }
+
+  /** Mints a token, for the dev-token command and tests. */
+  public static String sign(String secret, String clientId, String gatewayId, boolean admin, Duration ttl, Clock clock) {
+    JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder()
+        .subject(clientId)
+        .claim("gw", gatewayId)
+        .expirationTime(Date.from(clock.instant().plus(ttl)));
+    if (admin) {
+      claims.claim("role", "admin");
+    }
+    SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims.build());
+    try {
+      jwt.sign(new MACSigner(secret.getBytes(StandardCharsets.UTF_8)));
+    } catch (JOSEException e) {
+      throw new IllegalArgumentException("cannot sign with this secret: " + e.getMessage(), e);
+    }
+    return jwt.serialize();
+  }
+}

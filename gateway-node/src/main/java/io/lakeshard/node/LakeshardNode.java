@@ -1,0 +1,84 @@
+package io.lakeshard.node;
+
+import com.typesafe.config.Config;
+import io.lakeshard.core.gateway.SyncGateway;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.persistence.jdbc.testkit.javadsl.SchemaUtils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** A running node: its actor system, the sharded gateways and the bound HTTP server. */
+public final class LakeshardNode {
+  private static final Logger log = LoggerFactory.getLogger(LakeshardNode.class);
+
+  private final ActorSystem<Void> system;
+  private final ServerBinding binding;
+
+  private LakeshardNode(ActorSystem<Void> system, ServerBinding binding) {
+    this.system = system;
+    this.binding = binding;
+  }
+
+  /** Starts a single-node cluster on the given (resolved) config; completes once HTTP is bound. */
+  public static CompletionStage<LakeshardNode> start(Config config) {
+    NodeSettings settings = NodeSettings.fromConfig(config);
+    Optional<JwtAuth> auth = authFrom(settings.auth());
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "lakeshard", config);
+    Cluster cluster = Cluster.get(system);
+    cluster.manager().tell(Join.create(cluster.selfMember().address()));
+
+    return SchemaUtils.createIfNotExists(Adapter.toClassic(system))
+        .thenCompose(done -> {
+          SyncGateway.init(system, settings.gateway());
+          return Http.get(system)
+              .newServerAt(settings.httpHost(), settings.httpPort())
+              .bind(new SyncRoutes(system, settings, auth).routes());
+        })
+        .thenApply(binding -> {
+          binding.addToCoordinatedShutdown(java.time.Duration.ofSeconds(10), system);
+          log.info("Lakeshard node serving HTTP on {}", binding.localAddress());
+          return new LakeshardNode(system, binding);
+        })
+        .whenComplete((node, failure) -> {
+          if (failure != null) {
+            log.error("node failed to start: {}", failure.getMessage());
+            system.terminate();
+          }
+        });
+  }
+
+  private static Optional<JwtAuth> authFrom(NodeSettings.AuthSettings auth) {
+    if (!auth.enabled()) {
+      log.warn("AUTH IS DISABLED (lakeshard.auth.enabled=false): any client can push to and pull from any gateway");
+      return Optional.empty();
+    }
+    if (auth.secret().isEmpty()) {
+      throw new IllegalStateException(
+          "no JWT secret: set LAKESHARD_JWT_SECRET (at least 32 bytes), or LAKESHARD_AUTH_ENABLED=false for a local experiment");
+    }
+    return Optional.of(new JwtAuth(auth.secret(), auth.previousSecret(), Clock.systemUTC()));
+  }
+
+  public int httpPort() {
+    return binding.localAddress().getPort();
+  }
+
+  public ActorSystem<Void> system() {
+    return system;
+  }
+
+  /** Stops the node the way a SIGTERM does: unbind, hand off, leave, terminate. */
+  public CompletionStage<?> stop() {
+    system.terminate();
+    return system.getWhenTerminated();
+  }
+}

@@ -1,0 +1,189 @@
+package io.lakeshard.node;
+
+import io.lakeshard.core.delta.RowDelta;
+import io.lakeshard.core.delta.WireDeltas;
+import io.lakeshard.core.gateway.SyncGateway;
+import io.lakeshard.protocol.JsonCodec;
+import io.lakeshard.protocol.ProtocolException;
+import io.lakeshard.protocol.v1.SyncPush;
+import io.lakeshard.protocol.v1.SyncResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.HttpCredentials;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.ExceptionHandler;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+import org.apache.pekko.pattern.AskTimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** HTTP surface of the sync gateways: parse, authorize, ask the entity, map its reply. */
+public final class SyncRoutes extends AllDirectives {
+  private static final Logger log = LoggerFactory.getLogger(SyncRoutes.class);
+  private static final Pattern GATEWAY_ID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
+
+  private final ClusterSharding sharding;
+  private final NodeSettings settings;
+  private final Optional<JwtAuth> auth;
+
+  public SyncRoutes(ActorSystem<?> system, NodeSettings settings, Optional<JwtAuth> auth) {
+    this.sharding = ClusterSharding.get(system);
+    this.settings = settings;
+    this.auth = auth;
+  }
+
+  public Route routes() {
+    return handleExceptions(errors(), () -> concat(
+        path("health", () -> get(() -> json(StatusCodes.OK, "{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8)))),
+        pathPrefix("v1", this::syncRoutes),
+        syncRoutes()));
+  }
+
+  private Route syncRoutes() {
+    return pathPrefix("sync", () -> pathPrefix(PathMatchers.segment(), gatewayId -> {
+      if (!GATEWAY_ID.matcher(gatewayId).matches()) {
+        return error(StatusCodes.BAD_REQUEST, "INVALID_GATEWAY", "gateway id must match " + GATEWAY_ID);
+      }
+      return concat(
+          path("push", () -> post(() -> authorized(gatewayId, principal ->
+              extractStrictEntity(settings.askTimeout(), settings.maxBodyBytes(), entity ->
+                  push(gatewayId, principal, entity.getData().toArray()))))),
+          path("pull", () -> get(() -> authorized(gatewayId, principal ->
+              parameterOptional("since", since ->
+                  parameterOptional("limit", limit -> pull(gatewayId, since, limit)))))));
+    }));
+  }
+
+  private Route push(String gatewayId, Optional<JwtAuth.Principal> principal, byte[] body) {
+    SyncPush push;
+    try {
+      push = JsonCodec.decodePush(body);
+    } catch (ProtocolException e) {
+      return error(StatusCodes.BAD_REQUEST, "INVALID_JSON", e.getMessage());
+    }
+    if (push.getDeltasCount() > settings.maxDeltasPerPush()) {
+      return error(StatusCodes.PAYLOAD_TOO_LARGE, "TOO_MANY_DELTAS",
+          push.getDeltasCount() + " deltas in one push; the limit is " + settings.maxDeltasPerPush());
+    }
+    if (principal.isPresent() && !principal.get().clientId().equals(push.getClientId())) {
+      return error(StatusCodes.FORBIDDEN, "CLIENT_MISMATCH", "push clientId differs from the token's sub");
+    }
+    List<RowDelta> deltas;
+    try {
+      deltas = WireDeltas.fromWire(push.getDeltasList());
+    } catch (ProtocolException e) {
+      return error(StatusCodes.BAD_REQUEST, "INVALID_DELTA", e.getMessage());
+    }
+    CompletionStage<SyncGateway.PushReply> reply = gateway(gatewayId).ask(
+        replyTo -> new SyncGateway.Push(push.getClientId(), deltas, null, replyTo), settings.askTimeout());
+    return onSuccess(reply, this::pushReply);
+  }
+
+  private Route pushReply(SyncGateway.PushReply reply) {
+    if (reply instanceof SyncGateway.PushAccepted accepted) {
+      return json(StatusCodes.OK, JsonCodec.encodePushAck(accepted.serverHlc(), accepted.accepted()));
+    }
+    SyncGateway.PushRefused refused = (SyncGateway.PushRefused) reply;
+    return switch (refused.reason()) {
+      case CLOCK_DRIFT -> error(StatusCodes.CONFLICT, "CLOCK_DRIFT", refused.message());
+      case INVALID_DELTA -> error(StatusCodes.BAD_REQUEST, "INVALID_DELTA", refused.message());
+    };
+  }
+
+  private Route pull(String gatewayId, Optional<String> sinceParam, Optional<String> limitParam) {
+    long since;
+    int limit;
+    try {
+      since = sinceParam.map(Long::parseUnsignedLong).orElse(0L);
+      limit = limitParam.map(Integer::parseInt).orElse(settings.gateway().defaultPullLimit());
+    } catch (NumberFormatException e) {
+      return error(StatusCodes.BAD_REQUEST, "INVALID_PARAMS", "since must be a decimal HLC and limit an integer");
+    }
+    if (limit < 1) {
+      return error(StatusCodes.BAD_REQUEST, "INVALID_PARAMS", "limit must be at least 1");
+    }
+    int bounded = Math.min(limit, settings.gateway().maxPullLimit());
+    CompletionStage<SyncGateway.PullReply> reply = gateway(gatewayId).ask(
+        replyTo -> new SyncGateway.Pull(since, bounded, replyTo), settings.askTimeout());
+    return onSuccess(reply, page -> json(StatusCodes.OK, JsonCodec.encodeResponse(SyncResponse.newBuilder()
+        .addAllDeltas(WireDeltas.toWire(page.deltas()))
+        .setServerHlc(page.serverHlc())
+        .setHasMore(page.hasMore())
+        .build())));
+  }
+
+  /**
+   * Checks the bearer token (header, or {@code ?token=} for clients that cannot set headers) and
+   * that it is for this gateway. With auth switched off, the inner route sees no principal.
+   */
+  private Route authorized(String gatewayId, Function<Optional<JwtAuth.Principal>, Route> inner) {
+    if (auth.isEmpty()) {
+      return inner.apply(Optional.empty());
+    }
+    return optionalHeaderValueByType(org.apache.pekko.http.javadsl.model.headers.Authorization.class, header ->
+        parameterOptional("token", queryToken -> {
+          Optional<String> token = header.map(h -> h.credentials())
+              .filter(c -> c.scheme().equalsIgnoreCase("bearer"))
+              .map(HttpCredentials::token)
+              .or(() -> queryToken);
+          if (token.isEmpty()) {
+            return error(StatusCodes.UNAUTHORIZED, "UNAUTHORIZED", "missing bearer token");
+          }
+          JwtAuth.Principal principal;
+          try {
+            principal = auth.get().verify(token.get());
+          } catch (JwtAuth.InvalidTokenException e) {
+            return error(StatusCodes.UNAUTHORIZED, "UNAUTHORIZED", e.getMessage());
+          }
+          if (!gatewayId.equals(principal.gatewayId())) {
+            return error(StatusCodes.FORBIDDEN, "FORBIDDEN", "token is not for gateway " + gatewayId);
+          }
+          return inner.apply(Optional.of(principal));
+        }));
+  }
+
+  private EntityRef<SyncGateway.Command> gateway(String gatewayId) {
+    return sharding.entityRefFor(SyncGateway.ENTITY_TYPE_KEY, gatewayId);
+  }
+
+  private ExceptionHandler errors() {
+    return ExceptionHandler.newBuilder()
+        .match(EntityStreamSizeException.class, e -> error(StatusCodes.PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE",
+            "body over " + settings.maxBodyBytes() + " bytes"))
+        .match(AskTimeoutException.class, e -> unavailable(e))
+        .match(TimeoutException.class, e -> unavailable(e))
+        .matchAny(e -> {
+          log.error("unhandled error in a request", e);
+          return error(StatusCodes.INTERNAL_SERVER_ERROR, "INTERNAL", "internal error");
+        })
+        .build();
+  }
+
+  private Route unavailable(Throwable e) {
+    log.warn("gateway did not answer in {}: {}", settings.askTimeout(), e.getMessage());
+    return error(StatusCodes.SERVICE_UNAVAILABLE, "UNAVAILABLE", "gateway did not answer in time; retry");
+  }
+
+  private Route error(StatusCode status, String code, String message) {
+    return complete(HttpResponse.create().withStatus(status)
+        .withEntity(ContentTypes.APPLICATION_JSON, JsonCodec.encodeError(code, message)));
+  }
+
+  private Route json(StatusCode status, byte[] body) {
+    return complete(HttpResponse.create().withStatus(status).withEntity(ContentTypes.APPLICATION_JSON, body));
+  }
+}
