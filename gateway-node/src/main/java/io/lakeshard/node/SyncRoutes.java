@@ -27,6 +27,7 @@ import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+import org.apache.pekko.http.scaladsl.model.IllegalRequestException;
 import org.apache.pekko.pattern.AskTimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,8 +61,10 @@ public final class SyncRoutes extends AllDirectives {
       }
       return concat(
           path("push", () -> post(() -> authorized(gatewayId, principal ->
-              extractStrictEntity(settings.askTimeout(), settings.maxBodyBytes(), entity ->
-                  push(gatewayId, principal, entity.getData().toArray()))))),
+              extractRequestEntity(request -> request.getContentLengthOption().orElse(0L) > settings.maxBodyBytes()
+                  ? tooLarge()
+                  : extractStrictEntity(settings.askTimeout(), settings.maxBodyBytes(), entity ->
+                      push(gatewayId, principal, entity.getData().toArray())))))),
           path("pull", () -> get(() -> authorized(gatewayId, principal ->
               parameterOptional("since", since ->
                   parameterOptional("limit", limit -> pull(gatewayId, since, limit)))))));
@@ -162,8 +165,10 @@ public final class SyncRoutes extends AllDirectives {
 
   private ExceptionHandler errors() {
     return ExceptionHandler.newBuilder()
-        .match(EntityStreamSizeException.class, e -> error(StatusCodes.PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE",
-            "body over " + settings.maxBodyBytes() + " bytes"))
+        .match(EntityStreamSizeException.class, e -> tooLarge())
+        .match(IllegalRequestException.class, e -> e.info().summary().startsWith("Request too large")
+            ? tooLarge()
+            : error(StatusCodes.BAD_REQUEST, "BAD_REQUEST", e.info().summary()))
         .match(AskTimeoutException.class, e -> unavailable(e))
         .match(TimeoutException.class, e -> unavailable(e))
         .matchAny(e -> {
@@ -171,6 +176,10 @@ public final class SyncRoutes extends AllDirectives {
           return error(StatusCodes.INTERNAL_SERVER_ERROR, "INTERNAL", "internal error");
         })
         .build();
+  }
+
+  private Route tooLarge() {
+    return error(StatusCodes.PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", "body over " + settings.maxBodyBytes() + " bytes");
   }
 
   private Route unavailable(Throwable e) {

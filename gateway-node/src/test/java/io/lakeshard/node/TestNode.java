@@ -1,0 +1,30 @@
+package io.lakeshard.node;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+
+/** Starts a real node on 127.0.0.1 with ephemeral ports and its own data dir. */
+final class TestNode {
+  static final String SECRET = "test-secret-that-is-at-least-32-bytes-long";
+
+  private TestNode() {}
+
+  static LakeshardNode start(Path dataDir) {
+    Config overrides = ConfigFactory.parseMap(Map.of(
+        "lakeshard.data-dir", dataDir.toString(),
+        "lakeshard.http.port", 0,
+        "lakeshard.auth.secret", SECRET,
+        "pekko.remote.artery.canonical.port", 0,
+        "pekko.coordinated-shutdown.exit-jvm", "off"));
+    return LakeshardNode.start(ConfigFactory.load(overrides.withFallback(ConfigFactory.parseResources("application.conf"))))
+        .toCompletableFuture().join();
+  }
+
+  static String token(String clientId, String gatewayId) {
+    return JwtAuth.sign(SECRET, clientId, gatewayId, false, Duration.ofMinutes(10), Clock.systemUTC());
+  }
+}
