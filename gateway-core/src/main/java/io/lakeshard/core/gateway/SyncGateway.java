@@ -10,7 +10,6 @@ import io.lakeshard.core.delta.RowDelta;
 import io.lakeshard.core.delta.RowVersion;
 import io.lakeshard.core.hlc.ClockDriftException;
 import io.lakeshard.core.hlc.HybridClock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
