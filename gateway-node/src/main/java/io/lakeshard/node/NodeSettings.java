@@ -11,6 +11,8 @@ public record NodeSettings(
     long maxBodyBytes,
     Duration askTimeout,
     int maxDeltasPerPush,
+    long wsMaxFrameBytes,
+    int wsBroadcastBuffer,
     AuthSettings auth,
     GatewaySettings gateway) {
 
@@ -24,6 +26,8 @@ public record NodeSettings(
         node.getBytes("http.max-body-bytes"),
         node.getDuration("http.ask-timeout"),
         node.getInt("push.max-deltas"),
+        node.getBytes("websocket.max-frame-bytes"),
+        node.getInt("websocket.broadcast-buffer"),
         new AuthSettings(
             node.getBoolean("auth.enabled"),
             node.getString("auth.secret"),

@@ -37,11 +37,13 @@ public final class SyncRoutes extends AllDirectives {
   private static final Logger log = LoggerFactory.getLogger(SyncRoutes.class);
   private static final Pattern GATEWAY_ID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
 
+  private final ActorSystem<?> system;
   private final ClusterSharding sharding;
   private final NodeSettings settings;
   private final Optional<JwtAuth> auth;
 
   public SyncRoutes(ActorSystem<?> system, NodeSettings settings, Optional<JwtAuth> auth) {
+    this.system = system;
     this.sharding = ClusterSharding.get(system);
     this.settings = settings;
     this.auth = auth;
@@ -65,6 +67,8 @@ public final class SyncRoutes extends AllDirectives {
                   ? tooLarge()
                   : extractStrictEntity(settings.askTimeout(), settings.maxBodyBytes(), entity ->
                       push(gatewayId, principal, entity.getData().toArray())))))),
+          path("ws", () -> get(() -> authorized(gatewayId, principal ->
+              handleWebSocketMessages(new WebSocketSession(system, gateway(gatewayId), principal, settings).flow())))),
           path("pull", () -> get(() -> authorized(gatewayId, principal ->
               parameterOptional("since", since ->
                   parameterOptional("limit", limit -> pull(gatewayId, since, limit)))))));

@@ -1,0 +1,134 @@
+package io.lakeshard.node;
+
+import io.lakeshard.core.delta.WireDeltas;
+import io.lakeshard.core.gateway.SyncGateway;
+import io.lakeshard.protocol.Frames;
+import io.lakeshard.protocol.ProtocolException;
+import io.lakeshard.protocol.v1.SyncPull;
+import io.lakeshard.protocol.v1.SyncPush;
+import io.lakeshard.protocol.v1.SyncResponse;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.http.javadsl.model.ws.BinaryMessage;
+import org.apache.pekko.http.javadsl.model.ws.Message;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.OverflowStrategy;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.stream.typed.javadsl.ActorSource;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * One client's WebSocket on this node. Frames are handled one at a time, so replies keep the
+ * order of requests; broadcasts from the gateway (wherever it lives) are merged into the same
+ * outbound stream. The broadcast source's actor is the session the gateway knows and watches.
+ */
+final class WebSocketSession {
+  /** A frame that breaks the protocol; the connection is closed. */
+  static final class ProtocolViolation extends RuntimeException {
+    ProtocolViolation(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  private final ActorSystem<?> system;
+  private final EntityRef<SyncGateway.Command> gateway;
+  private final Optional<JwtAuth.Principal> principal;
+  private final NodeSettings settings;
+
+  WebSocketSession(ActorSystem<?> system, EntityRef<SyncGateway.Command> gateway,
+                   Optional<JwtAuth.Principal> principal, NodeSettings settings) {
+    this.system = system;
+    this.gateway = gateway;
+    this.principal = principal;
+    this.settings = settings;
+  }
+
+  Flow<Message, Message, NotUsed> flow() {
+    Pair<ActorRef<SyncGateway.Broadcast>, Source<SyncGateway.Broadcast, NotUsed>> broadcasts =
+        ActorSource.<SyncGateway.Broadcast>actorRef(
+                message -> false,
+                message -> Optional.empty(),
+                settings.wsBroadcastBuffer(),
+                // A client that cannot keep up loses broadcasts, never data: it pulls from its cursor.
+                OverflowStrategy.dropHead())
+            .preMaterialize(system);
+    ActorRef<SyncGateway.Broadcast> session = broadcasts.first();
+    gateway.tell(new SyncGateway.Subscribe(session));
+
+    Source<Message, NotUsed> outbound = broadcasts.second().map(broadcast -> BinaryMessage.create(
+        ByteString.fromArrayUnsafe(Frames.encodeBroadcast(SyncResponse.newBuilder()
+            .addAllDeltas(WireDeltas.toWire(broadcast.deltas()))
+            .setServerHlc(broadcast.serverHlc())
+            .build()))));
+
+    return Flow.<Message>create()
+        .mapAsync(1, message -> handle(message, session))
+        .merge(outbound, true);
+  }
+
+  private CompletionStage<Message> handle(Message message, ActorRef<SyncGateway.Broadcast> session) {
+    if (message.isText()) {
+      message.asTextMessage().getStreamedText().runWith(Sink.ignore(), system);
+      return CompletableFuture.failedFuture(new ProtocolViolation("text frames are not part of the protocol"));
+    }
+    return message.asBinaryMessage().getStreamedData()
+        .limitWeighted(settings.wsMaxFrameBytes(), chunk -> (long) chunk.size())
+        .runFold(ByteString.emptyByteString(), ByteString::concat, system)
+        .thenCompose(bytes -> {
+          Frames.ClientFrame frame;
+          try {
+            frame = Frames.decode(bytes.toArray());
+          } catch (ProtocolException e) {
+            return CompletableFuture.failedFuture(new ProtocolViolation(e.getMessage()));
+          }
+          return frame instanceof Frames.Push push
+              ? push(push.message(), session)
+              : pull(((Frames.Pull) frame).message());
+        });
+  }
+
+  private CompletionStage<Message> push(SyncPush push, ActorRef<SyncGateway.Broadcast> session) {
+    if (principal.isPresent() && !principal.get().clientId().equals(push.getClientId())) {
+      return CompletableFuture.failedFuture(new ProtocolViolation("push clientId differs from the token's sub"));
+    }
+    if (push.getDeltasCount() > settings.maxDeltasPerPush()) {
+      return CompletableFuture.failedFuture(new ProtocolViolation("too many deltas in one push"));
+    }
+    try {
+      var deltas = WireDeltas.fromWire(push.getDeltasList());
+      return gateway.<SyncGateway.PushReply>ask(
+              replyTo -> new SyncGateway.Push(push.getClientId(), deltas, session, replyTo), askTimeout())
+          .thenCompose(reply -> reply instanceof SyncGateway.PushAccepted accepted
+              ? CompletableFuture.completedFuture(response(SyncResponse.newBuilder().setServerHlc(accepted.serverHlc())))
+              : CompletableFuture.failedFuture(new ProtocolViolation(((SyncGateway.PushRefused) reply).message())));
+    } catch (ProtocolException e) {
+      return CompletableFuture.failedFuture(new ProtocolViolation(e.getMessage()));
+    }
+  }
+
+  private CompletionStage<Message> pull(SyncPull pull) {
+    int requested = pull.getMaxDeltas() == 0 ? settings.gateway().defaultPullLimit() : pull.getMaxDeltas();
+    int limit = Math.min(requested, settings.gateway().maxPullLimit());
+    return gateway.<SyncGateway.PullReply>ask(replyTo -> new SyncGateway.Pull(pull.getSinceHlc(), limit, replyTo), askTimeout())
+        .thenApply(page -> response(SyncResponse.newBuilder()
+            .addAllDeltas(WireDeltas.toWire(page.deltas()))
+            .setServerHlc(page.serverHlc())
+            .setHasMore(page.hasMore())));
+  }
+
+  private static Message response(SyncResponse.Builder response) {
+    return BinaryMessage.create(ByteString.fromArrayUnsafe(response.build().toByteArray()));
+  }
+
+  private Duration askTimeout() {
+    return settings.askTimeout();
+  }
+}

@@ -1,0 +1,151 @@
+package io.lakeshard.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lakeshard.core.hlc.HybridClock;
+import io.lakeshard.protocol.Frames;
+import io.lakeshard.protocol.v1.RowDelta;
+import io.lakeshard.protocol.v1.SyncPull;
+import io.lakeshard.protocol.v1.SyncPush;
+import io.lakeshard.protocol.v1.SyncResponse;
+import io.lakeshard.protocol.v1.DeltaOp;
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Real WebSocket clients against a real node: replies, broadcasts, protocol violations. */
+class WebSocketSyncTest {
+  @TempDir Path dataDir;
+  private LakeshardNode node;
+
+  @BeforeEach
+  void start() {
+    node = TestNode.start(dataDir);
+  }
+
+  @AfterEach
+  void stop() {
+    node.stop().toCompletableFuture().join();
+  }
+
+  /** A client that queues every whole binary message and records how the server closed. */
+  private static final class Client implements WebSocket.Listener {
+    final BlockingQueue<byte[]> messages = new LinkedBlockingQueue<>();
+    final CompletableFuture<Integer> closed = new CompletableFuture<>();
+    private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
+    WebSocket socket;
+
+    @Override
+    public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
+      byte[] chunk = new byte[data.remaining()];
+      data.get(chunk);
+      partial.writeBytes(chunk);
+      if (last) {
+        messages.add(partial.toByteArray());
+        partial.reset();
+      }
+      webSocket.request(1);
+      return null;
+    }
+
+    @Override
+    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+      closed.complete(statusCode);
+      return null;
+    }
+
+    @Override
+    public void onError(WebSocket webSocket, Throwable error) {
+      closed.complete(-1);
+    }
+
+    byte[] next() throws InterruptedException {
+      byte[] message = messages.poll(10, TimeUnit.SECONDS);
+      assertThat(message).as("a message within 10 s").isNotNull();
+      return message;
+    }
+
+    void send(byte[] frame) {
+      socket.sendBinary(ByteBuffer.wrap(frame), true).join();
+    }
+  }
+
+  private Client connect(String clientId) {
+    Client client = new Client();
+    client.socket = HttpClient.newHttpClient().newWebSocketBuilder()
+        .connectTimeout(Duration.ofSeconds(5))
+        .buildAsync(URI.create("ws://127.0.0.1:" + node.httpPort() + "/v1/sync/gw1/ws?token="
+            + TestNode.token(clientId, "gw1")), client)
+        .join();
+    return client;
+  }
+
+  private static SyncPush push(String clientId, String rowId) {
+    return SyncPush.newBuilder().setClientId(clientId).addDeltas(RowDelta.newBuilder()
+        .setOp(DeltaOp.DELTA_OP_INSERT).setTable("todos").setRowId(rowId).setClientId(clientId)
+        .setHlc(HybridClock.encode(System.currentTimeMillis(), 0))).build();
+  }
+
+  @Test
+  void aPushIsAcknowledgedToItsSenderAndBroadcastToTheOtherSessionOnly() throws Exception {
+    Client alice = connect("alice");
+    Client bob = connect("bob");
+    // Both sessions are subscribed once each has had a reply to a request.
+    alice.send(Frames.encodePull(SyncPull.newBuilder().setClientId("alice").build()));
+    bob.send(Frames.encodePull(SyncPull.newBuilder().setClientId("bob").build()));
+    alice.next();
+    bob.next();
+
+    alice.send(Frames.encodePush(push("alice", "1")));
+    SyncResponse ack = SyncResponse.parseFrom(alice.next());
+    assertThat(ack.getServerHlc()).isPositive();
+
+    byte[] broadcast = bob.next();
+    assertThat(broadcast[0]).isEqualTo(Frames.TAG_BROADCAST);
+    SyncResponse delivered = SyncResponse.parseFrom(Arrays.copyOfRange(broadcast, 1, broadcast.length));
+    assertThat(delivered.getDeltasList()).extracting(RowDelta::getRowId).containsExactly("1");
+
+    alice.send(Frames.encodePull(SyncPull.newBuilder().setClientId("alice").setMaxDeltas(10).build()));
+    SyncResponse pulled = SyncResponse.parseFrom(alice.next());
+    assertThat(pulled.getDeltasList()).extracting(RowDelta::getRowId).containsExactly("1");
+    assertThat(alice.messages).as("no broadcast back to the pusher").isEmpty();
+  }
+
+  @Test
+  void protocolViolationsCloseTheConnectionAndTheGatewayKeepsServing() throws Exception {
+    Client unknownTag = connect("alice");
+    unknownTag.send(new byte[] {0x09, 0x01});
+    assertThat(unknownTag.closed.get(10, TimeUnit.SECONDS)).isNotEqualTo(1000);
+
+    Client truncated = connect("alice");
+    byte[] frame = Frames.encodePush(push("alice", "1"));
+    truncated.send(Arrays.copyOf(frame, frame.length - 4));
+    assertThat(truncated.closed.get(10, TimeUnit.SECONDS)).isNotEqualTo(1000);
+
+    Client text = connect("alice");
+    text.socket.sendText("hello", true).join();
+    assertThat(text.closed.get(10, TimeUnit.SECONDS)).isNotEqualTo(1000);
+
+    Client impostor = connect("alice");
+    impostor.send(Frames.encodePush(push("mallory", "1")));
+    assertThat(impostor.closed.get(10, TimeUnit.SECONDS)).isNotEqualTo(1000);
+
+    Client honest = connect("alice");
+    honest.send(Frames.encodePush(push("alice", "2")));
+    assertThat(SyncResponse.parseFrom(honest.next()).getServerHlc()).isPositive();
+  }
+}
