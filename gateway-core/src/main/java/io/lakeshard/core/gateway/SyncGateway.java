@@ -3,40 +3,30 @@ package io.lakeshard.core.gateway;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.lakeshard.core.CborSerializable;
-import io.lakeshard.core.buffer.DeltaBuffer;
-import io.lakeshard.core.buffer.DeltaBuffer.Accepted;
-import io.lakeshard.core.delta.DeltaIds;
 import io.lakeshard.core.delta.RowDelta;
-import io.lakeshard.core.delta.RowVersion;
-import io.lakeshard.core.hlc.ClockDriftException;
-import io.lakeshard.core.hlc.HybridClock;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
-import org.apache.pekko.persistence.typed.PersistenceId;
-import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
-import org.apache.pekko.persistence.typed.javadsl.EventHandler;
-import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
-import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 
 /**
  * One sync gateway: the single owner of its buffer and its WebSocket sessions (a Durable
- * Object's role). A push is validated, deduplicated, merged last-writer-wins, stamped, journaled,
- * and only then acknowledged and broadcast to the gateway's other sessions.
+ * Object's role). The entity holds the sessions and groups pushes: while one journal write is in
+ * flight, arriving pushes queue and go to the {@link GatewayLedger} together as the next write
+ * (group commit), so a busy gateway is not held to one journal round trip per push. A push is
+ * acknowledged, and broadcast to the gateway's other sessions, only after its write committed.
  */
-public final class SyncGateway
-    extends EventSourcedBehaviorWithEnforcedReplies<SyncGateway.Command, SyncGateway.Event, SyncGateway.State> {
+public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
 
   public static final EntityTypeKey<Command> ENTITY_TYPE_KEY =
       EntityTypeKey.create(Command.class, "SyncGateway");
@@ -45,7 +35,7 @@ public final class SyncGateway
 
   public sealed interface Command extends CborSerializable {}
 
-  /** Deltas from {@code clientId}; {@code origin} is the pushing WebSocket session, if any. */
+  /** Deltas from {@code clientId}; {@code origin} is the pushing WebSocket session, or null. */
   public record Push(String clientId, List<RowDelta> deltas, ActorRef<Broadcast> origin,
                      ActorRef<PushReply> replyTo) implements Command {}
 
@@ -55,6 +45,9 @@ public final class SyncGateway
   public record Subscribe(ActorRef<Broadcast> session) implements Command {}
 
   public record Unsubscribe(ActorRef<Broadcast> session) implements Command {}
+
+  /** From the ledger: a group of pushes is journaled (or refused); {@code accepted} lines up with the pushes. */
+  record GroupWritten(List<Push> pushes, List<List<RowDelta>> accepted, long serverHlc) implements Command {}
 
   @JsonTypeInfo(use = JsonTypeInfo.Id.NAME)
   @JsonSubTypes({
@@ -77,28 +70,6 @@ public final class SyncGateway
   /** Deltas accepted from another client, sent to every session but the pusher's. */
   public record Broadcast(List<RowDelta> deltas, long serverHlc) implements CborSerializable {}
 
-  // ---- events ----
-
-  public sealed interface Event extends CborSerializable {}
-
-  public record DeltasAccepted(List<Accepted> deltas) implements Event {}
-
-  // ---- state ----
-
-  /** The recovered and live state. Mutated only by the event handler. */
-  public static final class State {
-    final DeltaBuffer buffer = new DeltaBuffer();
-    final HybridClock clock;
-
-    State(HybridClock clock) {
-      this.clock = clock;
-    }
-
-    long serverHlc() {
-      return Math.max(clock.last(), buffer.lastStamp());
-    }
-  }
-
   // ---- wiring ----
 
   public static void init(ActorSystem<?> system, GatewaySettings settings) {
@@ -107,102 +78,59 @@ public final class SyncGateway
   }
 
   public static Behavior<Command> create(String gatewayId, GatewaySettings settings) {
-    return Behaviors.setup(context -> new SyncGateway(gatewayId, settings, context));
+    return Behaviors.setup(context -> new SyncGateway(context, gatewayId, settings));
   }
 
-  private final String gatewayId;
-  private final GatewaySettings settings;
-  private final ActorContext<Command> context;
+  private final ActorRef<GatewayLedger.Command> ledger;
   private final Set<ActorRef<Broadcast>> sessions = new HashSet<>();
+  private List<Push> waiting = new ArrayList<>();
+  private boolean writing;
 
-  private SyncGateway(String gatewayId, GatewaySettings settings, ActorContext<Command> context) {
-    super(PersistenceId.of(ENTITY_TYPE_KEY.name(), gatewayId));
-    this.gatewayId = gatewayId;
-    this.settings = settings;
-    this.context = context;
+  private SyncGateway(ActorContext<Command> context, String gatewayId, GatewaySettings settings) {
+    super(context);
+    this.ledger = context.spawn(GatewayLedger.create(gatewayId, settings, context.getSelf()), "ledger");
   }
 
   @Override
-  public State emptyState() {
-    return new State(new HybridClock(System::currentTimeMillis, settings.maxClockDrift().toMillis()));
-  }
-
-  @Override
-  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
-    return newCommandHandlerWithReplyBuilder().forAnyState()
-        .onCommand(Push.class, this::onPush)
-        .onCommand(Pull.class, this::onPull)
-        .onCommand(Subscribe.class, this::onSubscribe)
-        .onCommand(Unsubscribe.class, this::onUnsubscribe)
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Push.class, this::onPush)
+        .onMessage(GroupWritten.class, this::onGroupWritten)
+        .onMessage(Pull.class, this::onPull)
+        .onMessage(Subscribe.class, this::onSubscribe)
+        .onMessage(Unsubscribe.class, this::onUnsubscribe)
         .build();
   }
 
-  private ReplyEffect<Event, State> onPush(State state, Push push) {
-    List<Accepted> accepted;
-    try {
-      accepted = accept(state, push);
-    } catch (InvalidDeltaException e) {
-      return Effect().reply(push.replyTo(), new PushRefused(Refusal.INVALID_DELTA, e.getMessage()));
-    } catch (ClockDriftException e) {
-      return Effect().reply(push.replyTo(), new PushRefused(Refusal.CLOCK_DRIFT, e.getMessage()));
+  private Behavior<Command> onPush(Push push) {
+    waiting.add(push);
+    if (!writing) {
+      writeWaiting();
     }
-    if (accepted.isEmpty()) {
-      return Effect().reply(push.replyTo(), new PushAccepted(state.serverHlc(), 0));
-    }
-    return Effect().persist(new DeltasAccepted(accepted))
-        .thenRun(after -> broadcast(accepted, after.serverHlc(), push.origin()))
-        .thenReply(push.replyTo(), after -> new PushAccepted(after.serverHlc(), accepted.size()));
+    return this;
   }
 
-  /**
-   * Decides which deltas of a push win, without changing the buffer: the event handler applies
-   * them once they are journaled. Later deltas of the same push merge against earlier ones.
-   */
-  private List<Accepted> accept(State state, Push push) throws InvalidDeltaException, ClockDriftException {
-    for (RowDelta delta : push.deltas()) {
-      validate(delta, push.clientId());
-    }
-    for (RowDelta delta : push.deltas()) {
-      state.clock.receive(delta.hlc());
-    }
-    Map<String, RowVersion> pending = new HashMap<>();
-    Set<String> pendingIds = new HashSet<>();
-    List<Accepted> accepted = new ArrayList<>(push.deltas().size());
-    for (RowDelta delta : push.deltas()) {
-      RowDelta identified = delta.deltaId().isEmpty()
-          ? new RowDelta(delta.op(), delta.table(), delta.rowId(), delta.clientId(), delta.columns(), delta.hlc(),
-              DeltaIds.compute(delta.clientId(), delta.hlc(), delta.table(), delta.rowId(), delta.columns()))
-          : delta;
-      if (state.buffer.hasSeen(identified.deltaId()) || !pendingIds.add(identified.deltaId())) {
-        continue;
-      }
-      RowVersion row = pending.getOrDefault(identified.rowKey(), state.buffer.row(identified.rowKey()));
-      RowVersion.Merge merge = row.merge(identified);
-      if (merge != null) {
-        pending.put(identified.rowKey(), merge.after());
-        accepted.add(new Accepted(merge.winning(), state.clock.now()));
+  private void writeWaiting() {
+    ledger.tell(new GatewayLedger.Append(waiting));
+    waiting = new ArrayList<>();
+    writing = true;
+  }
+
+  private Behavior<Command> onGroupWritten(GroupWritten written) {
+    for (int i = 0; i < written.pushes().size(); i++) {
+      List<RowDelta> accepted = written.accepted().get(i);
+      if (!accepted.isEmpty()) {
+        broadcast(new Broadcast(accepted, written.serverHlc()), written.pushes().get(i).origin());
       }
     }
-    return accepted;
+    writing = false;
+    if (!waiting.isEmpty()) {
+      writeWaiting();
+    }
+    return this;
   }
 
-  private static void validate(RowDelta delta, String clientId) throws InvalidDeltaException {
-    if (!delta.clientId().equals(clientId)) {
-      throw new InvalidDeltaException("delta clientId '" + delta.clientId() + "' differs from the push's '" + clientId + "'");
-    }
-    if (delta.table().isEmpty() || delta.rowId().isEmpty()) {
-      throw new InvalidDeltaException("delta needs a table and a rowId");
-    }
-    if (delta.op() == null) {
-      throw new InvalidDeltaException("delta needs an op");
-    }
-  }
-
-  private void broadcast(List<Accepted> accepted, long serverHlc, ActorRef<Broadcast> origin) {
-    if (sessions.isEmpty() || (sessions.size() == 1 && sessions.contains(origin))) {
-      return;
-    }
-    Broadcast message = new Broadcast(accepted.stream().map(Accepted::delta).toList(), serverHlc);
+  private void broadcast(Broadcast message, ActorRef<Broadcast> origin) {
     for (ActorRef<Broadcast> session : sessions) {
       if (!session.equals(origin)) {
         session.tell(message);
@@ -210,53 +138,22 @@ public final class SyncGateway
     }
   }
 
-  private ReplyEffect<Event, State> onPull(State state, Pull pull) {
-    DeltaBuffer.Page page = state.buffer.since(pull.since(), pull.limit());
-    List<RowDelta> deltas = page.deltas().stream().map(Accepted::delta).toList();
-    // With more to come, the cursor is the last stamp returned, so the next page starts right after it.
-    long serverHlc = page.hasMore() ? page.deltas().get(page.deltas().size() - 1).stamp() : state.serverHlc();
-    return Effect().reply(pull.replyTo(), new PullReply(deltas, serverHlc, page.hasMore()));
+  private Behavior<Command> onPull(Pull pull) {
+    ledger.tell(new GatewayLedger.Read(pull));
+    return this;
   }
 
-  private ReplyEffect<Event, State> onSubscribe(State state, Subscribe subscribe) {
+  private Behavior<Command> onSubscribe(Subscribe subscribe) {
     if (sessions.add(subscribe.session())) {
-      context.watchWith(subscribe.session(), new Unsubscribe(subscribe.session()));
+      getContext().watchWith(subscribe.session(), new Unsubscribe(subscribe.session()));
     }
-    return Effect().noReply();
+    return this;
   }
 
-  private ReplyEffect<Event, State> onUnsubscribe(State state, Unsubscribe unsubscribe) {
+  private Behavior<Command> onUnsubscribe(Unsubscribe unsubscribe) {
     if (sessions.remove(unsubscribe.session())) {
-      context.unwatch(unsubscribe.session());
+      getContext().unwatch(unsubscribe.session());
     }
-    return Effect().noReply();
-  }
-
-  @Override
-  public EventHandler<State, Event> eventHandler() {
-    return newEventHandlerBuilder().forAnyState()
-        .onEvent(DeltasAccepted.class, (state, event) -> {
-          for (Accepted accepted : event.deltas()) {
-            RowDelta delta = accepted.delta();
-            RowVersion.Merge merge = state.buffer.row(delta.rowKey()).merge(delta);
-            RowVersion after = merge == null ? state.buffer.row(delta.rowKey()) : merge.after();
-            state.buffer.append(accepted, after);
-            state.clock.advanceTo(accepted.stamp());
-          }
-          return state;
-        })
-        .build();
-  }
-
-  /** A delta that breaks the protocol's rules; the push is refused whole. */
-  static final class InvalidDeltaException extends Exception {
-    InvalidDeltaException(String message) {
-      super(message);
-    }
-  }
-
-  @Override
-  public String toString() {
-    return "SyncGateway(" + gatewayId + ")";
+    return this;
   }
 }

@@ -1,0 +1,204 @@
+package io.lakeshard.core.gateway;
+
+import io.lakeshard.core.CborSerializable;
+import io.lakeshard.core.buffer.DeltaBuffer;
+import io.lakeshard.core.buffer.DeltaBuffer.Accepted;
+import io.lakeshard.core.delta.DeltaIds;
+import io.lakeshard.core.delta.RowDelta;
+import io.lakeshard.core.delta.RowVersion;
+import io.lakeshard.core.gateway.SyncGateway.Push;
+import io.lakeshard.core.gateway.SyncGateway.PushAccepted;
+import io.lakeshard.core.gateway.SyncGateway.PushRefused;
+import io.lakeshard.core.gateway.SyncGateway.Refusal;
+import io.lakeshard.core.hlc.ClockDriftException;
+import io.lakeshard.core.hlc.HybridClock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
+import org.apache.pekko.persistence.typed.javadsl.Effect;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
+
+/**
+ * The event-sourced half of a {@link SyncGateway}: its buffer, clock and dedupe set, journaled
+ * with Pekko Persistence. It takes a group of pushes at a time, decides what wins, writes all
+ * accepted deltas as one event, and replies to each push only once that write has committed.
+ */
+final class GatewayLedger extends EventSourcedBehavior<GatewayLedger.Command, GatewayLedger.Event, GatewayLedger.State> {
+
+  /** Local only: the ledger is always a child of its gateway, on the same node. */
+  sealed interface Command extends NoSerializationVerificationNeeded {}
+
+  /** Pushes to decide and journal in one write, in arrival order. */
+  record Append(List<Push> pushes) implements Command {}
+
+  record Read(SyncGateway.Pull pull) implements Command {}
+
+  sealed interface Event extends CborSerializable {}
+
+  record DeltasAccepted(List<Accepted> deltas) implements Event {}
+
+  /** The recovered and live state. Mutated only by the event handler (the clock also by stamping). */
+  static final class State {
+    final DeltaBuffer buffer = new DeltaBuffer();
+    final HybridClock clock;
+
+    State(HybridClock clock) {
+      this.clock = clock;
+    }
+
+    long serverHlc() {
+      return Math.max(clock.last(), buffer.lastStamp());
+    }
+  }
+
+  static Behavior<Command> create(String gatewayId, GatewaySettings settings, ActorRef<SyncGateway.Command> gateway) {
+    return new GatewayLedger(gatewayId, settings, gateway);
+  }
+
+  private final GatewaySettings settings;
+  private final ActorRef<SyncGateway.Command> gateway;
+
+  private GatewayLedger(String gatewayId, GatewaySettings settings, ActorRef<SyncGateway.Command> gateway) {
+    super(PersistenceId.of(SyncGateway.ENTITY_TYPE_KEY.name(), gatewayId));
+    this.settings = settings;
+    this.gateway = gateway;
+  }
+
+  @Override
+  public State emptyState() {
+    return new State(new HybridClock(System::currentTimeMillis, settings.maxClockDrift().toMillis()));
+  }
+
+  @Override
+  public CommandHandler<Command, Event, State> commandHandler() {
+    return newCommandHandlerBuilder().forAnyState()
+        .onCommand(Append.class, this::onAppend)
+        .onCommand(Read.class, this::onRead)
+        .build();
+  }
+
+  /** What the group decided, push by push: the accepted deltas or a refusal. */
+  private record Decision(List<Accepted> accepted, PushRefused refused) {}
+
+  private Effect<Event, State> onAppend(State state, Append append) {
+    Map<String, RowVersion> pendingRows = new HashMap<>();
+    Set<String> pendingIds = new HashSet<>();
+    List<Decision> decisions = new ArrayList<>(append.pushes().size());
+    List<Accepted> all = new ArrayList<>();
+    for (Push push : append.pushes()) {
+      Decision decision = decide(state, push, pendingRows, pendingIds);
+      decisions.add(decision);
+      all.addAll(decision.accepted());
+    }
+    if (all.isEmpty()) {
+      return Effect().none().thenRun(after -> answer(append, decisions, after));
+    }
+    return Effect().persist(new DeltasAccepted(all)).thenRun(after -> answer(append, decisions, after));
+  }
+
+  private void answer(Append append, List<Decision> decisions, State state) {
+    long serverHlc = state.serverHlc();
+    List<List<RowDelta>> accepted = new ArrayList<>(decisions.size());
+    for (int i = 0; i < decisions.size(); i++) {
+      Decision decision = decisions.get(i);
+      Push push = append.pushes().get(i);
+      push.replyTo().tell(decision.refused() != null
+          ? decision.refused()
+          : new PushAccepted(serverHlc, decision.accepted().size()));
+      accepted.add(decision.accepted().stream().map(Accepted::delta).toList());
+    }
+    gateway.tell(new SyncGateway.GroupWritten(append.pushes(), accepted, serverHlc));
+  }
+
+  /**
+   * Decides which deltas of a push win, without changing the buffer (the event handler applies
+   * them once journaled). Later deltas in the group merge against earlier ones through the
+   * pending maps. A refused push leaves the pending maps as they were.
+   */
+  private static Decision decide(State state, Push push, Map<String, RowVersion> pendingRows, Set<String> pendingIds) {
+    try {
+      for (RowDelta delta : push.deltas()) {
+        validate(delta, push.clientId());
+      }
+      for (RowDelta delta : push.deltas()) {
+        state.clock.receive(delta.hlc());
+      }
+    } catch (InvalidDeltaException e) {
+      return new Decision(List.of(), new PushRefused(Refusal.INVALID_DELTA, e.getMessage()));
+    } catch (ClockDriftException e) {
+      return new Decision(List.of(), new PushRefused(Refusal.CLOCK_DRIFT, e.getMessage()));
+    }
+    List<Accepted> accepted = new ArrayList<>(push.deltas().size());
+    for (RowDelta delta : push.deltas()) {
+      RowDelta identified = delta.deltaId().isEmpty()
+          ? new RowDelta(delta.op(), delta.table(), delta.rowId(), delta.clientId(), delta.columns(), delta.hlc(),
+              DeltaIds.compute(delta.clientId(), delta.hlc(), delta.table(), delta.rowId(), delta.columns()))
+          : delta;
+      if (state.buffer.hasSeen(identified.deltaId()) || !pendingIds.add(identified.deltaId())) {
+        continue;
+      }
+      RowVersion row = pendingRows.getOrDefault(identified.rowKey(), state.buffer.row(identified.rowKey()));
+      RowVersion.Merge merge = row.merge(identified);
+      if (merge != null) {
+        pendingRows.put(identified.rowKey(), merge.after());
+        accepted.add(new Accepted(merge.winning(), state.clock.now()));
+      }
+    }
+    return new Decision(accepted, null);
+  }
+
+  private static void validate(RowDelta delta, String clientId) throws InvalidDeltaException {
+    if (!delta.clientId().equals(clientId)) {
+      throw new InvalidDeltaException("delta clientId '" + delta.clientId() + "' differs from the push's '" + clientId + "'");
+    }
+    if (delta.table().isEmpty() || delta.rowId().isEmpty()) {
+      throw new InvalidDeltaException("delta needs a table and a rowId");
+    }
+    for (var column : delta.columns()) {
+      if (column.column().isEmpty()) {
+        throw new InvalidDeltaException("column name is required");
+      }
+    }
+  }
+
+  private Effect<Event, State> onRead(State state, Read read) {
+    SyncGateway.Pull pull = read.pull();
+    DeltaBuffer.Page page = state.buffer.since(pull.since(), pull.limit());
+    List<RowDelta> deltas = page.deltas().stream().map(Accepted::delta).toList();
+    // With more to come, the cursor is the last stamp returned, so the next page starts right after it.
+    long serverHlc = page.hasMore() ? page.deltas().get(page.deltas().size() - 1).stamp() : state.serverHlc();
+    pull.replyTo().tell(new SyncGateway.PullReply(deltas, serverHlc, page.hasMore()));
+    return Effect().none();
+  }
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return newEventHandlerBuilder().forAnyState()
+        .onEvent(DeltasAccepted.class, (state, event) -> {
+          for (Accepted accepted : event.deltas()) {
+            RowDelta delta = accepted.delta();
+            RowVersion.Merge merge = state.buffer.row(delta.rowKey()).merge(delta);
+            state.buffer.append(accepted, merge == null ? state.buffer.row(delta.rowKey()) : merge.after());
+            state.clock.advanceTo(accepted.stamp());
+          }
+          return state;
+        })
+        .build();
+  }
+
+  /** A delta that breaks the protocol's rules; its push is refused whole. */
+  private static final class InvalidDeltaException extends Exception {
+    InvalidDeltaException(String message) {
+      super(message);
+    }
+  }
+}

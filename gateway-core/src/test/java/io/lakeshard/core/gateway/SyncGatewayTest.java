@@ -1,0 +1,108 @@
+package io.lakeshard.core.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.typesafe.config.ConfigFactory;
+import io.lakeshard.core.delta.ColumnValue;
+import io.lakeshard.core.delta.Op;
+import io.lakeshard.core.delta.RowDelta;
+import io.lakeshard.core.hlc.HybridClock;
+import java.time.Duration;
+import java.util.List;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
+import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The entity with an in-memory journal: group commit, replies after the write, broadcasts. */
+class SyncGatewayTest {
+  private static final ActorTestKit testKit = ActorTestKit.create(
+      PersistenceTestKitPlugin.getInstance().config()
+          .withFallback(ConfigFactory.parseString("pekko.actor.serialize-messages = on"))
+          .withFallback(ConfigFactory.load()));
+  private static final PersistenceTestKit journal = PersistenceTestKit.create(testKit.system());
+  private static final GatewaySettings SETTINGS = new GatewaySettings(Duration.ofSeconds(5), 100, 10_000);
+
+  @BeforeEach
+  void clearJournal() {
+    journal.clearAll();
+  }
+
+  @AfterAll
+  static void shutdown() {
+    testKit.shutdownTestKit();
+  }
+
+  private static RowDelta insert(String client, String row) {
+    return new RowDelta(Op.INSERT, "todos", row, client, List.of(new ColumnValue("title", "\"" + row + "\"")),
+        HybridClock.encode(System.currentTimeMillis(), 0), "");
+  }
+
+  @Test
+  void pushesArrivingDuringAWriteAreJournaledTogetherAndEachIsAcknowledged() {
+    ActorRef<SyncGateway.Command> gateway = testKit.spawn(SyncGateway.create("g1", SETTINGS));
+    TestProbe<SyncGateway.PushReply> replies = testKit.createTestProbe();
+    int pushes = 50;
+    for (int i = 0; i < pushes; i++) {
+      gateway.tell(new SyncGateway.Push("c" + i, List.of(insert("c" + i, "row" + i)), null, replies.getRef()));
+    }
+    for (int i = 0; i < pushes; i++) {
+      assertThat(replies.receiveMessage()).isInstanceOf(SyncGateway.PushAccepted.class);
+    }
+    List<Object> events = journal.persistedInStorage("SyncGateway|g1");
+    assertThat(events.size()).as("journal writes for %d pushes", pushes).isLessThanOrEqualTo(pushes / 2);
+    int deltas = events.stream().mapToInt(e -> ((GatewayLedger.DeltasAccepted) e).deltas().size()).sum();
+    assertThat(deltas).isEqualTo(pushes);
+
+    TestProbe<SyncGateway.PullReply> pull = testKit.createTestProbe();
+    gateway.tell(new SyncGateway.Pull(0, 1000, pull.getRef()));
+    assertThat(pull.receiveMessage().deltas()).hasSize(pushes);
+  }
+
+  @Test
+  void aPushIsNotAcknowledgedWhenItsWriteFails() {
+    ActorRef<SyncGateway.Command> gateway = testKit.spawn(SyncGateway.create("g2", SETTINGS));
+    TestProbe<SyncGateway.PushReply> replies = testKit.createTestProbe();
+    journal.failNextPersisted();
+    gateway.tell(new SyncGateway.Push("a", List.of(insert("a", "1")), null, replies.getRef()));
+    replies.expectNoMessage(Duration.ofMillis(500));
+  }
+
+  @Test
+  void aRestartedGatewayReplaysEveryAcknowledgedDelta() {
+    ActorRef<SyncGateway.Command> first = testKit.spawn(SyncGateway.create("g3", SETTINGS));
+    TestProbe<SyncGateway.PushReply> replies = testKit.createTestProbe();
+    RowDelta one = insert("a", "1");
+    first.tell(new SyncGateway.Push("a", List.of(one, insert("a", "2")), null, replies.getRef()));
+    long ackedHlc = ((SyncGateway.PushAccepted) replies.receiveMessage()).serverHlc();
+    testKit.stop(first);
+
+    ActorRef<SyncGateway.Command> second = testKit.spawn(SyncGateway.create("g3", SETTINGS));
+    TestProbe<SyncGateway.PullReply> pull = testKit.createTestProbe();
+    second.tell(new SyncGateway.Pull(0, 100, pull.getRef()));
+    SyncGateway.PullReply page = pull.receiveMessage();
+    assertThat(page.deltas()).extracting(RowDelta::rowId).containsExactly("1", "2");
+    assertThat(page.serverHlc()).isGreaterThanOrEqualTo(ackedHlc);
+
+    second.tell(new SyncGateway.Push("a", List.of(one), null, replies.getRef()));
+    assertThat(((SyncGateway.PushAccepted) replies.receiveMessage()).accepted()).as("deduped after replay").isZero();
+  }
+
+  @Test
+  void broadcastsReachOtherSessionsButNotThePusher() {
+    ActorRef<SyncGateway.Command> gateway = testKit.spawn(SyncGateway.create("g4", SETTINGS));
+    TestProbe<SyncGateway.Broadcast> pusher = testKit.createTestProbe();
+    TestProbe<SyncGateway.Broadcast> other = testKit.createTestProbe();
+    gateway.tell(new SyncGateway.Subscribe(pusher.getRef()));
+    gateway.tell(new SyncGateway.Subscribe(other.getRef()));
+    TestProbe<SyncGateway.PushReply> replies = testKit.createTestProbe();
+    gateway.tell(new SyncGateway.Push("a", List.of(insert("a", "1")), pusher.getRef(), replies.getRef()));
+    replies.receiveMessage();
+    assertThat(other.receiveMessage().deltas()).extracting(RowDelta::rowId).containsExactly("1");
+    pusher.expectNoMessage(Duration.ofMillis(200));
+  }
+}
