@@ -102,7 +102,7 @@ public final class SyncRoutes extends AllDirectives {
 
   private Route pushReply(SyncGateway.PushReply reply) {
     if (reply instanceof SyncGateway.PushAccepted accepted) {
-      return json(StatusCodes.OK, JsonCodec.encodePushAck(accepted.serverHlc(), accepted.accepted()));
+      return json(StatusCodes.OK, JsonCodec.encodePushAck(accepted.serverHlc(), accepted.accepted(), WireDeltas.toWire(accepted.deltas())));
     }
     SyncGateway.PushRefused refused = (SyncGateway.PushRefused) reply;
     return switch (refused.reason()) {

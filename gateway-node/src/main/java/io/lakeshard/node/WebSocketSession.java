@@ -107,7 +107,9 @@ final class WebSocketSession {
       return gateway.<SyncGateway.PushReply>ask(
               replyTo -> new SyncGateway.Push(push.getClientId(), deltas, session, replyTo), askTimeout())
           .thenCompose(reply -> reply instanceof SyncGateway.PushAccepted accepted
-              ? CompletableFuture.completedFuture(response(SyncResponse.newBuilder().setServerHlc(accepted.serverHlc())))
+              ? CompletableFuture.completedFuture(response(SyncResponse.newBuilder()
+                  .setServerHlc(accepted.serverHlc())
+                  .addAllDeltas(WireDeltas.toWire(accepted.deltas()))))
               : CompletableFuture.failedFuture(new ProtocolViolation(((SyncGateway.PushRefused) reply).message())));
     } catch (ProtocolException e) {
       return CompletableFuture.failedFuture(new ProtocolViolation(e.getMessage()));

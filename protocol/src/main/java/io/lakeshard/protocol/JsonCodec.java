@@ -15,6 +15,7 @@ import io.lakeshard.protocol.v1.SyncResponse;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.List;
 
 
 /**
@@ -84,12 +85,17 @@ public final class JsonCodec {
     });
   }
 
-  /** The acknowledgement of an HTTP push. */
-  public static byte[] encodePushAck(long serverHlc, int accepted) {
+  /** The acknowledgement of an HTTP push: LakeSync's {serverHlc, accepted, deltas}. */
+  public static byte[] encodePushAck(long serverHlc, int accepted, List<RowDelta> ingested) {
     return write(gen -> {
       gen.writeStartObject();
       gen.writeStringField("serverHlc", Long.toUnsignedString(serverHlc));
       gen.writeNumberField("accepted", accepted);
+      gen.writeArrayFieldStart("deltas");
+      for (RowDelta delta : ingested) {
+        writeDelta(gen, delta);
+      }
+      gen.writeEndArray();
       gen.writeEndObject();
     });
   }

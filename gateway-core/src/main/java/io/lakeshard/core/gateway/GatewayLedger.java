@@ -111,10 +111,11 @@ final class GatewayLedger extends EventSourcedBehavior<GatewayLedger.Command, Ga
     for (int i = 0; i < decisions.size(); i++) {
       Decision decision = decisions.get(i);
       Push push = append.pushes().get(i);
+      List<RowDelta> ingested = decision.accepted().stream().map(Accepted::delta).toList();
       push.replyTo().tell(decision.refused() != null
           ? decision.refused()
-          : new PushAccepted(serverHlc, decision.accepted().size()));
-      accepted.add(decision.accepted().stream().map(Accepted::delta).toList());
+          : new PushAccepted(serverHlc, push.deltas().size(), ingested));
+      accepted.add(ingested);
     }
     gateway.tell(new SyncGateway.GroupWritten(append.pushes(), accepted, serverHlc));
   }

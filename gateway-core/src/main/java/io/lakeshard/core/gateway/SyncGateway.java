@@ -55,8 +55,12 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
       @JsonSubTypes.Type(value = PushRefused.class, name = "refused")})
   public sealed interface PushReply extends CborSerializable {}
 
-  /** {@code accepted} counts deltas that won at least in part; duplicates and losers are acknowledged too. */
-  public record PushAccepted(long serverHlc, int accepted) implements PushReply {}
+  /**
+   * As LakeSync answers: {@code accepted} counts every delta of the push (duplicates and deltas
+   * that lost to newer writes are accepted too); {@code deltas} holds what was ingested, each
+   * trimmed to the columns that won.
+   */
+  public record PushAccepted(long serverHlc, int accepted, List<RowDelta> deltas) implements PushReply {}
 
   public record PushRefused(Refusal reason, String message) implements PushReply {}
 
