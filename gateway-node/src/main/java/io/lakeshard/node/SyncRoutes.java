@@ -52,8 +52,9 @@ public final class SyncRoutes extends AllDirectives {
   public Route routes() {
     return handleExceptions(errors(), () -> concat(
         path("health", () -> get(() -> json(StatusCodes.OK, "{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8)))),
-        pathPrefix("v1", this::syncRoutes),
-        syncRoutes()));
+        pathPrefix("v1", () -> concat(syncRoutes(), adminRoutes())),
+        syncRoutes(),
+        adminRoutes()));
   }
 
   private Route syncRoutes() {
@@ -73,6 +74,25 @@ public final class SyncRoutes extends AllDirectives {
               parameterOptional("since", since ->
                   parameterOptional("limit", limit -> pull(gatewayId, since, limit)))))));
     }));
+  }
+
+  private Route adminRoutes() {
+    return pathPrefix("admin", () -> path(PathMatchers.segment("metrics").slash(PathMatchers.segment()), gatewayId ->
+        get(() -> authorized(gatewayId, principal -> {
+          if (principal.isPresent() && !principal.get().admin()) {
+            return error(StatusCodes.FORBIDDEN, "FORBIDDEN", "admin role required");
+          }
+          return onSuccess(gateway(gatewayId).<SyncGateway.Stats>ask(SyncGateway.GetStats::new, settings.askTimeout()),
+              stats -> json(StatusCodes.OK, JsonCodec.write(gen -> {
+                gen.writeStartObject();
+                gen.writeNumberField("logSize", stats.bufferedDeltas());
+                gen.writeNumberField("indexSize", stats.rows());
+                gen.writeNumberField("byteSize", stats.bufferedBytes());
+                gen.writeStringField("serverHlc", Long.toUnsignedString(stats.serverHlc()));
+                gen.writeNumberField("sessions", stats.sessions());
+                gen.writeEndObject();
+              })));
+        }))));
   }
 
   private Route push(String gatewayId, Optional<JwtAuth.Principal> principal, byte[] body) {

@@ -253,6 +253,18 @@ class HttpSyncTest {
   }
 
   @Test
+  void adminMetricsNeedTheAdminRole() throws Exception {
+    String token = TestNode.token("alice", "gw1");
+    post("/v1/sync/gw1/push", token, push("alice", List.of(delta("INSERT", "alice", "1", hlcNow(0), "[]"))));
+    assertError(get("/v1/admin/metrics/gw1", token), 403, "FORBIDDEN");
+    String admin = JwtAuth.sign(TestNode.SECRET, "ops", "gw1", true, Duration.ofMinutes(5), Clock.systemUTC());
+    HttpResponse<String> metrics = get("/v1/admin/metrics/gw1", admin);
+    assertThat(metrics.statusCode()).isEqualTo(200);
+    assertThat(JSON.readTree(metrics.body()).get("logSize").asInt()).isEqualTo(1);
+    assertThat(get("/admin/metrics/gw1", admin).statusCode()).isEqualTo(200);
+  }
+
+  @Test
   void healthAnswers() throws Exception {
     assertThat(get("/health", null).statusCode()).isEqualTo(200);
   }

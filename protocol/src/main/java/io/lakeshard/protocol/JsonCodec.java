@@ -221,11 +221,12 @@ public final class JsonCodec {
     };
   }
 
-  private interface GeneratorBody {
+  /** Writes a JSON document with a streaming generator. */
+  public interface GeneratorBody {
     void write(JsonGenerator gen) throws IOException;
   }
 
-  private static byte[] write(GeneratorBody body) {
+  public static byte[] write(GeneratorBody body) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(256);
     try (JsonGenerator gen = MAPPER.getFactory().createGenerator(out)) {
       body.write(gen);

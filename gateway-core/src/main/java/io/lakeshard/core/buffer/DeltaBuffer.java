@@ -75,6 +75,10 @@ public final class DeltaBuffer {
     return log.size();
   }
 
+  public int rowCount() {
+    return rows.size();
+  }
+
   public long bytes() {
     return bytes;
   }

@@ -42,6 +42,8 @@ final class GatewayLedger extends EventSourcedBehavior<GatewayLedger.Command, Ga
 
   record Read(SyncGateway.Pull pull) implements Command {}
 
+  record Describe(int sessions, ActorRef<SyncGateway.Stats> replyTo) implements Command {}
+
   sealed interface Event extends CborSerializable {}
 
   record DeltasAccepted(List<Accepted> deltas) implements Event {}
@@ -83,6 +85,11 @@ final class GatewayLedger extends EventSourcedBehavior<GatewayLedger.Command, Ga
     return newCommandHandlerBuilder().forAnyState()
         .onCommand(Append.class, this::onAppend)
         .onCommand(Read.class, this::onRead)
+        .onCommand(Describe.class, (state, describe) -> {
+          describe.replyTo().tell(new SyncGateway.Stats(state.buffer.size(), state.buffer.bytes(),
+              state.buffer.rowCount(), state.serverHlc(), describe.sessions()));
+          return Effect().none();
+        })
         .build();
   }
 

@@ -41,6 +41,12 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
 
   public record Pull(long since, int limit, ActorRef<PullReply> replyTo) implements Command {}
 
+  /** What an operator sees of a gateway (admin metrics). */
+  public record GetStats(ActorRef<Stats> replyTo) implements Command {}
+
+  public record Stats(int bufferedDeltas, long bufferedBytes, int rows, long serverHlc, int sessions)
+      implements CborSerializable {}
+
   /** A WebSocket session joins the gateway; it leaves when it stops or sends {@link Unsubscribe}. */
   public record Subscribe(ActorRef<Broadcast> session) implements Command {}
 
@@ -101,6 +107,7 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
         .onMessage(Push.class, this::onPush)
         .onMessage(GroupWritten.class, this::onGroupWritten)
         .onMessage(Pull.class, this::onPull)
+        .onMessage(GetStats.class, this::onGetStats)
         .onMessage(Subscribe.class, this::onSubscribe)
         .onMessage(Unsubscribe.class, this::onUnsubscribe)
         .build();
@@ -144,6 +151,11 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
 
   private Behavior<Command> onPull(Pull pull) {
     ledger.tell(new GatewayLedger.Read(pull));
+    return this;
+  }
+
+  private Behavior<Command> onGetStats(GetStats get) {
+    ledger.tell(new GatewayLedger.Describe(sessions.size(), get.replyTo()));
     return this;
   }
 
