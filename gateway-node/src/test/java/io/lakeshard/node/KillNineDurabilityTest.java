@@ -1,0 +1,142 @@
+package io.lakeshard.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lakeshard.core.hlc.HybridClock;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The node as its own process, killed with SIGKILL while clients push: every push it had
+ * acknowledged is there after a restart on the same data dir.
+ */
+class KillNineDurabilityTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private Process node;
+
+  @TempDir Path dataDir;
+
+  @AfterEach
+  void stop() {
+    if (node != null) {
+      node.destroyForcibly();
+    }
+  }
+
+  private Process startNode(int httpPort) throws IOException {
+    ProcessBuilder builder = new ProcessBuilder(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx256m", "-cp", System.getProperty("java.class.path"), Main.class.getName());
+    builder.environment().put("LAKESHARD_DATA_DIR", dataDir.toString());
+    builder.environment().put("LAKESHARD_HTTP_PORT", Integer.toString(httpPort));
+    builder.environment().put("LAKESHARD_REMOTE_PORT", "0");
+    builder.environment().put("LAKESHARD_JWT_SECRET", TestNode.SECRET);
+    builder.redirectErrorStream(true).redirectOutput(dataDir.resolve("node.log").toFile());
+    return builder.start();
+  }
+
+  private void awaitHealthy(int port) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      try {
+        HttpResponse<Void> health = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health"))
+            .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
+        if (health.statusCode() == 200) {
+          return;
+        }
+      } catch (IOException e) {
+        // not listening yet
+      }
+      assertThat(node.isAlive()).as("node process alive while starting").isTrue();
+      Thread.sleep(100); // polling a process we cannot be notified by
+    }
+    throw new AssertionError("node did not become healthy within 60 s");
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+
+  @Test
+  void everyAcknowledgedPushSurvivesSigkill() throws Exception {
+    int port = freePort();
+    node = startNode(port);
+    awaitHealthy(port);
+
+    String token = TestNode.token("alice", "durable");
+    Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+    AtomicInteger sequence = new AtomicInteger();
+    CountDownLatch enoughAcks = new CountDownLatch(200);
+    ExecutorService pushers = Executors.newFixedThreadPool(8);
+    for (int p = 0; p < 8; p++) {
+      pushers.submit(() -> {
+        while (!Thread.currentThread().isInterrupted()) {
+          String row = "r" + sequence.incrementAndGet();
+          String body = "{\"clientId\":\"alice\",\"deltas\":[{\"op\":\"INSERT\",\"table\":\"t\",\"rowId\":\"" + row
+              + "\",\"clientId\":\"alice\",\"hlc\":\"" + HybridClock.encode(System.currentTimeMillis(), 0) + "\"}]}";
+          try {
+            HttpResponse<String> response = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/sync/durable/push"))
+                    .timeout(Duration.ofSeconds(5))
+                    .header("Authorization", "Bearer " + token)
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() == 200) {
+              acknowledged.add(row);
+              enoughAcks.countDown();
+            }
+          } catch (IOException e) {
+            return; // the node is gone
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+      });
+    }
+    assertThat(enoughAcks.await(60, TimeUnit.SECONDS)).as("200 acknowledged pushes").isTrue();
+    node.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // SIGKILL, mid-load
+    pushers.shutdownNow();
+    assertThat(pushers.awaitTermination(20, TimeUnit.SECONDS)).isTrue();
+
+    node = startNode(port);
+    awaitHealthy(port);
+    Set<String> recovered = new HashSet<>();
+    String cursor = "0";
+    boolean more = true;
+    while (more) {
+      HttpResponse<String> page = http.send(HttpRequest.newBuilder(
+              URI.create("http://127.0.0.1:" + port + "/v1/sync/durable/pull?limit=10000&since=" + cursor))
+          .timeout(Duration.ofSeconds(10))
+          .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+      JsonNode body = JSON.readTree(page.body());
+      body.get("deltas").forEach(d -> recovered.add(d.get("rowId").asText()));
+      cursor = body.get("serverHlc").asText();
+      more = body.get("hasMore").asBoolean();
+    }
+    assertThat(recovered).containsAll(acknowledged);
+    assertThat(List.copyOf(acknowledged)).hasSizeGreaterThanOrEqualTo(200);
+  }
+}
