@@ -144,6 +144,12 @@ class WebSocketSyncTest {
     impostor.send(Frames.encodePush(push("mallory", "1")));
     assertThat(impostor.closed.get(10, TimeUnit.SECONDS)).isNotEqualTo(1000);
 
+    Client oversized = connect("alice");
+    byte[] huge = new byte[1_100_000];
+    huge[0] = Frames.TAG_PUSH;
+    oversized.send(huge);
+    assertThat(oversized.closed.get(10, TimeUnit.SECONDS)).isNotEqualTo(1000);
+
     Client honest = connect("alice");
     honest.send(Frames.encodePush(push("alice", "2")));
     assertThat(SyncResponse.parseFrom(honest.next()).getServerHlc()).isPositive();
