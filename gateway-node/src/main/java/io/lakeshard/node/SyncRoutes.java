@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.http.javadsl.model.AttributeKeys;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCode;
@@ -39,12 +40,14 @@ public final class SyncRoutes extends AllDirectives {
 
   private final ActorSystem<?> system;
   private final ClusterSharding sharding;
+  private final WebSocketCloseCodes webSockets;
   private final NodeSettings settings;
   private final Optional<JwtAuth> auth;
 
   public SyncRoutes(ActorSystem<?> system, NodeSettings settings, Optional<JwtAuth> auth) {
     this.system = system;
     this.sharding = ClusterSharding.get(system);
+    this.webSockets = new WebSocketCloseCodes(system);
     this.settings = settings;
     this.auth = auth;
   }
@@ -69,7 +72,11 @@ public final class SyncRoutes extends AllDirectives {
                   : extractStrictEntity(settings.askTimeout(), settings.maxBodyBytes(), entity ->
                       push(gatewayId, principal, entity.getData().toArray())))))),
           path("ws", () -> get(() -> authorized(gatewayId, principal ->
-              handleWebSocketMessages(new WebSocketSession(system, gateway(gatewayId), principal, settings).flow())))),
+              extractRequest(request -> request.getAttribute(AttributeKeys.webSocketUpgrade)
+                  .flatMap(upgrade -> webSockets.upgrade(upgrade,
+                      new WebSocketSession(system, gateway(gatewayId), principal, settings).flow()))
+                  .map(this::complete)
+                  .orElseGet(() -> error(StatusCodes.BAD_REQUEST, "NOT_WEBSOCKET", "expected a WebSocket upgrade")))))),
           path("pull", () -> get(() -> authorized(gatewayId, principal ->
               parameterOptional("since", since ->
                   parameterOptional("limit", limit -> pull(gatewayId, since, limit)))))));

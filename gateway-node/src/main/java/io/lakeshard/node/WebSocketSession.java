@@ -1,7 +1,13 @@
 package io.lakeshard.node;
 
+import static io.lakeshard.node.WebSocketCloseCodes.MESSAGE_TOO_BIG;
+import static io.lakeshard.node.WebSocketCloseCodes.POLICY_VIOLATION;
+import static io.lakeshard.node.WebSocketCloseCodes.PROTOCOL_ERROR;
+import static io.lakeshard.node.WebSocketCloseCodes.UNSUPPORTED_DATA;
+
 import io.lakeshard.core.delta.WireDeltas;
 import io.lakeshard.core.gateway.SyncGateway;
+import io.lakeshard.node.WebSocketCloseCodes.CloseWith;
 import io.lakeshard.protocol.Frames;
 import io.lakeshard.protocol.ProtocolException;
 import io.lakeshard.protocol.v1.SyncPull;
@@ -31,13 +37,6 @@ import org.apache.pekko.util.ByteString;
  * outbound stream. The broadcast source's actor is the session the gateway knows and watches.
  */
 final class WebSocketSession {
-  /** A frame that breaks the protocol; the connection is closed. */
-  static final class ProtocolViolation extends RuntimeException {
-    ProtocolViolation(String message) {
-      super(message, null, false, false);
-    }
-  }
-
   private final ActorSystem<?> system;
   private final EntityRef<SyncGateway.Command> gateway;
   private final Optional<JwtAuth.Principal> principal;
@@ -77,17 +76,23 @@ final class WebSocketSession {
   private CompletionStage<Message> handle(Message message, ActorRef<SyncGateway.Broadcast> session) {
     if (message.isText()) {
       message.asTextMessage().getStreamedText().runWith(Sink.ignore(), system);
-      return CompletableFuture.failedFuture(new ProtocolViolation("text frames are not part of the protocol"));
+      return CompletableFuture.failedFuture(new CloseWith(UNSUPPORTED_DATA, "text frames are not part of the protocol"));
     }
+    long maxBytes = settings.wsMaxFrameBytes();
+    // Drains an oversized frame rather than cancelling it, which would fail the whole connection.
     return message.asBinaryMessage().getStreamedData()
-        .limitWeighted(settings.wsMaxFrameBytes(), chunk -> (long) chunk.size())
-        .runFold(ByteString.emptyByteString(), ByteString::concat, system)
+        .runFold(ByteString.emptyByteString(), (frame, chunk) -> frame.size() > maxBytes ? frame : frame.concat(chunk), system)
         .thenCompose(bytes -> {
+          if (bytes.size() > maxBytes) {
+            return CompletableFuture.failedFuture(new CloseWith(MESSAGE_TOO_BIG, "frame over " + maxBytes + " bytes"));
+          }
           Frames.ClientFrame frame;
           try {
             frame = Frames.decode(bytes.toArray());
+          } catch (Frames.UnknownTagException e) {
+            return CompletableFuture.failedFuture(new CloseWith(PROTOCOL_ERROR, e.getMessage()));
           } catch (ProtocolException e) {
-            return CompletableFuture.failedFuture(new ProtocolViolation(e.getMessage()));
+            return CompletableFuture.failedFuture(new CloseWith(POLICY_VIOLATION, e.getMessage()));
           }
           return frame instanceof Frames.Push push
               ? push(push.message(), session)
@@ -97,10 +102,10 @@ final class WebSocketSession {
 
   private CompletionStage<Message> push(SyncPush push, ActorRef<SyncGateway.Broadcast> session) {
     if (principal.isPresent() && !principal.get().clientId().equals(push.getClientId())) {
-      return CompletableFuture.failedFuture(new ProtocolViolation("push clientId differs from the token's sub"));
+      return CompletableFuture.failedFuture(new CloseWith(POLICY_VIOLATION, "push clientId differs from the token's sub"));
     }
     if (push.getDeltasCount() > settings.maxDeltasPerPush()) {
-      return CompletableFuture.failedFuture(new ProtocolViolation("too many deltas in one push"));
+      return CompletableFuture.failedFuture(new CloseWith(MESSAGE_TOO_BIG, "too many deltas in one push"));
     }
     try {
       var deltas = WireDeltas.fromWire(push.getDeltasList());
@@ -110,10 +115,14 @@ final class WebSocketSession {
               ? CompletableFuture.completedFuture(response(SyncResponse.newBuilder()
                   .setServerHlc(accepted.serverHlc())
                   .addAllDeltas(WireDeltas.toWire(accepted.deltas()))))
-              : CompletableFuture.failedFuture(new ProtocolViolation(((SyncGateway.PushRefused) reply).message())));
+              : CompletableFuture.failedFuture(refusal((SyncGateway.PushRefused) reply)));
     } catch (ProtocolException e) {
-      return CompletableFuture.failedFuture(new ProtocolViolation(e.getMessage()));
+      return CompletableFuture.failedFuture(new CloseWith(POLICY_VIOLATION, e.getMessage()));
     }
+  }
+
+  private static CloseWith refusal(SyncGateway.PushRefused refused) {
+    return new CloseWith(POLICY_VIOLATION, refused.reason() + ": " + refused.message());
   }
 
   private CompletionStage<Message> pull(SyncPull pull) {

@@ -129,26 +129,30 @@ class WebSocketSyncTest {
   void protocolViolationsCloseTheConnectionAndTheGatewayKeepsServing() throws Exception {
     Client unknownTag = connect("alice");
     unknownTag.send(new byte[] {0x09, 0x01});
-    assertThat(unknownTag.closed.get(10, TimeUnit.SECONDS)).isNotEqualTo(1000);
+    assertThat(unknownTag.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1002);
+
+    Client empty = connect("alice");
+    empty.send(new byte[0]);
+    assertThat(empty.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1002);
 
     Client truncated = connect("alice");
     byte[] frame = Frames.encodePush(push("alice", "1"));
     truncated.send(Arrays.copyOf(frame, frame.length - 4));
-    assertThat(truncated.closed.get(10, TimeUnit.SECONDS)).isNotEqualTo(1000);
+    assertThat(truncated.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1008);
 
     Client text = connect("alice");
     text.socket.sendText("hello", true).join();
-    assertThat(text.closed.get(10, TimeUnit.SECONDS)).isNotEqualTo(1000);
+    assertThat(text.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1003);
 
     Client impostor = connect("alice");
     impostor.send(Frames.encodePush(push("mallory", "1")));
-    assertThat(impostor.closed.get(10, TimeUnit.SECONDS)).isNotEqualTo(1000);
+    assertThat(impostor.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1008);
 
     Client oversized = connect("alice");
     byte[] huge = new byte[1_100_000];
     huge[0] = Frames.TAG_PUSH;
     oversized.send(huge);
-    assertThat(oversized.closed.get(10, TimeUnit.SECONDS)).isNotEqualTo(1000);
+    assertThat(oversized.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1009);
 
     Client honest = connect("alice");
     honest.send(Frames.encodePush(push("alice", "2")));

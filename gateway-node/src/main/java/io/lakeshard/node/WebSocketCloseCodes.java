@@ -1,0 +1,97 @@
+package io.lakeshard.node;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.event.Logging;
+import org.apache.pekko.event.LoggingAdapter;
+import org.apache.pekko.http.impl.engine.ws.FrameHandler;
+import org.apache.pekko.http.impl.engine.ws.UpgradeToWebSocketLowLevel;
+import org.apache.pekko.http.impl.engine.ws.WebSocket;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.ws.Message;
+import org.apache.pekko.http.javadsl.model.ws.WebSocketUpgrade;
+import org.apache.pekko.http.javadsl.settings.ServerSettings;
+import org.apache.pekko.http.scaladsl.settings.WebSocketSettings;
+import org.apache.pekko.stream.javadsl.BidiFlow;
+import org.apache.pekko.stream.javadsl.Flow;
+import scala.Option;
+import scala.concurrent.duration.FiniteDuration;
+
+/**
+ * Serves a message-level WebSocket handler on Pekko HTTP's own WebSocket layers, with one layer
+ * added: a handler that fails with {@link CloseWith} closes the connection with that status code
+ * (Pekko HTTP's public API closes every failed handler with 1011). This uses Pekko HTTP's
+ * internal WebSocket stack (the layers {@code WebSocket.stack} composes), pinned with the
+ * Pekko HTTP version in the parent pom.
+ */
+final class WebSocketCloseCodes {
+  public static final int PROTOCOL_ERROR = 1002;
+  public static final int UNSUPPORTED_DATA = 1003;
+  public static final int POLICY_VIOLATION = 1008;
+  public static final int MESSAGE_TOO_BIG = 1009;
+  private static final int MAX_REASON_BYTES = 123;
+
+  /** Fail the handler with this to close the connection with {@code code}. */
+  static final class CloseWith extends RuntimeException {
+    final int code;
+
+    CloseWith(int code, String reason) {
+      super(reason, null, false, false);
+      this.code = code;
+    }
+
+    /** The reason as a close frame can carry it: at most 123 UTF-8 bytes. */
+    String frameReason() {
+      String reason = getMessage();
+      while (reason.getBytes(StandardCharsets.UTF_8).length > MAX_REASON_BYTES) {
+        reason = reason.substring(0, reason.length() - 1);
+      }
+      return reason;
+    }
+  }
+
+  private final WebSocketSettings settings;
+  private final FiniteDuration closeTimeout = FiniteDuration.apply(3, TimeUnit.SECONDS);
+  private final LoggingAdapter log;
+
+  WebSocketCloseCodes(ActorSystem<?> system) {
+    this.settings = (WebSocketSettings) ServerSettings.create(system.classicSystem()).getWebsocketSettings();
+    this.log = Logging.getLogger(system.classicSystem(), WebSocketCloseCodes.class);
+  }
+
+  /** The upgrade response that runs {@code handler}, or empty when the request is no WebSocket upgrade. */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  Optional<HttpResponse> upgrade(WebSocketUpgrade upgrade, Flow<Message, Message, ?> handler) {
+    if (!(upgrade instanceof UpgradeToWebSocketLowLevel lowLevel)) {
+      return Optional.empty();
+    }
+    org.apache.pekko.stream.scaladsl.BidiFlow closeCodes = BidiFlow.fromFunctions(
+        (Object in) -> in,
+        (Object out) -> {
+          if (out instanceof FrameHandler.UserHandlerErredOut failed) {
+            for (Throwable cause = failed.cause(); cause != null; cause = cause.getCause()) {
+              if (cause instanceof CloseWith close) {
+                log.info("closing WebSocket with {}: {}", close.code, close.getMessage());
+                return new FrameHandler.ActivelyCloseWithCode(Option.apply((Object) close.code), close.frameReason());
+              }
+            }
+          }
+          return out;
+        }).asScala();
+    org.apache.pekko.stream.scaladsl.BidiFlow masking = WebSocket.masking(true, settings.randomFactory());
+    org.apache.pekko.stream.scaladsl.BidiFlow frameHandling = WebSocket.frameHandling(true, closeTimeout, log);
+    org.apache.pekko.stream.scaladsl.BidiFlow keepAlive = WebSocket.periodicKeepAlive(settings);
+    org.apache.pekko.stream.scaladsl.BidiFlow messages = WebSocket.messageAPI(true, closeTimeout);
+    org.apache.pekko.stream.scaladsl.BidiFlow stack =
+        masking.atop(frameHandling).atop(keepAlive).atop(closeCodes).atop(messages);
+    Flow<org.apache.pekko.http.scaladsl.model.ws.Message, org.apache.pekko.http.scaladsl.model.ws.Message, ?> scalaHandler =
+        Flow.<org.apache.pekko.http.scaladsl.model.ws.Message>create()
+            .map(Message::adapt)
+            .via(handler)
+            .map(Message::asScala);
+    org.apache.pekko.stream.scaladsl.Flow frames = stack.join((org.apache.pekko.stream.Graph) scalaHandler.asScala());
+    return Optional.of(lowLevel.handleFrames(frames, Option.empty()));
+  }
+}
