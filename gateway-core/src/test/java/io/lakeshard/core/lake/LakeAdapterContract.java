@@ -9,7 +9,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** What every LakeAdapter must do; each implementation's test extends this. */
-abstract class LakeAdapterContract {
+public abstract class LakeAdapterContract {
 
   protected abstract LakeAdapter adapter();
 
