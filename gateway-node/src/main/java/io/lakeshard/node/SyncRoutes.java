@@ -110,7 +110,7 @@ public final class SyncRoutes extends AllDirectives {
       return error(StatusCodes.BAD_REQUEST, "INVALID_JSON", e.getMessage());
     }
     if (push.getDeltasCount() > settings.maxDeltasPerPush()) {
-      return error(StatusCodes.PAYLOAD_TOO_LARGE, "TOO_MANY_DELTAS",
+      return error(StatusCodes.CONTENT_TOO_LARGE, "TOO_MANY_DELTAS",
           push.getDeltasCount() + " deltas in one push; the limit is " + settings.maxDeltasPerPush());
     }
     if (principal.isPresent() && !principal.get().clientId().equals(push.getClientId())) {
@@ -210,7 +210,7 @@ public final class SyncRoutes extends AllDirectives {
   }
 
   private Route tooLarge() {
-    return error(StatusCodes.PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", "body over " + settings.maxBodyBytes() + " bytes");
+    return error(StatusCodes.CONTENT_TOO_LARGE, "PAYLOAD_TOO_LARGE", "body over " + settings.maxBodyBytes() + " bytes");
   }
 
   private Route unavailable(Throwable e) {

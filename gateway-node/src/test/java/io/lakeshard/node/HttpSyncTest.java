@@ -17,36 +17,18 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** A real node over real HTTP: push, pull, auth and bad input. */
-class HttpSyncTest {
+class HttpSyncTest extends NodeTestBase {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-  @TempDir Path dataDir;
-  private LakeshardNode node;
-
-  @BeforeEach
-  void start() {
-    node = TestNode.start(dataDir);
-  }
-
-  @AfterEach
-  void stop() {
-    if (node != null) {
-      node.stop().toCompletableFuture().join();
-    }
-  }
 
   private static long hlcNow(int counter) {
     return HybridClock.encode(System.currentTimeMillis(), counter);

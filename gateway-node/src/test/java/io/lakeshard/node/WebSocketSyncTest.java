@@ -14,7 +14,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.BlockingQueue;
@@ -22,25 +21,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Real WebSocket clients against a real node: replies, broadcasts, protocol violations. */
-class WebSocketSyncTest {
-  @TempDir Path dataDir;
-  private LakeshardNode node;
-
-  @BeforeEach
-  void start() {
-    node = TestNode.start(dataDir);
-  }
-
-  @AfterEach
-  void stop() {
-    node.stop().toCompletableFuture().join();
-  }
+class WebSocketSyncTest extends NodeTestBase {
 
   /** A client that queues every whole binary message and records how the server closed. */
   private static final class Client implements WebSocket.Listener {

@@ -51,7 +51,8 @@ final class S3ProxyServer implements AutoCloseable {
       if (!process.isAlive()) {
         throw new IllegalStateException("S3Proxy exited: see " + workDir.resolve("s3proxy.log"));
       }
-      try (Socket probe = new Socket(InetAddress.getLoopbackAddress(), port)) {
+      try {
+        new Socket(InetAddress.getLoopbackAddress(), port).close();
         return server;
       } catch (IOException notYet) {
         Thread.sleep(50); // polling a child process's port; nothing to await on
