@@ -11,6 +11,7 @@ import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -99,6 +100,9 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
   private SyncGateway(ActorContext<Command> context, String gatewayId, GatewaySettings settings) {
     super(context);
     this.ledger = context.spawn(GatewayLedger.create(gatewayId, settings, context.getSelf()), "ledger");
+    // A failed journal write stops the ledger; the gateway stops with it rather than queue forever,
+    // and sharding starts it afresh (recovering from the journal) on its next message.
+    context.watch(ledger);
   }
 
   @Override
@@ -110,6 +114,11 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
         .onMessage(GetStats.class, this::onGetStats)
         .onMessage(Subscribe.class, this::onSubscribe)
         .onMessage(Unsubscribe.class, this::onUnsubscribe)
+        .onSignal(Terminated.class, terminated -> {
+          getContext().getLog().warn("gateway ledger stopped ({} pushes waiting); stopping the gateway so it recovers",
+              waiting.size());
+          return Behaviors.stopped();
+        })
         .build();
   }
 

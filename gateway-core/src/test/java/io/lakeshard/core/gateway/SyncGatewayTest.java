@@ -64,12 +64,17 @@ class SyncGatewayTest {
   }
 
   @Test
-  void aPushIsNotAcknowledgedWhenItsWriteFails() {
+  void aFailedWriteIsNotAcknowledgedAndTheGatewayStopsToRecover() {
     ActorRef<SyncGateway.Command> gateway = testKit.spawn(SyncGateway.create("g2", SETTINGS));
     TestProbe<SyncGateway.PushReply> replies = testKit.createTestProbe();
     journal.failNextPersisted();
     gateway.tell(new SyncGateway.Push("a", List.of(insert("a", "1")), null, replies.getRef()));
-    replies.expectNoMessage(Duration.ofMillis(500));
+    replies.expectTerminated(gateway, Duration.ofSeconds(5));
+    replies.expectNoMessage(Duration.ofMillis(100));
+
+    ActorRef<SyncGateway.Command> restarted = testKit.spawn(SyncGateway.create("g2", SETTINGS));
+    restarted.tell(new SyncGateway.Push("a", List.of(insert("a", "2")), null, replies.getRef()));
+    assertThat(replies.receiveMessage()).isInstanceOf(SyncGateway.PushAccepted.class);
   }
 
   @Test
