@@ -9,6 +9,7 @@ import io.lakeshard.protocol.v1.SyncPush;
 import io.lakeshard.protocol.v1.SyncResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
@@ -19,12 +20,15 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import org.apache.pekko.http.javadsl.model.AttributeKeys;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.HttpCredentials;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
@@ -53,11 +57,24 @@ public final class SyncRoutes extends AllDirectives {
   }
 
   public Route routes() {
-    return handleExceptions(errors(), () -> concat(
+    return handleExceptions(errors(), () -> handleRejections(jsonRejections(), () -> concat(
         path("health", () -> get(() -> json(StatusCodes.OK, "{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8)))),
         pathPrefix("v1", () -> concat(syncRoutes(), adminRoutes())),
         syncRoutes(),
-        adminRoutes()));
+        adminRoutes())));
+  }
+
+  /** Pekko's rejections (404, 405, ...) with the same JSON error body as every other error. */
+  private static RejectionHandler jsonRejections() {
+    return RejectionHandler.defaultHandler().mapRejectionResponse(response -> {
+      if (!(response.entity() instanceof HttpEntity.Strict strict)
+          || !strict.getContentType().mediaType().equals(MediaTypes.TEXT_PLAIN)) {
+        return response;
+      }
+      String code = response.status().reason().toUpperCase(Locale.ROOT).replace(' ', '_');
+      return response.withEntity(ContentTypes.APPLICATION_JSON,
+          JsonCodec.encodeError(code, strict.getData().utf8String()));
+    });
   }
 
   private Route syncRoutes() {

@@ -247,7 +247,9 @@ class HttpSyncTest extends NodeTestBase {
   }
 
   @Test
-  void healthAnswers() throws Exception {
+  void healthAnswersAndUnknownRoutesGetJsonErrors() throws Exception {
     assertThat(get("/health", null).statusCode()).isEqualTo(200);
+    assertError(get("/v1/nothing/here", null), 404, "NOT_FOUND");
+    assertError(get("/v1/sync/gw1/push", TestNode.token("alice", "gw1")), 405, "METHOD_NOT_ALLOWED");
   }
 }
