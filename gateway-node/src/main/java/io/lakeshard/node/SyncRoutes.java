@@ -3,6 +3,7 @@ package io.lakeshard.node;
 import io.lakeshard.core.delta.RowDelta;
 import io.lakeshard.core.delta.WireDeltas;
 import io.lakeshard.core.gateway.SyncGateway;
+import io.lakeshard.core.schema.TableSchema;
 import io.lakeshard.protocol.JsonCodec;
 import io.lakeshard.protocol.ProtocolException;
 import io.lakeshard.protocol.v1.SyncPush;
@@ -14,6 +15,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -101,23 +103,55 @@ public final class SyncRoutes extends AllDirectives {
   }
 
   private Route adminRoutes() {
-    return pathPrefix("admin", () -> path(PathMatchers.segment("metrics").slash(PathMatchers.segment()), gatewayId ->
-        get(() -> authorized(gatewayId, principal -> {
-          if (principal.isPresent() && !principal.get().admin()) {
-            return error(StatusCodes.FORBIDDEN, "FORBIDDEN", "admin role required");
-          }
-          return onSuccess(gateway(gatewayId).<SyncGateway.Stats>ask(SyncGateway.GetStats::new, settings.askTimeout()),
-              stats -> json(StatusCodes.OK, JsonCodec.write(gen -> {
-                gen.writeStartObject();
-                gen.writeNumberField("logSize", stats.bufferedDeltas());
-                gen.writeNumberField("indexSize", stats.rows());
-                gen.writeNumberField("byteSize", stats.bufferedBytes());
-                gen.writeStringField("serverHlc", Long.toUnsignedString(stats.serverHlc()));
-                gen.writeNumberField("sessions", stats.sessions());
-                gen.writeEndObject();
-              })));
-        }))));
+    return pathPrefix("admin", () -> concat(
+        path(PathMatchers.segment("metrics").slash(PathMatchers.segment()), gatewayId ->
+            get(() -> admin(gatewayId, () -> metrics(gatewayId)))),
+        path(PathMatchers.segment("schema").slash(PathMatchers.segment()), gatewayId ->
+            post(() -> admin(gatewayId, () ->
+                extractStrictEntity(settings.askTimeout(), settings.maxBodyBytes(), entity ->
+                    registerSchema(gatewayId, entity.getData().toArray())))))));
   }
+
+  /** The admin role on top of the gateway's own token check. */
+  private Route admin(String gatewayId, Supplier<Route> inner) {
+    return authorized(gatewayId, principal -> principal.isPresent() && !principal.get().admin()
+        ? error(StatusCodes.FORBIDDEN, "FORBIDDEN", "admin role required")
+        : inner.get());
+  }
+
+  private Route registerSchema(String gatewayId, byte[] body) {
+    TableSchema schema;
+    try {
+      schema = TableSchema.parse(body);
+    } catch (TableSchema.InvalidSchemaException e) {
+      return error(StatusCodes.BAD_REQUEST, "INVALID_SCHEMA", e.getMessage());
+    }
+    return onSuccess(gateway(gatewayId).<SyncGateway.SchemaReply>ask(
+            replyTo -> new SyncGateway.RegisterSchema(schema, replyTo), settings.askTimeout()),
+        reply -> reply instanceof SyncGateway.SchemaSaved saved
+            ? json(StatusCodes.OK, JsonCodec.write(gen -> {
+                gen.writeStartObject();
+                gen.writeBooleanField("saved", true);
+                gen.writeStringField("table", saved.table());
+                gen.writeNumberField("columns", saved.columns());
+                gen.writeEndObject();
+              }))
+            : error(StatusCodes.CONFLICT, "SCHEMA_CONFLICT", ((SyncGateway.SchemaRefused) reply).message()));
+  }
+
+  private Route metrics(String gatewayId) {
+    return onSuccess(gateway(gatewayId).<SyncGateway.Stats>ask(SyncGateway.GetStats::new, settings.askTimeout()),
+        stats -> json(StatusCodes.OK, JsonCodec.write(gen -> {
+          gen.writeStartObject();
+          gen.writeNumberField("logSize", stats.bufferedDeltas());
+          gen.writeNumberField("indexSize", stats.rows());
+          gen.writeNumberField("byteSize", stats.bufferedBytes());
+          gen.writeStringField("serverHlc", Long.toUnsignedString(stats.serverHlc()));
+          gen.writeNumberField("sessions", stats.sessions());
+          gen.writeEndObject();
+        })));
+  }
+
 
   private Route push(String gatewayId, Optional<JwtAuth.Principal> principal, byte[] body) {
     SyncPush push;
@@ -152,6 +186,7 @@ public final class SyncRoutes extends AllDirectives {
     return switch (refused.reason()) {
       case CLOCK_DRIFT -> error(StatusCodes.CONFLICT, "CLOCK_DRIFT", refused.message());
       case INVALID_DELTA -> error(StatusCodes.BAD_REQUEST, "INVALID_DELTA", refused.message());
+      case SCHEMA_MISMATCH -> error(StatusCodes.UNPROCESSABLE_ENTITY, "SCHEMA_MISMATCH", refused.message());
     };
   }
 

@@ -247,6 +247,31 @@ class HttpSyncTest extends NodeTestBase {
   }
 
   @Test
+  void registeredSchemasRefusePushesThatBreakThemAndSurviveARestart() throws Exception {
+    String admin = JwtAuth.sign(TestNode.SECRET, "ops", "gw1", true, Duration.ofMinutes(5), Clock.systemUTC());
+    String token = TestNode.token("alice", "gw1");
+    String schema = "{\"table\":\"todos\",\"columns\":[{\"name\":\"title\",\"type\":\"string\"},"
+        + "{\"name\":\"done\",\"type\":\"boolean\"}]}";
+    assertError(post("/v1/admin/schema/gw1", token, schema), 403, "FORBIDDEN");
+    assertError(post("/v1/admin/schema/gw1", admin, "{\"table\":\"todos\"}"), 400, "INVALID_SCHEMA");
+    assertThat(post("/v1/admin/schema/gw1", admin, schema).statusCode()).isEqualTo(200);
+
+    assertError(post("/v1/sync/gw1/push", token, push("alice", List.of(
+        delta("INSERT", "alice", "1", hlcNow(0), "[{\"column\":\"colour\",\"value\":\"red\"}]")))), 422, "SCHEMA_MISMATCH");
+    assertError(post("/v1/sync/gw1/push", token, push("alice", List.of(
+        delta("INSERT", "alice", "1", hlcNow(0), "[{\"column\":\"done\",\"value\":\"yes\"}]")))), 422, "SCHEMA_MISMATCH");
+    assertThat(post("/v1/sync/gw1/push", token, push("alice", List.of(
+        delta("INSERT", "alice", "1", hlcNow(0), "[{\"column\":\"done\",\"value\":true}]")))).statusCode()).isEqualTo(200);
+    assertError(post("/v1/admin/schema/gw1", admin, "{\"table\":\"todos\",\"columns\":[{\"name\":\"title\",\"type\":\"string\"}]}"),
+        409, "SCHEMA_CONFLICT");
+
+    node.stop().toCompletableFuture().join();
+    node = TestNode.start(dataDir);
+    assertError(post("/v1/sync/gw1/push", token, push("alice", List.of(
+        delta("INSERT", "alice", "2", hlcNow(0), "[{\"column\":\"colour\",\"value\":\"red\"}]")))), 422, "SCHEMA_MISMATCH");
+  }
+
+  @Test
   void healthAnswersAndUnknownRoutesGetJsonErrors() throws Exception {
     assertThat(get("/health", null).statusCode()).isEqualTo(200);
     assertError(get("/v1/nothing/here", null), 404, "NOT_FOUND");

@@ -12,11 +12,13 @@ import io.lakeshard.core.gateway.SyncGateway.PushRefused;
 import io.lakeshard.core.gateway.SyncGateway.Refusal;
 import io.lakeshard.core.hlc.ClockDriftException;
 import io.lakeshard.core.hlc.HybridClock;
+import io.lakeshard.core.schema.TableSchema;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -44,13 +46,18 @@ final class GatewayLedger extends EventSourcedBehavior<GatewayLedger.Command, Ga
 
   record Describe(int sessions, ActorRef<SyncGateway.Stats> replyTo) implements Command {}
 
+  record Register(SyncGateway.RegisterSchema request) implements Command {}
+
   sealed interface Event extends CborSerializable {}
 
   record DeltasAccepted(List<Accepted> deltas) implements Event {}
 
+  record SchemaRegistered(TableSchema schema) implements Event {}
+
   /** The recovered and live state. Mutated only by the event handler (the clock also by stamping). */
   static final class State {
     final DeltaBuffer buffer = new DeltaBuffer();
+    final Map<String, TableSchema> schemas = new HashMap<>();
     final HybridClock clock;
 
     State(HybridClock clock) {
@@ -85,12 +92,26 @@ final class GatewayLedger extends EventSourcedBehavior<GatewayLedger.Command, Ga
     return newCommandHandlerBuilder().forAnyState()
         .onCommand(Append.class, this::onAppend)
         .onCommand(Read.class, this::onRead)
+        .onCommand(Register.class, this::onRegister)
         .onCommand(Describe.class, (state, describe) -> {
           describe.replyTo().tell(new SyncGateway.Stats(state.buffer.size(), state.buffer.bytes(),
               state.buffer.rowCount(), state.serverHlc(), describe.sessions()));
           return Effect().none();
         })
         .build();
+  }
+
+  private Effect<Event, State> onRegister(State state, Register register) {
+    TableSchema schema = register.request().schema();
+    ActorRef<SyncGateway.SchemaReply> replyTo = register.request().replyTo();
+    TableSchema previous = state.schemas.get(schema.table());
+    Optional<String> conflict = previous == null ? Optional.empty() : schema.incompatibleWith(previous);
+    if (conflict.isPresent()) {
+      replyTo.tell(new SyncGateway.SchemaRefused(conflict.get()));
+      return Effect().none();
+    }
+    return Effect().persist(new SchemaRegistered(schema))
+        .thenRun(after -> replyTo.tell(new SyncGateway.SchemaSaved(schema.table(), schema.columns().size())));
   }
 
   /** What the group decided, push by push: the accepted deltas or a refusal. */
@@ -136,6 +157,11 @@ final class GatewayLedger extends EventSourcedBehavior<GatewayLedger.Command, Ga
     try {
       for (RowDelta delta : push.deltas()) {
         validate(delta, push.clientId());
+        TableSchema schema = state.schemas.get(delta.table());
+        Optional<String> violation = schema == null ? Optional.empty() : schema.violation(delta);
+        if (violation.isPresent()) {
+          return new Decision(List.of(), new PushRefused(Refusal.SCHEMA_MISMATCH, violation.get()));
+        }
       }
       for (RowDelta delta : push.deltas()) {
         state.clock.receive(delta.hlc());
@@ -198,6 +224,10 @@ final class GatewayLedger extends EventSourcedBehavior<GatewayLedger.Command, Ga
             state.buffer.append(accepted, merge == null ? state.buffer.row(delta.rowKey()) : merge.after());
             state.clock.advanceTo(accepted.stamp());
           }
+          return state;
+        })
+        .onEvent(SchemaRegistered.class, (state, event) -> {
+          state.schemas.put(event.schema().table(), event.schema());
           return state;
         })
         .build();

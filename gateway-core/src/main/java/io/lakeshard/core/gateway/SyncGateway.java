@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.lakeshard.core.CborSerializable;
 import io.lakeshard.core.delta.RowDelta;
+import io.lakeshard.core.schema.TableSchema;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -42,6 +43,19 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
 
   public record Pull(long since, int limit, ActorRef<PullReply> replyTo) implements Command {}
 
+  /** Registers or evolves a table's schema (only adding columns is allowed). */
+  public record RegisterSchema(TableSchema schema, ActorRef<SchemaReply> replyTo) implements Command {}
+
+  @JsonTypeInfo(use = JsonTypeInfo.Id.NAME)
+  @JsonSubTypes({
+      @JsonSubTypes.Type(value = SchemaSaved.class, name = "saved"),
+      @JsonSubTypes.Type(value = SchemaRefused.class, name = "refused")})
+  public sealed interface SchemaReply extends CborSerializable {}
+
+  public record SchemaSaved(String table, int columns) implements SchemaReply {}
+
+  public record SchemaRefused(String message) implements SchemaReply {}
+
   /** What an operator sees of a gateway (admin metrics). */
   public record GetStats(ActorRef<Stats> replyTo) implements Command {}
 
@@ -73,7 +87,8 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
 
   public enum Refusal {
     INVALID_DELTA,
-    CLOCK_DRIFT
+    CLOCK_DRIFT,
+    SCHEMA_MISMATCH
   }
 
   public record PullReply(List<RowDelta> deltas, long serverHlc, boolean hasMore) implements CborSerializable {}
@@ -112,6 +127,10 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
         .onMessage(GroupWritten.class, this::onGroupWritten)
         .onMessage(Pull.class, this::onPull)
         .onMessage(GetStats.class, this::onGetStats)
+        .onMessage(RegisterSchema.class, register -> {
+          ledger.tell(new GatewayLedger.Register(register));
+          return this;
+        })
         .onMessage(Subscribe.class, this::onSubscribe)
         .onMessage(Unsubscribe.class, this::onUnsubscribe)
         .onSignal(Terminated.class, terminated -> {
