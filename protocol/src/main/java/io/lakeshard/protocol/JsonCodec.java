@@ -143,12 +143,7 @@ public final class JsonCodec {
     gen.writeEndObject();
   }
 
-  /** Parses a column value's JSON text, as carried in {@link ColumnDelta#getValue()}. */
-  public static JsonNode parseValue(ByteString json) throws ProtocolException {
-    return parse(json.toByteArray());
-  }
-
-  public static byte[] writeJson(JsonNode node) {
+  private static byte[] writeJson(JsonNode node) {
     try {
       return MAPPER.writeValueAsBytes(node);
     } catch (JsonProcessingException e) {
