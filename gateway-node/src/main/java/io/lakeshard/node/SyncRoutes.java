@@ -186,7 +186,7 @@ public final class SyncRoutes extends AllDirectives {
     return switch (refused.reason()) {
       case CLOCK_DRIFT -> error(StatusCodes.CONFLICT, "CLOCK_DRIFT", refused.message());
       case INVALID_DELTA -> error(StatusCodes.BAD_REQUEST, "INVALID_DELTA", refused.message());
-      case SCHEMA_MISMATCH -> error(StatusCodes.UNPROCESSABLE_ENTITY, "SCHEMA_MISMATCH", refused.message());
+      case SCHEMA_MISMATCH -> error(StatusCodes.UNPROCESSABLE_CONTENT, "SCHEMA_MISMATCH", refused.message());
     };
   }
 
