@@ -28,8 +28,17 @@ public final class WireDeltas {
       columns.add(new ColumnValue(column.getColumn(),
           column.getValue().isEmpty() ? "null" : column.getValue().toStringUtf8()));
     }
+    // A client may leave deltaId out; computing it here keeps the hashing off the entity's thread.
+    String deltaId = wire.getDeltaId();
+    if (deltaId.isEmpty()) {
+      try {
+        deltaId = DeltaIds.compute(wire.getClientId(), wire.getHlc(), wire.getTable(), wire.getRowId(), columns);
+      } catch (IllegalArgumentException e) {
+        throw new ProtocolException(e.getMessage(), e);
+      }
+    }
     return new RowDelta(op(wire.getOp()), wire.getTable(), wire.getRowId(), wire.getClientId(),
-        List.copyOf(columns), wire.getHlc(), wire.getDeltaId());
+        List.copyOf(columns), wire.getHlc(), deltaId);
   }
 
   public static List<io.lakeshard.protocol.v1.RowDelta> toWire(List<RowDelta> deltas) {

@@ -3,7 +3,6 @@ package io.lakeshard.core.gateway;
 import io.lakeshard.core.CborSerializable;
 import io.lakeshard.core.buffer.DeltaBuffer;
 import io.lakeshard.core.buffer.DeltaBuffer.Accepted;
-import io.lakeshard.core.delta.DeltaIds;
 import io.lakeshard.core.delta.RowDelta;
 import io.lakeshard.core.delta.RowVersion;
 import io.lakeshard.core.gateway.SyncGateway.Push;
@@ -173,17 +172,13 @@ final class GatewayLedger extends EventSourcedBehavior<GatewayLedger.Command, Ga
     }
     List<Accepted> accepted = new ArrayList<>(push.deltas().size());
     for (RowDelta delta : push.deltas()) {
-      RowDelta identified = delta.deltaId().isEmpty()
-          ? new RowDelta(delta.op(), delta.table(), delta.rowId(), delta.clientId(), delta.columns(), delta.hlc(),
-              DeltaIds.compute(delta.clientId(), delta.hlc(), delta.table(), delta.rowId(), delta.columns()))
-          : delta;
-      if (state.buffer.hasSeen(identified.deltaId()) || !pendingIds.add(identified.deltaId())) {
+      if (state.buffer.hasSeen(delta.deltaId()) || !pendingIds.add(delta.deltaId())) {
         continue;
       }
-      RowVersion row = pendingRows.getOrDefault(identified.rowKey(), state.buffer.row(identified.rowKey()));
-      RowVersion.Merge merge = row.merge(identified);
+      RowVersion row = pendingRows.getOrDefault(delta.rowKey(), state.buffer.row(delta.rowKey()));
+      RowVersion.Merge merge = row.merge(delta);
       if (merge != null) {
-        pendingRows.put(identified.rowKey(), merge.after());
+        pendingRows.put(delta.rowKey(), merge.after());
         accepted.add(new Accepted(merge.winning(), state.clock.now()));
       }
     }
@@ -194,8 +189,8 @@ final class GatewayLedger extends EventSourcedBehavior<GatewayLedger.Command, Ga
     if (!delta.clientId().equals(clientId)) {
       throw new InvalidDeltaException("delta clientId '" + delta.clientId() + "' differs from the push's '" + clientId + "'");
     }
-    if (delta.table().isEmpty() || delta.rowId().isEmpty()) {
-      throw new InvalidDeltaException("delta needs a table and a rowId");
+    if (delta.table().isEmpty() || delta.rowId().isEmpty() || delta.deltaId().isEmpty()) {
+      throw new InvalidDeltaException("delta needs a table, a rowId and a deltaId");
     }
     for (var column : delta.columns()) {
       if (column.column().isEmpty()) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.typesafe.config.ConfigFactory;
 import io.lakeshard.core.delta.ColumnValue;
+import io.lakeshard.core.delta.DeltaIds;
 import io.lakeshard.core.delta.Op;
 import io.lakeshard.core.delta.RowDelta;
 import io.lakeshard.core.hlc.HybridClock;
@@ -38,8 +39,10 @@ class SyncGatewayTest {
   }
 
   private static RowDelta insert(String client, String row) {
-    return new RowDelta(Op.INSERT, "todos", row, client, List.of(new ColumnValue("title", "\"" + row + "\"")),
-        HybridClock.encode(System.currentTimeMillis(), 0), "");
+    List<ColumnValue> columns = List.of(new ColumnValue("title", "\"" + row + "\""));
+    long hlc = HybridClock.encode(System.currentTimeMillis(), 0);
+    return new RowDelta(Op.INSERT, "todos", row, client, columns, hlc,
+        DeltaIds.compute(client, hlc, "todos", row, columns));
   }
 
   @Test
