@@ -56,6 +56,11 @@ public final class S3LakeAdapter implements LakeAdapter {
   }
 
   @Override
+  public String uri() {
+    return "s3://" + bucket + "/";
+  }
+
+  @Override
   public void put(String key, byte[] data, String contentType) throws LakeException {
     call("put " + key, () -> client.putObject(PutObjectArgs.builder()
         .bucket(bucket).object(key)

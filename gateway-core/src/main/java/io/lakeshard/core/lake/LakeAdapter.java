@@ -13,6 +13,12 @@ public interface LakeAdapter {
   /** What {@link #head} knows of an object. */
   record ObjectInfo(String key, long size, Instant lastModified) {}
 
+  /**
+   * Where keys live, as a URI ending in '/' ({@code file:///…/lake/}, {@code s3://bucket/}): the
+   * object {@code k} is {@code uri() + k}, the location other readers (Spark, Trino) use.
+   */
+  String uri();
+
   void put(String key, byte[] data, String contentType) throws LakeException;
 
   byte[] get(String key) throws LakeException;

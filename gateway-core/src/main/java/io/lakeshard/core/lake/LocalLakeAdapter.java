@@ -26,6 +26,12 @@ public final class LocalLakeAdapter implements LakeAdapter {
   }
 
   @Override
+  public String uri() {
+    String uri = root.toUri().toString();
+    return uri.endsWith("/") ? uri : uri + "/";
+  }
+
+  @Override
   public void put(String key, byte[] data, String contentType) throws LakeException {
     Path target = resolve(key);
     try {

@@ -3,12 +3,14 @@ package io.lakeshard.core.schema;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lakeshard.core.catalogue.DeltaRecords;
 import io.lakeshard.core.delta.ColumnValue;
 import io.lakeshard.core.delta.RowDelta;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * A table's registered columns (LakeSync's TableSchema: a column allow-list with type hints).
@@ -40,6 +42,10 @@ public record TableSchema(String table, List<Column> columns) {
     for (Column column : schema.columns()) {
       if (column == null || column.name() == null || column.name().isEmpty() || column.type() == null) {
         throw new InvalidSchemaException("every column needs a name and a type (string, number, boolean, json, null)");
+      }
+      if (DeltaRecords.RESERVED.contains(column.name())) {
+        throw new InvalidSchemaException("column name " + column.name() + " is reserved for the lake's own columns "
+            + new TreeSet<>(DeltaRecords.RESERVED));
       }
       if (!names.add(column.name())) {
         throw new InvalidSchemaException("column " + column.name() + " appears twice");

@@ -62,5 +62,7 @@ class TableSchemaTest {
     assertThatThrownBy(() -> parse("{\"table\":\"t\",\"columns\":[{\"name\":\"a\",\"type\":\"string\"},{\"name\":\"a\",\"type\":\"json\"}]}"))
         .hasMessageContaining("twice");
     assertThatThrownBy(() -> parse("not json")).hasMessageContaining("invalid schema");
+    assertThatThrownBy(() -> parse("{\"table\":\"t\",\"columns\":[{\"name\":\"stamp\",\"type\":\"number\"}]}"))
+        .hasMessageContaining("reserved");
   }
 }

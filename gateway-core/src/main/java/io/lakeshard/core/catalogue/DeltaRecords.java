@@ -1,0 +1,197 @@
+package io.lakeshard.core.catalogue;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lakeshard.core.buffer.DeltaBuffer.Accepted;
+import io.lakeshard.core.delta.ColumnValue;
+import io.lakeshard.core.delta.Op;
+import io.lakeshard.core.delta.RowDelta;
+import io.lakeshard.core.hlc.HybridClock;
+import io.lakeshard.core.schema.ColumnType;
+import io.lakeshard.core.schema.TableSchema;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.iceberg.PartitionSpec;
+import org.apache.iceberg.Schema;
+import org.apache.iceberg.data.GenericRecord;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.types.Type;
+import org.apache.iceberg.types.Types;
+import org.apache.iceberg.types.Types.NestedField;
+
+/**
+ * How deltas are laid out in an Iceberg table: one row per delta with {@code op, table, rowId,
+ * clientId, deltaId} (string), {@code hlc} and {@code stamp} (int64), {@code acceptedAt} (the
+ * stamp's wall clock, which the table is partitioned by, by day), then either the table's
+ * registered columns, typed, or one {@code columns} JSON object when it has no schema.
+ */
+public final class DeltaRecords {
+  public static final String COLUMNS_JSON = "columns";
+  public static final String ACCEPTED_AT = "acceptedAt";
+  public static final String STAMP = "stamp";
+  /** The doc of a string column that holds JSON text (LakeSync's json and null types), not a string. */
+  static final String JSON_TEXT = "JSON text";
+  /** Names a registered column may not take. */
+  public static final Set<String> RESERVED =
+      Set.of("op", "table", "rowId", "clientId", "deltaId", "hlc", STAMP, ACCEPTED_AT, COLUMNS_JSON);
+
+  private static final ObjectMapper JSON = JsonMapper.builder()
+      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+      .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
+      .build();
+
+  private static final List<NestedField> BASE = List.of(
+      NestedField.required(1, "op", Types.StringType.get()),
+      NestedField.required(2, "table", Types.StringType.get()),
+      NestedField.required(3, "rowId", Types.StringType.get()),
+      NestedField.required(4, "clientId", Types.StringType.get()),
+      NestedField.required(5, "deltaId", Types.StringType.get()),
+      NestedField.required(6, "hlc", Types.LongType.get()),
+      NestedField.required(7, STAMP, Types.LongType.get()),
+      NestedField.required(8, ACCEPTED_AT, Types.TimestampType.withZone()));
+
+  private DeltaRecords() {}
+
+  /** The columns a table needs to hold deltas laid out by {@code schema} (null: schemaless). */
+  public static Schema icebergSchema(TableSchema schema) {
+    List<NestedField> fields = new ArrayList<>(BASE);
+    int id = BASE.size();
+    if (schema == null) {
+      fields.add(NestedField.optional(++id, COLUMNS_JSON, Types.StringType.get()));
+    } else {
+      for (TableSchema.Column column : schema.columns()) {
+        fields.add(NestedField.optional(++id, column.name(), icebergType(column.type()),
+            column.type() == ColumnType.JSON || column.type() == ColumnType.NULL ? JSON_TEXT : null));
+      }
+    }
+    return new Schema(fields);
+  }
+
+  public static PartitionSpec partitionSpec(Schema schema) {
+    return PartitionSpec.builderFor(schema).day(ACCEPTED_AT).build();
+  }
+
+  /** JS numbers are doubles; json and null columns keep their JSON text. */
+  private static Type icebergType(ColumnType type) {
+    return switch (type) {
+      case NUMBER -> Types.DoubleType.get();
+      case BOOLEAN -> Types.BooleanType.get();
+      case STRING, JSON, NULL -> Types.StringType.get();
+    };
+  }
+
+  /** One delta as a row of a table whose current schema is {@code tableSchema}. */
+  public static Record toRecord(Schema tableSchema, Accepted accepted, TableSchema registered) {
+    RowDelta delta = accepted.delta();
+    Record record = GenericRecord.create(tableSchema);
+    record.setField("op", delta.op().name());
+    record.setField("table", delta.table());
+    record.setField("rowId", delta.rowId());
+    record.setField("clientId", delta.clientId());
+    record.setField("deltaId", delta.deltaId());
+    record.setField("hlc", delta.hlc());
+    record.setField(STAMP, accepted.stamp());
+    record.setField(ACCEPTED_AT, acceptedAt(accepted.stamp()));
+    if (registered == null) {
+      record.setField(COLUMNS_JSON, columnsObject(delta.columns()));
+    } else {
+      for (ColumnValue column : delta.columns()) {
+        Types.NestedField field = tableSchema.findField(column.column());
+        record.setField(column.column(), fromJson(field, column.json()));
+      }
+    }
+    return record;
+  }
+
+  /** A delta back from a row: typed columns that hold a value, and the schemaless JSON object. */
+  public static Accepted fromRecord(Record record) {
+    List<ColumnValue> columns = new ArrayList<>();
+    for (NestedField field : record.struct().fields()) {
+      String name = field.name();
+      Object value = record.getField(name);
+      if (value == null || RESERVED.contains(name)) {
+        continue;
+      }
+      columns.add(new ColumnValue(name, toJson(field, value)));
+    }
+    Object json = record.getField(COLUMNS_JSON);
+    if (json != null) {
+      parseColumnsObject((String) json, columns);
+    }
+    RowDelta delta = new RowDelta(Op.valueOf((String) record.getField("op")), (String) record.getField("table"),
+        (String) record.getField("rowId"), (String) record.getField("clientId"), List.copyOf(columns),
+        (Long) record.getField("hlc"), (String) record.getField("deltaId"));
+    return new Accepted(delta, (Long) record.getField(STAMP));
+  }
+
+  public static OffsetDateTime acceptedAt(long stamp) {
+    return Instant.ofEpochMilli(HybridClock.wallOf(stamp)).atOffset(ZoneOffset.UTC);
+  }
+
+  private static String columnsObject(List<ColumnValue> columns) {
+    ObjectNode object = JSON.createObjectNode();
+    for (ColumnValue column : columns) {
+      object.set(column.column(), parse(column.json()));
+    }
+    return object.toString();
+  }
+
+  private static void parseColumnsObject(String json, List<ColumnValue> into) {
+    for (Map.Entry<String, JsonNode> entry : parse(json).properties()) {
+      into.add(new ColumnValue(entry.getKey(), entry.getValue().toString()));
+    }
+  }
+
+  private static Object fromJson(NestedField field, String json) {
+    if (JSON_TEXT.equals(field.doc())) {
+      return json;
+    }
+    JsonNode node = parse(json);
+    if (node.isNull()) {
+      return null;
+    }
+    return switch (field.type().typeId()) {
+      case DOUBLE -> node.doubleValue();
+      case BOOLEAN -> node.booleanValue();
+      default -> node.textValue();
+    };
+  }
+
+  private static String toJson(NestedField field, Object value) {
+    if (JSON_TEXT.equals(field.doc())) {
+      return (String) value;
+    }
+    return switch (field.type().typeId()) {
+      case DOUBLE -> numberJson((Double) value);
+      case BOOLEAN -> value.toString();
+      default -> JSON.getNodeFactory().textNode((String) value).toString();
+    };
+  }
+
+  /** As JavaScript prints a number: integral values without a fraction. */
+  private static String numberJson(double value) {
+    if (value == Math.rint(value) && Math.abs(value) < 1e21) {
+      return new BigDecimal(value).toBigInteger().toString();
+    }
+    return Double.toString(value);
+  }
+
+  private static JsonNode parse(String json) {
+    try {
+      return JSON.readTree(json);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("not JSON: " + json, e);
+    }
+  }
+}

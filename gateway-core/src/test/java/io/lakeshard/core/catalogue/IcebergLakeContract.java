@@ -1,0 +1,193 @@
+package io.lakeshard.core.catalogue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lakeshard.core.buffer.DeltaBuffer.Accepted;
+import io.lakeshard.core.delta.ColumnValue;
+import io.lakeshard.core.delta.Op;
+import io.lakeshard.core.delta.RowDelta;
+import io.lakeshard.core.flush.FlushPlan;
+import io.lakeshard.core.flush.FlushResult;
+import io.lakeshard.core.hlc.HybridClock;
+import io.lakeshard.core.schema.ColumnType;
+import io.lakeshard.core.schema.TableSchema;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.iceberg.FileFormat;
+import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.data.IcebergGenerics;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.io.CloseableIterable;
+import org.apache.iceberg.relocated.com.google.common.collect.Lists;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What flushing to an Iceberg catalogue must do, whatever the catalogue and the object store:
+ * each implementation's test extends this with its own real servers.
+ */
+public abstract class IcebergLakeContract {
+  private static final long DAY_MS = 86_400_000L;
+  private static final long WALL = 1_790_000_000_000L; // 2026-09-21
+
+  protected abstract IcebergLake lake();
+
+  /** A delta accepted at {@code wall + n} ms, stamped and with an HLC from it. */
+  protected static Accepted accepted(String table, String rowId, long wall, int n, Op op, ColumnValue... columns) {
+    long stamp = HybridClock.encode(wall + n, 0);
+    RowDelta delta = new RowDelta(op, table, rowId, "client-1", List.of(columns), stamp - 5, table + "-" + rowId + "-" + n);
+    return new Accepted(delta, stamp);
+  }
+
+  private static ColumnValue column(String name, String json) {
+    return new ColumnValue(name, json);
+  }
+
+  private static List<Record> rows(Table table) throws Exception {
+    table.refresh();
+    try (CloseableIterable<Record> records = IcebergGenerics.read(table).build()) {
+      List<Record> rows = Lists.newArrayList(records);
+      rows.sort((a, b) -> Long.compare((Long) a.getField("stamp"), (Long) b.getField("stamp")));
+      return rows;
+    }
+  }
+
+  private Table table(String name) {
+    return lake().catalog().loadTable(TableIdentifier.of(IcebergLake.NAMESPACE, name));
+  }
+
+  @Test
+  void aSchemalessTableHoldsEachDeltaWithItsColumnsAsOneJsonObject() throws Exception {
+    String gw = "gw-plain";
+    List<Accepted> deltas = List.of(
+        accepted("notes", "n1", WALL, 1, Op.INSERT, column("title", "\"hello\""), column("pinned", "true"),
+            column("size", "12.5"), column("tags", "[\"a\",{\"b\":null}]"), column("gone", "null")),
+        accepted("notes", "n1", WALL, 2, Op.UPDATE, column("title", "\"hé \\\"quoted\\\"\"")),
+        accepted("notes", "n2", WALL, 3, Op.DELETE));
+    FlushResult result = lake().flush(new FlushPlan(gw, 1, deltas.get(2).stamp(), deltas, Map.of()));
+
+    assertThat(result.rows()).isEqualTo(3);
+    assertThat(result.files()).singleElement().satisfies(file -> {
+      assertThat(file.location()).endsWith(gw + "-1-" + deltas.get(0).stamp() + "-" + deltas.get(2).stamp() + ".parquet");
+      assertThat(file.alreadyCommitted()).isFalse();
+    });
+    List<Record> rows = rows(table("notes"));
+    assertThat(rows).hasSize(3);
+    Record first = rows.get(0);
+    assertThat(first.getField("op")).isEqualTo("INSERT");
+    assertThat(first.getField("table")).isEqualTo("notes");
+    assertThat(first.getField("rowId")).isEqualTo("n1");
+    assertThat(first.getField("clientId")).isEqualTo("client-1");
+    assertThat(first.getField("deltaId")).isEqualTo("notes-n1-1");
+    assertThat(first.getField("hlc")).isEqualTo(deltas.get(0).delta().hlc());
+    assertThat(first.getField("stamp")).isEqualTo(deltas.get(0).stamp());
+    assertThat(first.getField("columns"))
+        .isEqualTo("{\"title\":\"hello\",\"pinned\":true,\"size\":12.5,\"tags\":[\"a\",{\"b\":null}],\"gone\":null}");
+    assertThat(rows.get(2).getField("op")).isEqualTo("DELETE");
+    assertThat(rows.get(2).getField("columns")).isEqualTo("{}");
+
+    Table table = table("notes");
+    assertThat(table.spec().fields()).singleElement()
+        .satisfies(field -> assertThat(field.transform().toString()).isEqualTo("day"));
+    assertThat(table.currentSnapshot().addedDataFiles(table.io())).allSatisfy(file -> {
+      assertThat(file.format()).isEqualTo(FileFormat.PARQUET);
+      assertThat(file.recordCount()).isEqualTo(3);
+    });
+    // The file is Snappy-compressed Parquet with Iceberg field ids.
+    assertThat(table.properties()).containsEntry("write.parquet.compression-codec", "snappy");
+
+    assertThat(lake().read(gw, List.of("notes"), 0, Long.MAX_VALUE, 100)).containsExactlyElementsOf(deltas);
+  }
+
+  @Test
+  void aTypedTableHoldsValuesTypesAndNulls() throws Exception {
+    String gw = "gw-typed";
+    TableSchema schema = new TableSchema("todos", List.of(
+        new TableSchema.Column("title", ColumnType.STRING),
+        new TableSchema.Column("done", ColumnType.BOOLEAN),
+        new TableSchema.Column("rank", ColumnType.NUMBER),
+        new TableSchema.Column("meta", ColumnType.JSON)));
+    List<Accepted> deltas = List.of(
+        accepted("todos", "t1", WALL, 1, Op.INSERT, column("title", "\"buy milk\""), column("done", "false"),
+            column("rank", "3"), column("meta", "{\"tags\":[1,2]}")),
+        accepted("todos", "t2", WALL, 2, Op.INSERT, column("title", "null"), column("rank", "-0.25")),
+        accepted("todos", "t1", WALL, 3, Op.UPDATE, column("done", "true")));
+    lake().flush(new FlushPlan(gw, 1, deltas.get(2).stamp(), deltas, Map.of("todos", schema)));
+
+    Table table = table("todos");
+    assertThat(table.schema().findType("done").typeId().name()).isEqualTo("BOOLEAN");
+    assertThat(table.schema().findType("rank").typeId().name()).isEqualTo("DOUBLE");
+    assertThat(table.schema().findType("title").typeId().name()).isEqualTo("STRING");
+    assertThat(table.schema().findField("columns")).isNull();
+    List<Record> rows = rows(table);
+    assertThat(rows).hasSize(3);
+    assertThat(rows.get(0).getField("title")).isEqualTo("buy milk");
+    assertThat(rows.get(0).getField("done")).isEqualTo(false);
+    assertThat(rows.get(0).getField("rank")).isEqualTo(3.0);
+    assertThat(rows.get(0).getField("meta")).isEqualTo("{\"tags\":[1,2]}");
+    assertThat(rows.get(1).getField("title")).isNull();
+    assertThat(rows.get(1).getField("done")).isNull();
+    assertThat(rows.get(1).getField("rank")).isEqualTo(-0.25);
+    assertThat(rows.get(2).getField("done")).isEqualTo(true);
+    assertThat(rows.get(2).getField("title")).isNull();
+
+    // Back from the lake, a delta carries the columns that hold a value.
+    List<Accepted> read = lake().read(gw, List.of("todos"), 0, Long.MAX_VALUE, 100);
+    assertThat(read).hasSize(3);
+    assertThat(read.get(0)).isEqualTo(deltas.get(0));
+    assertThat(read.get(1).delta().columns()).containsExactly(column("rank", "-0.25"));
+    assertThat(read.get(2)).isEqualTo(deltas.get(2));
+  }
+
+  @Test
+  void aRetriedFlushFindsItsSnapshotAndWritesNothingTwice() throws Exception {
+    String gw = "gw-retry";
+    List<Accepted> deltas = List.of(
+        accepted("events", "e1", WALL, 1, Op.INSERT, column("n", "1")),
+        accepted("events", "e2", WALL, 2, Op.INSERT, column("n", "2")));
+    FlushPlan plan = new FlushPlan(gw, 7, deltas.get(1).stamp(), deltas, Map.of());
+    FlushResult first = lake().flush(plan);
+    // Another gateway commits to the same table in between.
+    lake().flush(new FlushPlan("gw-other", 1, deltas.get(1).stamp(),
+        List.of(accepted("events", "x", WALL, 9, Op.INSERT)), Map.of()));
+
+    FlushResult again = lake().flush(plan);
+
+    assertThat(again.files()).singleElement().satisfies(file -> {
+      assertThat(file.alreadyCommitted()).isTrue();
+      assertThat(file.snapshotId()).isEqualTo(first.files().get(0).snapshotId());
+      assertThat(file.rows()).isEqualTo(2);
+    });
+    assertThat(rows(table("events"))).hasSize(3);
+    List<Snapshot> ours = new ArrayList<>();
+    table("events").snapshots().forEach(snapshot -> {
+      if (gw.equals(snapshot.summary().get(IcebergLake.SUMMARY_GATEWAY))) {
+        ours.add(snapshot);
+      }
+    });
+    assertThat(ours).singleElement()
+        .satisfies(snapshot -> assertThat(snapshot.summary()).containsEntry(IcebergLake.SUMMARY_SEQ, "7"));
+    assertThat(lake().read(gw, List.of("events"), 0, Long.MAX_VALUE, 100)).containsExactlyElementsOf(deltas);
+  }
+
+  @Test
+  void deltasAcrossMidnightGoToOneFilePerDayAndReadBackInStampOrder() throws Exception {
+    String gw = "gw-days";
+    long beforeMidnight = (WALL / DAY_MS + 1) * DAY_MS - 2;
+    List<Accepted> deltas = List.of(
+        accepted("log", "a", beforeMidnight, 0, Op.INSERT, column("v", "\"a\"")),
+        accepted("log", "b", beforeMidnight, 1, Op.INSERT, column("v", "\"b\"")),
+        accepted("log", "c", beforeMidnight, 2, Op.INSERT, column("v", "\"c\"")),
+        accepted("log", "d", beforeMidnight, 3, Op.INSERT, column("v", "\"d\"")));
+    FlushResult result = lake().flush(new FlushPlan(gw, 1, deltas.get(3).stamp(), deltas, Map.of()));
+
+    assertThat(result.files()).hasSize(2).extracting(FlushResult.DataFileWritten::rows).containsExactlyInAnyOrder(2L, 2L);
+    assertThat(lake().read(gw, List.of("log"), deltas.get(0).stamp(), Long.MAX_VALUE, 100))
+        .containsExactlyElementsOf(deltas.subList(1, 4));
+    // A page of 1 comes back with one more, which tells the caller there is more.
+    assertThat(lake().read(gw, List.of("log"), 0, Long.MAX_VALUE, 1)).containsExactlyElementsOf(deltas.subList(0, 2));
+    assertThat(lake().read(gw, List.of("log"), 0, deltas.get(1).stamp(), 100)).containsExactlyElementsOf(deltas.subList(0, 2));
+  }
+}
