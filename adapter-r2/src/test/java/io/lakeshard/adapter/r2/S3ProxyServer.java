@@ -8,20 +8,23 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
-/** A real S3-compatible server (S3Proxy, in-memory store) on 127.0.0.1, for tests. */
-final class S3ProxyServer implements AutoCloseable {
-  static final String ACCESS_KEY = "lakeshard";
-  static final String SECRET_KEY = "lakeshard-secret";
+/**
+ * A real S3-compatible server (S3Proxy, in-memory store) on 127.0.0.1, for tests. Shared with other
+ * modules through adapter-r2's test-jar; they must copy {@code target/servers/s3proxy.jar} too.
+ */
+public final class S3ProxyServer implements AutoCloseable {
+  public static final String ACCESS_KEY = "lakeshard";
+  public static final String SECRET_KEY = "lakeshard-secret";
 
   private final Process process;
-  final String endpoint;
+  public final String endpoint;
 
   private S3ProxyServer(Process process, String endpoint) {
     this.process = process;
     this.endpoint = endpoint;
   }
 
-  static S3ProxyServer start(Path workDir) throws IOException, InterruptedException {
+  public static S3ProxyServer start(Path workDir) throws IOException, InterruptedException {
     Path jar = Path.of("target", "servers", "s3proxy.jar").toAbsolutePath();
     if (!Files.exists(jar)) {
       throw new IllegalStateException(jar + " is missing: the build copies it in generate-test-resources");
@@ -60,6 +63,11 @@ final class S3ProxyServer implements AutoCloseable {
     }
     server.close();
     throw new IllegalStateException("S3Proxy did not listen on " + endpoint + " within 30 s");
+  }
+
+  /** The S3 endpoint, {@code http://127.0.0.1:<port>} (path-style, region us-east-1). */
+  public String endpoint() {
+    return endpoint;
   }
 
   @Override
