@@ -1,7 +1,12 @@
 package io.lakeshard.node;
 
 import com.typesafe.config.Config;
+import io.lakeshard.adapter.r2.S3LakeAdapter;
+import io.lakeshard.core.catalogue.IcebergLake;
 import io.lakeshard.core.gateway.SyncGateway;
+import io.lakeshard.core.lake.LakeAdapter;
+import io.lakeshard.core.lake.LakeException;
+import io.lakeshard.core.lake.LocalLakeAdapter;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -32,13 +37,15 @@ public final class LakeshardNode {
   public static CompletionStage<LakeshardNode> start(Config config) {
     NodeSettings settings = NodeSettings.fromConfig(config);
     Optional<JwtAuth> auth = authFrom(settings.auth());
+    IcebergLake lake = openLake(settings.lake(), settings.catalogue());
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "lakeshard", config);
+    system.getWhenTerminated().thenRun(() -> closeLake(lake));
     Cluster cluster = Cluster.get(system);
     cluster.manager().tell(Join.create(cluster.selfMember().address()));
 
     return SchemaUtils.createIfNotExists(Adapter.toClassic(system))
         .thenCompose(done -> {
-          SyncGateway.init(system, settings.gateway());
+          SyncGateway.init(system, settings.gateway(), lake);
           return Http.get(system)
               .newServerAt(settings.httpHost(), settings.httpPort())
               .bind(new SyncRoutes(system, settings, auth).routes());
@@ -54,6 +61,53 @@ public final class LakeshardNode {
             system.terminate();
           }
         });
+  }
+
+  /** The object store and the Iceberg catalogue flushes commit to, as configured; fails fast when unusable. */
+  static IcebergLake openLake(NodeSettings.LakeSettings lakeSettings, NodeSettings.CatalogueSettings catalogue) {
+    LakeAdapter store = switch (lakeSettings.type()) {
+      case "local" -> new LocalLakeAdapter(lakeSettings.dir());
+      case "s3" -> s3Lake(lakeSettings);
+      default -> throw new IllegalArgumentException(
+          "lakeshard.lake.type (LAKESHARD_LAKE) must be local or s3, not '" + lakeSettings.type() + "'");
+    };
+    IcebergLake lake = switch (catalogue.type()) {
+      case "jdbc" -> IcebergLake.jdbc(catalogue.jdbcUrl(), catalogue.jdbcUser(), catalogue.jdbcPassword(), store);
+      case "nessie" -> {
+        if (catalogue.nessieUri().isEmpty()) {
+          throw new IllegalArgumentException("catalogue nessie needs LAKESHARD_NESSIE_URI (e.g. http://127.0.0.1:19120/api/v2)");
+        }
+        yield IcebergLake.nessie(catalogue.nessieUri(), catalogue.nessieRef(), store);
+      }
+      default -> throw new IllegalArgumentException(
+          "lakeshard.catalogue.type (LAKESHARD_CATALOGUE) must be jdbc or nessie, not '" + catalogue.type() + "'");
+    };
+    log.info("flushing to {} through the {} catalogue", store.uri(), catalogue.type());
+    return lake;
+  }
+
+  private static LakeAdapter s3Lake(NodeSettings.LakeSettings settings) {
+    if (settings.s3().endpoint().isEmpty()) {
+      throw new IllegalArgumentException("lake s3 needs LAKESHARD_S3_ENDPOINT, _BUCKET, _ACCESS_KEY and _SECRET_KEY");
+    }
+    S3LakeAdapter adapter = new S3LakeAdapter(settings.s3());
+    if (settings.createBucket()) {
+      try {
+        adapter.ensureBucket();
+      } catch (LakeException e) {
+        throw new IllegalStateException("cannot reach bucket " + settings.s3().bucket() + " at "
+            + settings.s3().endpoint() + ": " + e.getMessage(), e);
+      }
+    }
+    return adapter;
+  }
+
+  private static void closeLake(IcebergLake lake) {
+    try {
+      lake.close();
+    } catch (Exception e) {
+      log.warn("closing the lake catalogue: {}", e.toString());
+    }
   }
 
   private static Optional<JwtAuth> authFrom(NodeSettings.AuthSettings auth) {

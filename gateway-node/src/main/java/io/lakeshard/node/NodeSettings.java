@@ -1,7 +1,9 @@
 package io.lakeshard.node;
 
 import com.typesafe.config.Config;
+import io.lakeshard.adapter.r2.S3Settings;
 import io.lakeshard.core.gateway.GatewaySettings;
+import java.nio.file.Path;
 import java.time.Duration;
 
 /** Typed settings of a node, from {@code lakeshard.*}. */
@@ -14,9 +16,18 @@ public record NodeSettings(
     long wsMaxFrameBytes,
     int wsBroadcastBuffer,
     AuthSettings auth,
-    GatewaySettings gateway) {
+    GatewaySettings gateway,
+    LakeSettings lake,
+    CatalogueSettings catalogue) {
 
   public record AuthSettings(boolean enabled, String secret, String previousSecret) {}
+
+  /** {@code type} local (with {@code dir}) or s3 (with {@code s3}). */
+  public record LakeSettings(String type, Path dir, S3Settings s3, boolean createBucket) {}
+
+  /** {@code type} jdbc (Iceberg's JdbcCatalog) or nessie. */
+  public record CatalogueSettings(String type, String jdbcUrl, String jdbcUser, String jdbcPassword,
+                                  String nessieUri, String nessieRef) {}
 
   public static NodeSettings fromConfig(Config config) {
     Config node = config.getConfig("lakeshard");
@@ -32,6 +43,23 @@ public record NodeSettings(
             node.getBoolean("auth.enabled"),
             node.getString("auth.secret"),
             node.getString("auth.previous-secret")),
-        GatewaySettings.fromConfig(config));
+        GatewaySettings.fromConfig(config),
+        new LakeSettings(
+            node.getString("lake.type"),
+            Path.of(node.getString("lake.dir")),
+            new S3Settings(
+                node.getString("lake.s3.endpoint"),
+                node.getString("lake.s3.region"),
+                node.getString("lake.s3.bucket"),
+                node.getString("lake.s3.access-key"),
+                node.getString("lake.s3.secret-key")),
+            node.getBoolean("lake.s3.create-bucket")),
+        new CatalogueSettings(
+            node.getString("catalogue.type"),
+            node.getString("catalogue.jdbc.url"),
+            node.getString("catalogue.jdbc.user"),
+            node.getString("catalogue.jdbc.password"),
+            node.getString("catalogue.nessie.uri"),
+            node.getString("catalogue.nessie.ref")));
   }
 }

@@ -2,6 +2,7 @@ package io.lakeshard.node;
 
 import io.lakeshard.core.delta.RowDelta;
 import io.lakeshard.core.delta.WireDeltas;
+import io.lakeshard.core.flush.FlushResult;
 import io.lakeshard.core.gateway.SyncGateway;
 import io.lakeshard.core.schema.TableSchema;
 import io.lakeshard.protocol.JsonCodec;
@@ -9,6 +10,7 @@ import io.lakeshard.protocol.ProtocolException;
 import io.lakeshard.protocol.v1.SyncPush;
 import io.lakeshard.protocol.v1.SyncResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -28,6 +30,7 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.HttpCredentials;
+import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
@@ -42,6 +45,8 @@ import org.slf4j.LoggerFactory;
 /** HTTP surface of the sync gateways: parse, authorize, ask the entity, map its reply. */
 public final class SyncRoutes extends AllDirectives {
   private static final Logger log = LoggerFactory.getLogger(SyncRoutes.class);
+  /** A pull that needs the lake while it is unreachable: try again shortly. */
+  private static final Duration LAKE_RETRY_AFTER = Duration.ofSeconds(5);
   private static final Pattern GATEWAY_ID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
 
   private final ActorSystem<?> system;
@@ -106,6 +111,8 @@ public final class SyncRoutes extends AllDirectives {
     return pathPrefix("admin", () -> concat(
         path(PathMatchers.segment("metrics").slash(PathMatchers.segment()), gatewayId ->
             get(() -> admin(gatewayId, () -> metrics(gatewayId)))),
+        path(PathMatchers.segment("flush").slash(PathMatchers.segment()), gatewayId ->
+            post(() -> admin(gatewayId, () -> flush(gatewayId)))),
         path(PathMatchers.segment("schema").slash(PathMatchers.segment()), gatewayId ->
             post(() -> admin(gatewayId, () ->
                 extractStrictEntity(settings.askTimeout(), settings.maxBodyBytes(), entity ->
@@ -139,6 +146,42 @@ public final class SyncRoutes extends AllDirectives {
             : error(StatusCodes.CONFLICT, "SCHEMA_CONFLICT", ((SyncGateway.SchemaRefused) reply).message()));
   }
 
+  /** Flushes now and answers with what was written (LakeSync's admin flush). */
+  private Route flush(String gatewayId) {
+    return onSuccess(gateway(gatewayId).<SyncGateway.FlushReply>ask(SyncGateway.Flush::new, settings.askTimeout()),
+        this::flushReply);
+  }
+
+  private Route flushReply(SyncGateway.FlushReply reply) {
+    if (reply instanceof SyncGateway.FlushFailed failed) {
+      return error(StatusCodes.SERVICE_UNAVAILABLE, "FLUSH_FAILED",
+          failed.message() + "; the buffer is kept and the flush retried with backoff");
+    }
+    List<FlushResult.DataFileWritten> files = reply instanceof SyncGateway.FlushDone done ? done.result().files() : List.of();
+    return json(StatusCodes.OK, JsonCodec.write(gen -> {
+      gen.writeStartObject();
+      gen.writeBooleanField("flushed", reply instanceof SyncGateway.FlushDone);
+      if (reply instanceof SyncGateway.FlushDone done) {
+        gen.writeNumberField("seq", done.result().seq());
+      }
+      gen.writeNumberField("rows", files.stream().mapToLong(FlushResult.DataFileWritten::rows).sum());
+      gen.writeNumberField("bytes", files.stream().mapToLong(FlushResult.DataFileWritten::bytes).sum());
+      gen.writeArrayFieldStart("files");
+      for (FlushResult.DataFileWritten file : files) {
+        gen.writeStartObject();
+        gen.writeStringField("table", file.table());
+        gen.writeStringField("file", file.location());
+        gen.writeNumberField("rows", file.rows());
+        gen.writeNumberField("bytes", file.bytes());
+        gen.writeStringField("snapshotId", Long.toString(file.snapshotId()));
+        gen.writeBooleanField("alreadyCommitted", file.alreadyCommitted());
+        gen.writeEndObject();
+      }
+      gen.writeEndArray();
+      gen.writeEndObject();
+    }));
+  }
+
   private Route metrics(String gatewayId) {
     return onSuccess(gateway(gatewayId).<SyncGateway.Stats>ask(SyncGateway.GetStats::new, settings.askTimeout()),
         stats -> json(StatusCodes.OK, JsonCodec.write(gen -> {
@@ -148,6 +191,8 @@ public final class SyncRoutes extends AllDirectives {
           gen.writeNumberField("byteSize", stats.bufferedBytes());
           gen.writeStringField("serverHlc", Long.toUnsignedString(stats.serverHlc()));
           gen.writeNumberField("sessions", stats.sessions());
+          gen.writeNumberField("lastFlushSeq", stats.lastFlushSeq());
+          gen.writeStringField("flushedUpTo", Long.toUnsignedString(stats.flushedUpTo()));
           gen.writeEndObject();
         })));
   }
@@ -180,7 +225,11 @@ public final class SyncRoutes extends AllDirectives {
 
   private Route pushReply(SyncGateway.PushReply reply) {
     if (reply instanceof SyncGateway.PushAccepted accepted) {
-      return json(StatusCodes.OK, JsonCodec.encodePushAck(accepted.serverHlc(), accepted.accepted(), WireDeltas.toWire(accepted.deltas())));
+      return json(StatusCodes.OK,
+          JsonCodec.encodePushAck(accepted.serverHlc(), accepted.accepted(), WireDeltas.toWire(accepted.deltas())));
+    }
+    if (reply instanceof SyncGateway.PushThrottled throttled) {
+      return retryLater("BACKPRESSURE", throttled.message(), throttled.retryAfter());
     }
     SyncGateway.PushRefused refused = (SyncGateway.PushRefused) reply;
     return switch (refused.reason()) {
@@ -203,13 +252,15 @@ public final class SyncRoutes extends AllDirectives {
       return error(StatusCodes.BAD_REQUEST, "INVALID_PARAMS", "limit must be at least 1");
     }
     int bounded = Math.min(limit, settings.gateway().maxPullLimit());
-    CompletionStage<SyncGateway.PullReply> reply = gateway(gatewayId).ask(
+    CompletionStage<SyncGateway.PullResult> reply = gateway(gatewayId).ask(
         replyTo -> new SyncGateway.Pull(since, bounded, replyTo), settings.askTimeout());
-    return onSuccess(reply, page -> json(StatusCodes.OK, JsonCodec.encodeResponse(SyncResponse.newBuilder()
-        .addAllDeltas(WireDeltas.toWire(page.deltas()))
-        .setServerHlc(page.serverHlc())
-        .setHasMore(page.hasMore())
-        .build())));
+    return onSuccess(reply, result -> result instanceof SyncGateway.PullReply page
+        ? json(StatusCodes.OK, JsonCodec.encodeResponse(SyncResponse.newBuilder()
+            .addAllDeltas(WireDeltas.toWire(page.deltas()))
+            .setServerHlc(page.serverHlc())
+            .setHasMore(page.hasMore())
+            .build()))
+        : retryLater("LAKE_UNAVAILABLE", ((SyncGateway.PullFailed) result).message(), LAKE_RETRY_AFTER));
   }
 
   /**
@@ -268,6 +319,13 @@ public final class SyncRoutes extends AllDirectives {
   private Route unavailable(Throwable e) {
     log.warn("gateway did not answer in {}: {}", settings.askTimeout(), e.getMessage());
     return error(StatusCodes.SERVICE_UNAVAILABLE, "UNAVAILABLE", "gateway did not answer in time; retry");
+  }
+
+  /** 503 with Retry-After (whole seconds, at least 1). */
+  private Route retryLater(String code, String message, Duration retryAfter) {
+    return complete(HttpResponse.create().withStatus(StatusCodes.SERVICE_UNAVAILABLE)
+        .addHeader(RetryAfter.create(Math.max(1, retryAfter.toSeconds())))
+        .withEntity(ContentTypes.APPLICATION_JSON, JsonCodec.encodeError(code, message)));
   }
 
   private Route error(StatusCode status, String code, String message) {

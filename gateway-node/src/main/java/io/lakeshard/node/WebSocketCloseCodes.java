@@ -31,6 +31,8 @@ final class WebSocketCloseCodes {
   public static final int UNSUPPORTED_DATA = 1003;
   public static final int POLICY_VIOLATION = 1008;
   public static final int MESSAGE_TOO_BIG = 1009;
+  /** The gateway is shedding load (its lake is behind): reconnect after a while. */
+  public static final int TRY_AGAIN_LATER = 1013;
   private static final int MAX_REASON_BYTES = 123;
 
   /** Fail the handler with this to close the connection with {@code code}. */

@@ -3,6 +3,7 @@ package io.lakeshard.node;
 import static io.lakeshard.node.WebSocketCloseCodes.MESSAGE_TOO_BIG;
 import static io.lakeshard.node.WebSocketCloseCodes.POLICY_VIOLATION;
 import static io.lakeshard.node.WebSocketCloseCodes.PROTOCOL_ERROR;
+import static io.lakeshard.node.WebSocketCloseCodes.TRY_AGAIN_LATER;
 import static io.lakeshard.node.WebSocketCloseCodes.UNSUPPORTED_DATA;
 
 import io.lakeshard.core.delta.WireDeltas;
@@ -115,24 +116,30 @@ final class WebSocketSession {
               ? CompletableFuture.completedFuture(response(SyncResponse.newBuilder()
                   .setServerHlc(accepted.serverHlc())
                   .addAllDeltas(WireDeltas.toWire(accepted.deltas()))))
-              : CompletableFuture.failedFuture(refusal((SyncGateway.PushRefused) reply)));
+              : CompletableFuture.failedFuture(refusal(reply)));
     } catch (ProtocolException e) {
       return CompletableFuture.failedFuture(new CloseWith(POLICY_VIOLATION, e.getMessage()));
     }
   }
 
-  private static CloseWith refusal(SyncGateway.PushRefused refused) {
+  private static CloseWith refusal(SyncGateway.PushReply reply) {
+    if (reply instanceof SyncGateway.PushThrottled throttled) {
+      return new CloseWith(TRY_AGAIN_LATER, "BACKPRESSURE: retry in " + throttled.retryAfter().toSeconds() + " s");
+    }
+    SyncGateway.PushRefused refused = (SyncGateway.PushRefused) reply;
     return new CloseWith(POLICY_VIOLATION, refused.reason() + ": " + refused.message());
   }
 
   private CompletionStage<Message> pull(SyncPull pull) {
     int requested = pull.getMaxDeltas() == 0 ? settings.gateway().defaultPullLimit() : pull.getMaxDeltas();
     int limit = Math.min(requested, settings.gateway().maxPullLimit());
-    return gateway.<SyncGateway.PullReply>ask(replyTo -> new SyncGateway.Pull(pull.getSinceHlc(), limit, replyTo), askTimeout())
-        .thenApply(page -> response(SyncResponse.newBuilder()
-            .addAllDeltas(WireDeltas.toWire(page.deltas()))
-            .setServerHlc(page.serverHlc())
-            .setHasMore(page.hasMore())));
+    return gateway.<SyncGateway.PullResult>ask(replyTo -> new SyncGateway.Pull(pull.getSinceHlc(), limit, replyTo), askTimeout())
+        .thenCompose(result -> result instanceof SyncGateway.PullReply page
+            ? CompletableFuture.completedFuture(response(SyncResponse.newBuilder()
+                .addAllDeltas(WireDeltas.toWire(page.deltas()))
+                .setServerHlc(page.serverHlc())
+                .setHasMore(page.hasMore())))
+            : CompletableFuture.failedFuture(new CloseWith(TRY_AGAIN_LATER, "LAKE_UNAVAILABLE: flushed deltas unreadable")));
   }
 
   private static Message response(SyncResponse.Builder response) {

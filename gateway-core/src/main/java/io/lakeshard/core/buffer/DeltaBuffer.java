@@ -4,15 +4,16 @@ import io.lakeshard.core.delta.RowDelta;
 import io.lakeshard.core.delta.RowVersion;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * A gateway's accepted deltas: the log in acceptance order, the row index that LWW merges
- * against, and the deltaIds seen over the gateway's life (for dedupe). Mutable; owned by one
- * entity.
+ * A gateway's unflushed deltas: the log in acceptance order, the row index that LWW merges
+ * against (kept across flushes), and the recent deltaIds for dedupe (every buffered one, plus the
+ * most recently flushed up to a window). Mutable; owned by one entity.
  */
 public final class DeltaBuffer {
 
@@ -22,10 +23,24 @@ public final class DeltaBuffer {
   /** One page of a pull. */
   public record Page(List<Accepted> deltas, boolean hasMore) {}
 
-  private final List<Accepted> log = new ArrayList<>();
-  private final Map<String, RowVersion> rows = new HashMap<>();
-  private final Set<String> seenDeltaIds = new HashSet<>();
+  private final List<Accepted> log;
+  private final Map<String, RowVersion> rows;
+  private final Set<String> seenDeltaIds;
   private long bytes;
+
+  public DeltaBuffer() {
+    this(List.of(), Map.of(), List.of());
+  }
+
+  /** A buffer as a snapshot held it; {@code seenDeltaIds} oldest first. */
+  public DeltaBuffer(List<Accepted> log, Map<String, RowVersion> rows, List<String> seenDeltaIds) {
+    this.log = new ArrayList<>(log);
+    this.rows = new HashMap<>(rows);
+    this.seenDeltaIds = new LinkedHashSet<>(seenDeltaIds);
+    for (Accepted accepted : log) {
+      bytes += accepted.delta().sizeBytes();
+    }
+  }
 
   public boolean hasSeen(String deltaId) {
     return seenDeltaIds.contains(deltaId);
@@ -44,6 +59,29 @@ public final class DeltaBuffer {
     rows.put(accepted.delta().rowKey(), rowAfter);
     seenDeltaIds.add(accepted.delta().deltaId());
     bytes += accepted.delta().sizeBytes();
+  }
+
+  /** Every delta stamped up to {@code upTo}, oldest first: what a flush writes. */
+  public List<Accepted> through(long upTo) {
+    return List.copyOf(log.subList(0, firstAfter(upTo)));
+  }
+
+  /**
+   * Forgets the deltas stamped up to {@code upTo} once they are in the lake, and every flushed
+   * deltaId but the latest {@code dedupeWindow} (buffered deltaIds are always kept).
+   */
+  public void dropThrough(long upTo, int dedupeWindow) {
+    List<Accepted> flushed = log.subList(0, firstAfter(upTo));
+    for (Accepted accepted : flushed) {
+      bytes -= accepted.delta().sizeBytes();
+    }
+    flushed.clear();
+    int excess = seenDeltaIds.size() - Math.max(dedupeWindow, log.size());
+    Iterator<String> oldest = seenDeltaIds.iterator();
+    for (int i = 0; i < excess; i++) {
+      oldest.next();
+      oldest.remove();
+    }
   }
 
   /** Deltas stamped after {@code since}, oldest first, at most {@code limit}. */
@@ -65,6 +103,24 @@ public final class DeltaBuffer {
       }
     }
     return low;
+  }
+
+  /** The stamp of the oldest unflushed delta, 0 when empty. */
+  public long oldestStamp() {
+    return log.isEmpty() ? 0L : log.get(0).stamp();
+  }
+
+  public List<Accepted> log() {
+    return List.copyOf(log);
+  }
+
+  public Map<String, RowVersion> rows() {
+    return Map.copyOf(rows);
+  }
+
+  /** Oldest first. */
+  public List<String> seenDeltaIds() {
+    return List.copyOf(seenDeltaIds);
   }
 
   public long lastStamp() {

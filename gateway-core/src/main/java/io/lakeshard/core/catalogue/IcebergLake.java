@@ -24,6 +24,7 @@ import org.apache.iceberg.DataFile;
 import org.apache.iceberg.PartitionKey;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.SnapshotChanges;
 import org.apache.iceberg.StructLike;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.TableProperties;
@@ -147,11 +148,15 @@ public final class IcebergLake implements GatewayLake, AutoCloseable {
 
   private List<DataFileWritten> describe(Table table, Snapshot snapshot, boolean alreadyCommitted) {
     List<DataFileWritten> files = new ArrayList<>();
-    for (DataFile file : snapshot.addedDataFiles(table.io())) {
+    for (DataFile file : addedFiles(table, snapshot)) {
       files.add(new DataFileWritten(table.name(), file.location(), file.recordCount(), file.fileSizeInBytes(),
           snapshot.snapshotId(), alreadyCommitted));
     }
     return files;
+  }
+
+  private static Iterable<DataFile> addedFiles(Table table, Snapshot snapshot) {
+    return SnapshotChanges.builderFor(table).snapshot(snapshot).build().addedDataFiles();
   }
 
   /**
@@ -258,7 +263,7 @@ public final class IcebergLake implements GatewayLake, AutoCloseable {
         break; // earlier flushes hold earlier stamps
       }
       if (Long.parseLong(summary.get(SUMMARY_MIN_STAMP)) <= upTo) {
-        snapshot.addedDataFiles(table.io()).forEach(files::add);
+        addedFiles(table, snapshot).forEach(files::add);
       }
     }
     return files;

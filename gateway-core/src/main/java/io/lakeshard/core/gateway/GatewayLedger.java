@@ -5,6 +5,9 @@ import io.lakeshard.core.buffer.DeltaBuffer;
 import io.lakeshard.core.buffer.DeltaBuffer.Accepted;
 import io.lakeshard.core.delta.RowDelta;
 import io.lakeshard.core.delta.RowVersion;
+import io.lakeshard.core.flush.FlushPlan;
+import io.lakeshard.core.flush.FlushResult;
+import io.lakeshard.core.flush.GatewayLake;
 import io.lakeshard.core.gateway.SyncGateway.Push;
 import io.lakeshard.core.gateway.SyncGateway.PushAccepted;
 import io.lakeshard.core.gateway.SyncGateway.PushRefused;
@@ -19,14 +22,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.SnapshotAdapter;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
 import org.apache.pekko.persistence.typed.javadsl.Effect;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
  * The event-sourced half of a {@link SyncGateway}: its buffer, clock and dedupe set, journaled
@@ -47,43 +57,126 @@ final class GatewayLedger extends EventSourcedBehavior<GatewayLedger.Command, Ga
 
   record Register(SyncGateway.RegisterSchema request) implements Command {}
 
+  /** The gateway wants to flush: the ledger answers with {@link SyncGateway.FlushReady}. */
+  record PlanFlush() implements Command {}
+
+  /** A flush is committed to the lake: journal it, drop what it wrote, answer {@link SyncGateway.FlushRecorded}. */
+  record RecordFlush(FlushResult result) implements Command {}
+
   sealed interface Event extends CborSerializable {}
 
   record DeltasAccepted(List<Accepted> deltas) implements Event {}
 
   record SchemaRegistered(TableSchema schema) implements Event {}
 
+  /** Flush {@code seq} will write every delta stamped up to {@code upTo}; journaled before it runs. */
+  record FlushPlanned(long seq, long upTo) implements Event {}
+
+  /** Flush {@code seq} is committed to the lake, into {@code tables}. */
+  record Flushed(long seq, long upTo, List<String> tables) implements Event {}
+
   /** The recovered and live state. Mutated only by the event handler (the clock also by stamping). */
   static final class State {
-    final DeltaBuffer buffer = new DeltaBuffer();
-    final Map<String, TableSchema> schemas = new HashMap<>();
+    final DeltaBuffer buffer;
+    final Map<String, TableSchema> schemas;
     final HybridClock clock;
+    /** The last committed flush, and the stamp it reached: older stamps are read from the lake. */
+    long flushSeq;
+    long flushedUpTo;
+    /** A flush journaled as planned but not yet as done (it runs, or a crash interrupted it). */
+    FlushPlanned pendingFlush;
+    final Set<String> flushedTables;
 
-    State(HybridClock clock) {
+    State(HybridClock clock, DeltaBuffer buffer, Map<String, TableSchema> schemas, long flushSeq, long flushedUpTo,
+          FlushPlanned pendingFlush, Set<String> flushedTables) {
       this.clock = clock;
+      this.buffer = buffer;
+      this.schemas = new HashMap<>(schemas);
+      this.flushSeq = flushSeq;
+      this.flushedUpTo = flushedUpTo;
+      this.pendingFlush = pendingFlush;
+      this.flushedTables = new TreeSet<>(flushedTables);
     }
 
     long serverHlc() {
       return Math.max(clock.last(), buffer.lastStamp());
     }
+
+    SyncGateway.BufferLevel level() {
+      return new SyncGateway.BufferLevel(buffer.bytes(), buffer.oldestStamp());
+    }
   }
 
-  static Behavior<Command> create(String gatewayId, GatewaySettings settings, ActorRef<SyncGateway.Command> gateway) {
-    return new GatewayLedger(gatewayId, settings, gateway);
+  /** The state as a snapshot holds it, taken after each flush so recovery replays only what came since. */
+  record Snapshot(long clock, List<Accepted> log, Map<String, RowVersion> rows, List<String> seenDeltaIds,
+                  List<TableSchema> schemas, long flushSeq, long flushedUpTo, FlushPlanned pendingFlush,
+                  List<String> flushedTables) implements CborSerializable {}
+
+  static Behavior<Command> create(String gatewayId, GatewaySettings settings, GatewayLake lake, Executor lakeExecutor,
+                                  ActorRef<SyncGateway.Command> gateway) {
+    return new GatewayLedger(gatewayId, settings, lake, lakeExecutor, gateway);
   }
 
+  private final String gatewayId;
   private final GatewaySettings settings;
+  private final GatewayLake lake;
+  private final Executor lakeExecutor;
   private final ActorRef<SyncGateway.Command> gateway;
 
-  private GatewayLedger(String gatewayId, GatewaySettings settings, ActorRef<SyncGateway.Command> gateway) {
+  private GatewayLedger(String gatewayId, GatewaySettings settings, GatewayLake lake, Executor lakeExecutor,
+                        ActorRef<SyncGateway.Command> gateway) {
     super(PersistenceId.of(SyncGateway.ENTITY_TYPE_KEY.name(), gatewayId));
+    this.gatewayId = gatewayId;
     this.settings = settings;
+    this.lake = lake;
+    this.lakeExecutor = lakeExecutor;
     this.gateway = gateway;
+  }
+
+  private HybridClock newClock() {
+    return new HybridClock(System::currentTimeMillis, settings.maxClockDrift().toMillis());
   }
 
   @Override
   public State emptyState() {
-    return new State(new HybridClock(System::currentTimeMillis, settings.maxClockDrift().toMillis()));
+    return new State(newClock(), new DeltaBuffer(), Map.of(), 0, 0, null, Set.of());
+  }
+
+  @Override
+  public SnapshotAdapter<State> snapshotAdapter() {
+    return new SnapshotAdapter<>() {
+      @Override
+      public Object toJournal(State state) {
+        return new Snapshot(state.clock.last(), state.buffer.log(), state.buffer.rows(), state.buffer.seenDeltaIds(),
+            List.copyOf(state.schemas.values()), state.flushSeq, state.flushedUpTo, state.pendingFlush,
+            List.copyOf(state.flushedTables));
+      }
+
+      @Override
+      public State fromJournal(Object from) {
+        Snapshot snapshot = (Snapshot) from;
+        HybridClock clock = newClock();
+        clock.advanceTo(snapshot.clock());
+        Map<String, TableSchema> schemas = new HashMap<>();
+        snapshot.schemas().forEach(schema -> schemas.put(schema.table(), schema));
+        return new State(clock, new DeltaBuffer(snapshot.log(), snapshot.rows(), snapshot.seenDeltaIds()), schemas,
+            snapshot.flushSeq(), snapshot.flushedUpTo(), snapshot.pendingFlush(), new HashSet<>(snapshot.flushedTables()));
+      }
+    };
+  }
+
+  /** After a flush the buffer is small: the moment to snapshot, so recovery time does not grow with age. */
+  @Override
+  public boolean shouldSnapshot(State state, Event event, long sequenceNr) {
+    return event instanceof Flushed;
+  }
+
+  @Override
+  public SignalHandler<State> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), state ->
+            gateway.tell(new SyncGateway.LedgerRecovered(state.level(), state.pendingFlush != null)))
+        .build();
   }
 
   @Override
@@ -92,9 +185,11 @@ final class GatewayLedger extends EventSourcedBehavior<GatewayLedger.Command, Ga
         .onCommand(Append.class, this::onAppend)
         .onCommand(Read.class, this::onRead)
         .onCommand(Register.class, this::onRegister)
+        .onCommand(PlanFlush.class, this::onPlanFlush)
+        .onCommand(RecordFlush.class, this::onRecordFlush)
         .onCommand(Describe.class, (state, describe) -> {
           describe.replyTo().tell(new SyncGateway.Stats(state.buffer.size(), state.buffer.bytes(),
-              state.buffer.rowCount(), state.serverHlc(), describe.sessions()));
+              state.buffer.rowCount(), state.serverHlc(), describe.sessions(), state.flushSeq, state.flushedUpTo));
           return Effect().none();
         })
         .build();
@@ -144,7 +239,7 @@ final class GatewayLedger extends EventSourcedBehavior<GatewayLedger.Command, Ga
           : new PushAccepted(serverHlc, push.deltas().size(), ingested));
       accepted.add(ingested);
     }
-    gateway.tell(new SyncGateway.GroupWritten(append.pushes(), accepted, serverHlc));
+    gateway.tell(new SyncGateway.GroupWritten(append.pushes(), accepted, serverHlc, state.level()));
   }
 
   /**
@@ -199,14 +294,80 @@ final class GatewayLedger extends EventSourcedBehavior<GatewayLedger.Command, Ga
     }
   }
 
+  private Effect<Event, State> onPlanFlush(State state, PlanFlush plan) {
+    if (state.pendingFlush != null) {
+      gateway.tell(new SyncGateway.FlushReady(planOf(state, state.pendingFlush)));
+      return Effect().none();
+    }
+    if (state.buffer.size() == 0) {
+      gateway.tell(new SyncGateway.FlushReady(null));
+      return Effect().none();
+    }
+    return Effect().persist(new FlushPlanned(state.flushSeq + 1, state.buffer.lastStamp()))
+        .thenRun(after -> gateway.tell(new SyncGateway.FlushReady(planOf(after, after.pendingFlush))));
+  }
+
+  private FlushPlan planOf(State state, FlushPlanned planned) {
+    return new FlushPlan(gatewayId, planned.seq(), planned.upTo(), state.buffer.through(planned.upTo()),
+        Map.copyOf(state.schemas));
+  }
+
+  private Effect<Event, State> onRecordFlush(State state, RecordFlush record) {
+    FlushResult result = record.result();
+    List<String> tables = result.files().stream().map(file -> tableName(file.table())).distinct().toList();
+    return Effect().persist(new Flushed(result.seq(), result.upTo(), tables))
+        .thenRun(after -> gateway.tell(new SyncGateway.FlushRecorded(result, after.level())));
+  }
+
+  /** Iceberg names tables {@code catalogue.namespace.table}; the ledger keeps the user's table name. */
+  private static String tableName(String icebergName) {
+    return icebergName.substring(icebergName.lastIndexOf('.') + 1);
+  }
+
   private Effect<Event, State> onRead(State state, Read read) {
     SyncGateway.Pull pull = read.pull();
-    DeltaBuffer.Page page = state.buffer.since(pull.since(), pull.limit());
-    List<RowDelta> deltas = page.deltas().stream().map(Accepted::delta).toList();
-    // With more to come, the cursor is the last stamp returned, so the next page starts right after it.
-    long serverHlc = page.hasMore() ? page.deltas().get(page.deltas().size() - 1).stamp() : state.serverHlc();
-    pull.replyTo().tell(new SyncGateway.PullReply(deltas, serverHlc, page.hasMore()));
+    if (Long.compareUnsigned(pull.since(), state.flushedUpTo) >= 0) {
+      DeltaBuffer.Page page = state.buffer.since(pull.since(), pull.limit());
+      pull.replyTo().tell(pullReply(page.deltas(), page.hasMore(), state.serverHlc()));
+      return Effect().none();
+    }
+    readThroughLake(state, pull);
     return Effect().none();
+  }
+
+  /**
+   * A cursor older than the buffer: the flushed part comes from the lake, off the actor, then
+   * the buffer's head (captured now, with the flush point, so the two never overlap or leave a gap).
+   */
+  private void readThroughLake(State state, SyncGateway.Pull pull) {
+    long upTo = state.flushedUpTo;
+    List<String> tables = List.copyOf(state.flushedTables);
+    DeltaBuffer.Page bufferHead = state.buffer.since(upTo, pull.limit());
+    long serverHlc = state.serverHlc();
+    CompletableFuture.supplyAsync(() -> {
+      try {
+        return lake.read(gatewayId, tables, pull.since(), upTo, pull.limit());
+      } catch (Exception e) {
+        throw new CompletionException(e);
+      }
+    }, lakeExecutor).whenComplete((flushed, error) -> {
+      if (error != null) {
+        pull.replyTo().tell(new SyncGateway.PullFailed("cannot read flushed deltas from the lake: "
+            + (error.getCause() != null ? error.getCause() : error)));
+        return;
+      }
+      List<Accepted> page = new ArrayList<>(flushed.subList(0, Math.min(flushed.size(), pull.limit())));
+      int room = pull.limit() - page.size();
+      page.addAll(bufferHead.deltas().subList(0, Math.min(room, bufferHead.deltas().size())));
+      boolean hasMore = flushed.size() > pull.limit() || bufferHead.deltas().size() > room || bufferHead.hasMore();
+      pull.replyTo().tell(pullReply(page, hasMore, serverHlc));
+    });
+  }
+
+  /** With more to come, the cursor is the last stamp returned, so the next page starts right after it. */
+  private static SyncGateway.PullReply pullReply(List<Accepted> page, boolean hasMore, long serverHlc) {
+    List<RowDelta> deltas = page.stream().map(Accepted::delta).toList();
+    return new SyncGateway.PullReply(deltas, hasMore ? page.get(page.size() - 1).stamp() : serverHlc, hasMore);
   }
 
   @Override
@@ -223,6 +384,18 @@ final class GatewayLedger extends EventSourcedBehavior<GatewayLedger.Command, Ga
         })
         .onEvent(SchemaRegistered.class, (state, event) -> {
           state.schemas.put(event.schema().table(), event.schema());
+          return state;
+        })
+        .onEvent(FlushPlanned.class, (state, event) -> {
+          state.pendingFlush = event;
+          return state;
+        })
+        .onEvent(Flushed.class, (state, event) -> {
+          state.buffer.dropThrough(event.upTo(), settings.dedupeWindow());
+          state.flushSeq = event.seq();
+          state.flushedUpTo = event.upTo();
+          state.pendingFlush = null;
+          state.flushedTables.addAll(event.tables());
           return state;
         })
         .build();

@@ -1,16 +1,29 @@
 package io.lakeshard.core.gateway;
 
 import com.typesafe.config.Config;
+import io.lakeshard.core.flush.FlushBackoff;
 import java.time.Duration;
 
 /** Typed settings of the SyncGateway entity, from {@code lakeshard.gateway}. */
-public record GatewaySettings(Duration maxClockDrift, int defaultPullLimit, int maxPullLimit) {
+public record GatewaySettings(Duration maxClockDrift, int defaultPullLimit, int maxPullLimit,
+                              long maxBufferBytes, Duration maxBufferAge, FlushBackoff flushBackoff,
+                              int dedupeWindow) {
 
   public static GatewaySettings fromConfig(Config config) {
     Config gateway = config.getConfig("lakeshard.gateway");
     return new GatewaySettings(
         gateway.getDuration("max-clock-drift"),
         gateway.getInt("pull.default-limit"),
-        gateway.getInt("pull.max-limit"));
+        gateway.getInt("pull.max-limit"),
+        gateway.getBytes("flush.max-buffer-bytes"),
+        gateway.getDuration("flush.max-buffer-age"),
+        new FlushBackoff(gateway.getDuration("flush.backoff.min"), gateway.getDuration("flush.backoff.max"),
+            gateway.getDouble("flush.backoff.jitter")),
+        gateway.getInt("dedupe-window"));
+  }
+
+  /** Past this much unflushed data (the lake is failing), pushes are refused with 503 until a flush succeeds. */
+  public long backpressureBytes() {
+    return 2 * maxBufferBytes;
   }
 }

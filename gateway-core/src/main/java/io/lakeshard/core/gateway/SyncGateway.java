@@ -5,33 +5,52 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.lakeshard.core.CborSerializable;
 import io.lakeshard.core.delta.RowDelta;
 import io.lakeshard.core.schema.TableSchema;
+import io.lakeshard.core.flush.FlushPlan;
+import io.lakeshard.core.flush.FlushResult;
+import io.lakeshard.core.flush.GatewayLake;
+import io.lakeshard.core.hlc.HybridClock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadLocalRandom;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 
 /**
- * One sync gateway: the single owner of its buffer and its WebSocket sessions (a Durable
- * Object's role). The entity holds the sessions and groups pushes: while one journal write is in
- * flight, arriving pushes queue and go to the {@link GatewayLedger} together as the next write
- * (group commit), so a busy gateway is not held to one journal round trip per push. A push is
- * acknowledged, and broadcast to the gateway's other sessions, only after its write committed.
+ * One sync gateway: the single owner of its buffer, its flush alarm and its WebSocket sessions (a
+ * Durable Object's role). The entity holds the sessions and groups pushes: while one journal write
+ * is in flight, arriving pushes queue and go to the {@link GatewayLedger} together as the next
+ * write (group commit), so a busy gateway is not held to one journal round trip per push. A push
+ * is acknowledged, and broadcast to the gateway's other sessions, only after its write committed.
+ *
+ * <p>Flushing to the lake is the alarm: at once when the buffer passes {@code max-buffer-bytes},
+ * else when its oldest delta is {@code max-buffer-age} old. One flush at a time, run on the lake
+ * dispatcher with its result sent back; a failure keeps the buffer and retries with backoff, and
+ * past twice the limit pushes are turned away (503) until a flush succeeds.
  */
 public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
 
   public static final EntityTypeKey<Command> ENTITY_TYPE_KEY =
       EntityTypeKey.create(Command.class, "SyncGateway");
+  /** Blocking object-store and catalogue calls run on this dispatcher (reference.conf). */
+  public static final String LAKE_DISPATCHER = "lakeshard.lake-dispatcher";
 
   // ---- protocol ----
 
@@ -41,7 +60,7 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
   public record Push(String clientId, List<RowDelta> deltas, ActorRef<Broadcast> origin,
                      ActorRef<PushReply> replyTo) implements Command {}
 
-  public record Pull(long since, int limit, ActorRef<PullReply> replyTo) implements Command {}
+  public record Pull(long since, int limit, ActorRef<PullResult> replyTo) implements Command {}
 
   /** Registers or evolves a table's schema (only adding columns is allowed). */
   public record RegisterSchema(TableSchema schema, ActorRef<SchemaReply> replyTo) implements Command {}
@@ -59,21 +78,60 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
   /** What an operator sees of a gateway (admin metrics). */
   public record GetStats(ActorRef<Stats> replyTo) implements Command {}
 
-  public record Stats(int bufferedDeltas, long bufferedBytes, int rows, long serverHlc, int sessions)
-      implements CborSerializable {}
+  public record Stats(int bufferedDeltas, long bufferedBytes, int rows, long serverHlc, int sessions,
+                      long lastFlushSeq, long flushedUpTo) implements CborSerializable {}
+
+  /** Flush now (admin); answered once the flush is committed and journaled, or has failed. */
+  public record Flush(ActorRef<FlushReply> replyTo) implements Command {}
+
+  @JsonTypeInfo(use = JsonTypeInfo.Id.NAME)
+  @JsonSubTypes({
+      @JsonSubTypes.Type(value = FlushDone.class, name = "done"),
+      @JsonSubTypes.Type(value = NothingToFlush.class, name = "nothing"),
+      @JsonSubTypes.Type(value = FlushFailed.class, name = "failed")})
+  public sealed interface FlushReply extends CborSerializable {}
+
+  public record FlushDone(FlushResult result) implements FlushReply {}
+
+  public record NothingToFlush() implements FlushReply {}
+
+  public record FlushFailed(String message) implements FlushReply {}
 
   /** A WebSocket session joins the gateway; it leaves when it stops or sends {@link Unsubscribe}. */
   public record Subscribe(ActorRef<Broadcast> session) implements Command {}
 
   public record Unsubscribe(ActorRef<Broadcast> session) implements Command {}
 
+  /** How much is unflushed, and the stamp of its oldest delta (0 when empty). */
+  record BufferLevel(long bytes, long oldestStamp) {}
+
   /** From the ledger: a group of pushes is journaled (or refused); {@code accepted} lines up with the pushes. */
-  record GroupWritten(List<Push> pushes, List<List<RowDelta>> accepted, long serverHlc) implements Command {}
+  record GroupWritten(List<Push> pushes, List<List<RowDelta>> accepted, long serverHlc, BufferLevel level)
+      implements Command {}
+
+  /** From the ledger once it has replayed the journal; {@code flushPending}: a crash interrupted a flush. */
+  record LedgerRecovered(BufferLevel level, boolean flushPending) implements Command,
+      NoSerializationVerificationNeeded {}
+
+  /** The alarm, or the end of a backoff. */
+  private enum FlushDue implements Command, NoSerializationVerificationNeeded { INSTANCE }
+
+  /** From the ledger: what to flush, or null when the buffer is empty. */
+  record FlushReady(FlushPlan plan) implements Command, NoSerializationVerificationNeeded {}
+
+  private record FlushCommitted(FlushResult result, long startedNanos) implements Command,
+      NoSerializationVerificationNeeded {}
+
+  private record FlushErred(FlushPlan plan, Throwable error) implements Command, NoSerializationVerificationNeeded {}
+
+  /** From the ledger: the flush is journaled and its deltas dropped from the buffer. */
+  record FlushRecorded(FlushResult result, BufferLevel level) implements Command, NoSerializationVerificationNeeded {}
 
   @JsonTypeInfo(use = JsonTypeInfo.Id.NAME)
   @JsonSubTypes({
       @JsonSubTypes.Type(value = PushAccepted.class, name = "accepted"),
-      @JsonSubTypes.Type(value = PushRefused.class, name = "refused")})
+      @JsonSubTypes.Type(value = PushRefused.class, name = "refused"),
+      @JsonSubTypes.Type(value = PushThrottled.class, name = "throttled")})
   public sealed interface PushReply extends CborSerializable {}
 
   /**
@@ -85,36 +143,72 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
 
   public record PushRefused(Refusal reason, String message) implements PushReply {}
 
+  /** The lake is behind (unflushed data past twice the limit): nothing was accepted; retry later. */
+  public record PushThrottled(Duration retryAfter, String message) implements PushReply {}
+
   public enum Refusal {
     INVALID_DELTA,
     CLOCK_DRIFT,
     SCHEMA_MISMATCH
   }
 
-  public record PullReply(List<RowDelta> deltas, long serverHlc, boolean hasMore) implements CborSerializable {}
+  @JsonTypeInfo(use = JsonTypeInfo.Id.NAME)
+  @JsonSubTypes({
+      @JsonSubTypes.Type(value = PullReply.class, name = "reply"),
+      @JsonSubTypes.Type(value = PullFailed.class, name = "failed")})
+  public sealed interface PullResult extends CborSerializable {}
+
+  public record PullReply(List<RowDelta> deltas, long serverHlc, boolean hasMore) implements PullResult {}
+
+  /** The cursor needed flushed deltas and the lake could not be read. */
+  public record PullFailed(String message) implements PullResult {}
 
   /** Deltas accepted from another client, sent to every session but the pusher's. */
   public record Broadcast(List<RowDelta> deltas, long serverHlc) implements CborSerializable {}
 
   // ---- wiring ----
 
-  public static void init(ActorSystem<?> system, GatewaySettings settings) {
+  public static void init(ActorSystem<?> system, GatewaySettings settings, GatewayLake lake) {
     ClusterSharding.get(system).init(
-        Entity.of(ENTITY_TYPE_KEY, entityContext -> create(entityContext.getEntityId(), settings)));
+        Entity.of(ENTITY_TYPE_KEY, entityContext -> create(entityContext.getEntityId(), settings, lake)));
   }
 
-  public static Behavior<Command> create(String gatewayId, GatewaySettings settings) {
-    return Behaviors.setup(context -> new SyncGateway(context, gatewayId, settings));
+  public static Behavior<Command> create(String gatewayId, GatewaySettings settings, GatewayLake lake) {
+    return Behaviors.setup(context -> Behaviors.withTimers(timers ->
+        new SyncGateway(context, timers, gatewayId, settings, lake)));
   }
 
+  private static final Object FLUSH_TIMER = "flush";
+
+  private final TimerScheduler<Command> timers;
+  private final String gatewayId;
+  private final GatewaySettings settings;
+  private final GatewayLake lake;
+  private final Executor lakeExecutor;
   private final ActorRef<GatewayLedger.Command> ledger;
   private final Set<ActorRef<Broadcast>> sessions = new HashSet<>();
   private List<Push> waiting = new ArrayList<>();
   private boolean writing;
 
-  private SyncGateway(ActorContext<Command> context, String gatewayId, GatewaySettings settings) {
+  private BufferLevel level = new BufferLevel(0, 0);
+  private boolean flushing;
+  /** Failed flushes in a row; while above zero the backoff timer, not the buffer, decides when to retry. */
+  private int flushFailures;
+  private long retryAtNanos;
+  /** Someone asked for a flush while one ran: flush again as soon as it ends. */
+  private boolean flushAgain;
+  private List<ActorRef<FlushReply>> flushWaiters = new ArrayList<>();
+  private List<ActorRef<FlushReply>> nextFlushWaiters = new ArrayList<>();
+
+  private SyncGateway(ActorContext<Command> context, TimerScheduler<Command> timers, String gatewayId,
+                      GatewaySettings settings, GatewayLake lake) {
     super(context);
-    this.ledger = context.spawn(GatewayLedger.create(gatewayId, settings, context.getSelf()), "ledger");
+    this.timers = timers;
+    this.gatewayId = gatewayId;
+    this.settings = settings;
+    this.lake = lake;
+    this.lakeExecutor = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(LAKE_DISPATCHER));
+    this.ledger = context.spawn(GatewayLedger.create(gatewayId, settings, lake, lakeExecutor, context.getSelf()), "ledger");
     // A failed journal write stops the ledger; the gateway stops with it rather than queue forever,
     // and sharding starts it afresh (recovering from the journal) on its next message.
     context.watch(ledger);
@@ -131,6 +225,20 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
           ledger.tell(new GatewayLedger.Register(register));
           return this;
         })
+        .onMessage(LedgerRecovered.class, this::onLedgerRecovered)
+        .onMessage(Flush.class, this::onFlush)
+        .onMessage(FlushDue.class, due -> {
+          startFlush();
+          return this;
+        })
+        .onMessage(FlushReady.class, this::onFlushReady)
+        .onMessage(FlushCommitted.class, committed -> {
+          ledger.tell(new GatewayLedger.RecordFlush(committed.result()));
+          logFlushed(committed);
+          return this;
+        })
+        .onMessage(FlushErred.class, this::onFlushErred)
+        .onMessage(FlushRecorded.class, this::onFlushRecorded)
         .onMessage(Subscribe.class, this::onSubscribe)
         .onMessage(Unsubscribe.class, this::onUnsubscribe)
         .onSignal(Terminated.class, terminated -> {
@@ -142,6 +250,11 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
   }
 
   private Behavior<Command> onPush(Push push) {
+    if (level.bytes() >= settings.backpressureBytes()) {
+      push.replyTo().tell(new PushThrottled(retryAfter(), "gateway " + gatewayId + " holds " + level.bytes()
+          + " unflushed bytes (limit " + settings.backpressureBytes() + ") while the lake catches up"));
+      return this;
+    }
     waiting.add(push);
     if (!writing) {
       writeWaiting();
@@ -166,8 +279,127 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
     if (!waiting.isEmpty()) {
       writeWaiting();
     }
+    level = written.level();
+    scheduleFlush();
     return this;
   }
+
+  // ---- flushing ----
+
+  private Behavior<Command> onLedgerRecovered(LedgerRecovered recovered) {
+    level = recovered.level();
+    if (recovered.flushPending) {
+      getContext().getLog().info("gateway {} recovered with an unfinished flush; finishing it", gatewayId);
+      startFlush();
+    } else {
+      scheduleFlush();
+    }
+    return this;
+  }
+
+  /** The alarm: decide, after anything that changed the buffer, whether to flush now or when. */
+  private void scheduleFlush() {
+    if (flushing || flushFailures > 0 || level.bytes() == 0) {
+      return;
+    }
+    Duration age = Duration.ofMillis(System.currentTimeMillis() - HybridClock.wallOf(level.oldestStamp()));
+    if (flushAgain || level.bytes() >= settings.maxBufferBytes() || age.compareTo(settings.maxBufferAge()) >= 0) {
+      startFlush();
+    } else if (!timers.isTimerActive(FLUSH_TIMER)) {
+      timers.startSingleTimer(FLUSH_TIMER, FlushDue.INSTANCE, settings.maxBufferAge().minus(age));
+    }
+  }
+
+  private Behavior<Command> onFlush(Flush flush) {
+    if (flushing) {
+      nextFlushWaiters.add(flush.replyTo());
+      flushAgain = true;
+    } else {
+      flushWaiters.add(flush.replyTo());
+      startFlush();
+    }
+    return this;
+  }
+
+  private void startFlush() {
+    if (flushing) {
+      flushAgain = true;
+      return;
+    }
+    timers.cancel(FLUSH_TIMER);
+    flushing = true;
+    flushAgain = false;
+    ledger.tell(new GatewayLedger.PlanFlush());
+  }
+
+  private Behavior<Command> onFlushReady(FlushReady ready) {
+    FlushPlan plan = ready.plan();
+    if (plan == null) {
+      flushing = false;
+      answerFlushWaiters(new NothingToFlush());
+      return this;
+    }
+    long started = System.nanoTime();
+    getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> {
+      try {
+        return lake.flush(plan);
+      } catch (Exception e) {
+        throw new CompletionException(e);
+      }
+    }, lakeExecutor), (result, error) -> error == null
+        ? new FlushCommitted(result, started)
+        : new FlushErred(plan, error instanceof CompletionException && error.getCause() != null ? error.getCause() : error));
+    return this;
+  }
+
+  private void logFlushed(FlushCommitted committed) {
+    FlushResult result = committed.result();
+    getContext().getLog().info("gateway {} flush {}: {} deltas, {} bytes in {} files, {} ms{}", gatewayId, result.seq(),
+        result.rows(), result.bytes(), result.files().size(),
+        Duration.ofNanos(System.nanoTime() - committed.startedNanos()).toMillis(),
+        result.files().stream().anyMatch(FlushResult.DataFileWritten::alreadyCommitted)
+            ? " (found already committed by an earlier attempt)" : "");
+  }
+
+  private Behavior<Command> onFlushErred(FlushErred erred) {
+    flushing = false;
+    flushFailures++;
+    Duration delay = settings.flushBackoff().delay(flushFailures, ThreadLocalRandom.current()::nextDouble);
+    retryAtNanos = System.nanoTime() + delay.toNanos();
+    timers.startSingleTimer(FLUSH_TIMER, FlushDue.INSTANCE, delay);
+    getContext().getLog().warn("gateway {} flush {} of {} deltas failed ({} in a row); retrying in {} ms: {}", gatewayId,
+        erred.plan().seq(), erred.plan().deltas().size(), flushFailures, delay.toMillis(), erred.error().toString());
+    // Nobody waits through a backoff: who asked during this flush hears the failure too.
+    FlushFailed failed = new FlushFailed("flush failed: " + erred.error().getMessage());
+    flushWaiters.addAll(nextFlushWaiters);
+    nextFlushWaiters = new ArrayList<>();
+    flushAgain = false;
+    answerFlushWaiters(failed);
+    return this;
+  }
+
+  private Behavior<Command> onFlushRecorded(FlushRecorded recorded) {
+    flushing = false;
+    flushFailures = 0;
+    level = recorded.level();
+    answerFlushWaiters(new FlushDone(recorded.result()));
+    scheduleFlush();
+    return this;
+  }
+
+  /** Answers who waited for the flush that just ended; who asked during it waits for the next. */
+  private void answerFlushWaiters(FlushReply reply) {
+    flushWaiters.forEach(waiter -> waiter.tell(reply));
+    flushWaiters = nextFlushWaiters;
+    nextFlushWaiters = new ArrayList<>();
+  }
+
+  private Duration retryAfter() {
+    long remaining = flushFailures > 0 ? retryAtNanos - System.nanoTime() : 0;
+    return Duration.ofSeconds(Math.max(1, (remaining + 999_999_999L) / 1_000_000_000L));
+  }
+
+  // ---- sessions ----
 
   private void broadcast(Broadcast message, ActorRef<Broadcast> origin) {
     for (ActorRef<Broadcast> session : sessions) {

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.iceberg.FileFormat;
 import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.SnapshotChanges;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.data.IcebergGenerics;
@@ -91,7 +92,7 @@ public abstract class IcebergLakeContract {
     Table table = table("notes");
     assertThat(table.spec().fields()).singleElement()
         .satisfies(field -> assertThat(field.transform().toString()).isEqualTo("day"));
-    assertThat(table.currentSnapshot().addedDataFiles(table.io())).allSatisfy(file -> {
+    assertThat(SnapshotChanges.builderFor(table).snapshot(table.currentSnapshot()).build().addedDataFiles()).allSatisfy(file -> {
       assertThat(file.format()).isEqualTo(FileFormat.PARQUET);
       assertThat(file.recordCount()).isEqualTo(3);
     });

@@ -3,12 +3,17 @@ package io.lakeshard.core.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.typesafe.config.ConfigFactory;
+import io.lakeshard.core.buffer.DeltaBuffer;
 import io.lakeshard.core.delta.ColumnValue;
 import io.lakeshard.core.delta.DeltaIds;
 import io.lakeshard.core.delta.Op;
 import io.lakeshard.core.delta.RowDelta;
+import io.lakeshard.core.flush.FlushPlan;
+import io.lakeshard.core.flush.FlushResult;
+import io.lakeshard.core.flush.GatewayLake;
 import io.lakeshard.core.hlc.HybridClock;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -26,7 +31,19 @@ class SyncGatewayTest {
           .withFallback(ConfigFactory.parseString("pekko.actor.serialize-messages = on"))
           .withFallback(ConfigFactory.load()));
   private static final PersistenceTestKit journal = PersistenceTestKit.create(testKit.system());
-  private static final GatewaySettings SETTINGS = new GatewaySettings(Duration.ofSeconds(5), 100, 10_000);
+  private static final GatewaySettings SETTINGS = GatewaySettings.fromConfig(testKit.system().settings().config());
+  /** These tests end long before the 30 s flush alarm: a flush here is a bug. */
+  private static final GatewayLake NO_LAKE = new GatewayLake() {
+    @Override
+    public FlushResult flush(FlushPlan plan) {
+      throw new AssertionError("unexpected flush");
+    }
+
+    @Override
+    public List<DeltaBuffer.Accepted> read(String gatewayId, Collection<String> tables, long since, long upTo, int limit) {
+      throw new AssertionError("unexpected lake read");
+    }
+  };
 
   @BeforeEach
   void clearJournal() {
@@ -47,7 +64,7 @@ class SyncGatewayTest {
 
   @Test
   void pushesArrivingDuringAWriteAreJournaledTogetherAndEachIsAcknowledged() {
-    ActorRef<SyncGateway.Command> gateway = testKit.spawn(SyncGateway.create("g1", SETTINGS));
+    ActorRef<SyncGateway.Command> gateway = testKit.spawn(SyncGateway.create("g1", SETTINGS, NO_LAKE));
     TestProbe<SyncGateway.PushReply> replies = testKit.createTestProbe();
     int pushes = 50;
     for (int i = 0; i < pushes; i++) {
@@ -61,38 +78,38 @@ class SyncGatewayTest {
     int deltas = events.stream().mapToInt(e -> ((GatewayLedger.DeltasAccepted) e).deltas().size()).sum();
     assertThat(deltas).isEqualTo(pushes);
 
-    TestProbe<SyncGateway.PullReply> pull = testKit.createTestProbe();
+    TestProbe<SyncGateway.PullResult> pull = testKit.createTestProbe();
     gateway.tell(new SyncGateway.Pull(0, 1000, pull.getRef()));
-    assertThat(pull.receiveMessage().deltas()).hasSize(pushes);
+    assertThat(((SyncGateway.PullReply) pull.receiveMessage()).deltas()).hasSize(pushes);
   }
 
   @Test
   void aFailedWriteIsNotAcknowledgedAndTheGatewayStopsToRecover() {
-    ActorRef<SyncGateway.Command> gateway = testKit.spawn(SyncGateway.create("g2", SETTINGS));
+    ActorRef<SyncGateway.Command> gateway = testKit.spawn(SyncGateway.create("g2", SETTINGS, NO_LAKE));
     TestProbe<SyncGateway.PushReply> replies = testKit.createTestProbe();
     journal.failNextPersisted();
     gateway.tell(new SyncGateway.Push("a", List.of(insert("a", "1")), null, replies.getRef()));
     replies.expectTerminated(gateway, Duration.ofSeconds(5));
     replies.expectNoMessage(Duration.ofMillis(100));
 
-    ActorRef<SyncGateway.Command> restarted = testKit.spawn(SyncGateway.create("g2", SETTINGS));
+    ActorRef<SyncGateway.Command> restarted = testKit.spawn(SyncGateway.create("g2", SETTINGS, NO_LAKE));
     restarted.tell(new SyncGateway.Push("a", List.of(insert("a", "2")), null, replies.getRef()));
     assertThat(replies.receiveMessage()).isInstanceOf(SyncGateway.PushAccepted.class);
   }
 
   @Test
   void aRestartedGatewayReplaysEveryAcknowledgedDelta() {
-    ActorRef<SyncGateway.Command> first = testKit.spawn(SyncGateway.create("g3", SETTINGS));
+    ActorRef<SyncGateway.Command> first = testKit.spawn(SyncGateway.create("g3", SETTINGS, NO_LAKE));
     TestProbe<SyncGateway.PushReply> replies = testKit.createTestProbe();
     RowDelta one = insert("a", "1");
     first.tell(new SyncGateway.Push("a", List.of(one, insert("a", "2")), null, replies.getRef()));
     long ackedHlc = ((SyncGateway.PushAccepted) replies.receiveMessage()).serverHlc();
     testKit.stop(first);
 
-    ActorRef<SyncGateway.Command> second = testKit.spawn(SyncGateway.create("g3", SETTINGS));
-    TestProbe<SyncGateway.PullReply> pull = testKit.createTestProbe();
+    ActorRef<SyncGateway.Command> second = testKit.spawn(SyncGateway.create("g3", SETTINGS, NO_LAKE));
+    TestProbe<SyncGateway.PullResult> pull = testKit.createTestProbe();
     second.tell(new SyncGateway.Pull(0, 100, pull.getRef()));
-    SyncGateway.PullReply page = pull.receiveMessage();
+    SyncGateway.PullReply page = (SyncGateway.PullReply) pull.receiveMessage();
     assertThat(page.deltas()).extracting(RowDelta::rowId).containsExactly("1", "2");
     assertThat(page.serverHlc()).isGreaterThanOrEqualTo(ackedHlc);
 
@@ -104,7 +121,7 @@ class SyncGatewayTest {
 
   @Test
   void broadcastsReachOtherSessionsButNotThePusher() {
-    ActorRef<SyncGateway.Command> gateway = testKit.spawn(SyncGateway.create("g4", SETTINGS));
+    ActorRef<SyncGateway.Command> gateway = testKit.spawn(SyncGateway.create("g4", SETTINGS, NO_LAKE));
     TestProbe<SyncGateway.Broadcast> pusher = testKit.createTestProbe();
     TestProbe<SyncGateway.Broadcast> other = testKit.createTestProbe();
     gateway.tell(new SyncGateway.Subscribe(pusher.getRef()));
