@@ -19,6 +19,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import org.apache.iceberg.AppendFiles;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.PartitionKey;
@@ -213,23 +215,34 @@ public final class IcebergLake implements GatewayLake, AutoCloseable {
     namespaceReady = true;
   }
 
+  /**
+   * Reads flush by flush, oldest first, and stops once a page is full: every stamp of flush
+   * {@code n} is below every stamp of flush {@code n + 1}, so later flushes cannot come earlier.
+   */
   @Override
   public List<Accepted> read(String gatewayId, Collection<String> tables, long since, long upTo, int limit)
       throws IOException {
-    List<Accepted> found = new ArrayList<>();
+    SortedMap<Long, List<TableFile>> byFlush = new TreeMap<>();
     for (String name : tables) {
       TableIdentifier id = TableIdentifier.of(NAMESPACE, name);
-      if (!catalog.tableExists(id)) {
-        continue;
+      if (catalog.tableExists(id)) {
+        collectFiles(catalog.loadTable(id), gatewayId, since, upTo, byFlush);
       }
-      Table table = catalog.loadTable(id);
-      for (DataFile file : filesOf(table, gatewayId, since, upTo)) {
-        readFile(table, file, since, upTo, found);
+    }
+    List<Accepted> found = new ArrayList<>();
+    for (List<TableFile> flush : byFlush.values()) {
+      for (TableFile file : flush) {
+        readFile(file.table(), file.file(), since, upTo, found);
+      }
+      if (found.size() > limit) {
+        break;
       }
     }
     found.sort(Comparator.comparingLong(Accepted::stamp));
     return found.size() > limit + 1 ? List.copyOf(found.subList(0, limit + 1)) : found;
   }
+
+  private record TableFile(Table table, DataFile file) {}
 
   private void readFile(Table table, DataFile file, long since, long upTo, List<Accepted> into) throws IOException {
     Schema schema = table.schema();
@@ -248,11 +261,11 @@ public final class IcebergLake implements GatewayLake, AutoCloseable {
     }
   }
 
-  /** The gateway's files that may hold stamps in (since, upTo], newest flush first. */
-  private static List<DataFile> filesOf(Table table, String gatewayId, long since, long upTo) {
-    List<DataFile> files = new ArrayList<>();
+  /** The gateway's files in {@code table} that may hold stamps in (since, upTo], by flush sequence. */
+  private static void collectFiles(Table table, String gatewayId, long since, long upTo,
+                                   SortedMap<Long, List<TableFile>> byFlush) {
     if (table.currentSnapshot() == null) {
-      return files;
+      return;
     }
     for (Snapshot snapshot : SnapshotUtil.ancestorsOf(table.currentSnapshot().snapshotId(), table::snapshot)) {
       Map<String, String> summary = snapshot.summary();
@@ -263,10 +276,10 @@ public final class IcebergLake implements GatewayLake, AutoCloseable {
         break; // earlier flushes hold earlier stamps
       }
       if (Long.parseLong(summary.get(SUMMARY_MIN_STAMP)) <= upTo) {
-        addedFiles(table, snapshot).forEach(files::add);
+        List<TableFile> files = byFlush.computeIfAbsent(Long.parseLong(summary.get(SUMMARY_SEQ)), seq -> new ArrayList<>());
+        addedFiles(table, snapshot).forEach(file -> files.add(new TableFile(table, file)));
       }
     }
-    return files;
   }
 
   @Override
