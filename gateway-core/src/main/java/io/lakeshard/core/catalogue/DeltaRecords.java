@@ -33,8 +33,9 @@ import org.apache.iceberg.types.Types.NestedField;
 /**
  * How deltas are laid out in an Iceberg table: one row per delta with {@code op, table, rowId,
  * clientId, deltaId} (string), {@code hlc} and {@code stamp} (int64), {@code acceptedAt} (the
- * stamp's wall clock, which the table is partitioned by, by day), then either the table's
- * registered columns, typed, or one {@code columns} JSON object when it has no schema.
+ * stamp's wall clock, which the table is partitioned by, by day), a {@code columns} JSON object,
+ * then the table's registered columns, typed. Without a schema the JSON object holds every column
+ * of the delta; with one, only the typed columns the delta set to null.
  */
 public final class DeltaRecords {
   public static final String COLUMNS_JSON = "columns";
@@ -42,6 +43,8 @@ public final class DeltaRecords {
   public static final String STAMP = "stamp";
   /** The doc of a string column that holds JSON text (LakeSync's json and null types), not a string. */
   static final String JSON_TEXT = "JSON text";
+  private static final String COLUMNS_DOC = "The delta's columns as a JSON object: all of them when the table has no"
+      + " schema, else the typed columns it set to null (a typed null alone cannot tell 'set to null' from 'not set')";
   /** Names a registered column may not take. */
   public static final Set<String> RESERVED =
       Set.of("op", "table", "rowId", "clientId", "deltaId", "hlc", STAMP, ACCEPTED_AT, COLUMNS_JSON);
@@ -67,9 +70,8 @@ public final class DeltaRecords {
   public static Schema icebergSchema(TableSchema schema) {
     List<NestedField> fields = new ArrayList<>(BASE);
     int id = BASE.size();
-    if (schema == null) {
-      fields.add(NestedField.optional(++id, COLUMNS_JSON, Types.StringType.get()));
-    } else {
+    fields.add(NestedField.optional(++id, COLUMNS_JSON, Types.StringType.get(), COLUMNS_DOC));
+    if (schema != null) {
       for (TableSchema.Column column : schema.columns()) {
         fields.add(NestedField.optional(++id, column.name(), icebergType(column.type()),
             column.type() == ColumnType.JSON || column.type() == ColumnType.NULL ? JSON_TEXT : null));
@@ -106,9 +108,17 @@ public final class DeltaRecords {
     if (registered == null) {
       record.setField(COLUMNS_JSON, columnsObject(delta.columns()));
     } else {
+      List<ColumnValue> setToNull = new ArrayList<>();
       for (ColumnValue column : delta.columns()) {
         Types.NestedField field = tableSchema.findField(column.column());
-        record.setField(column.column(), fromJson(field, column.json()));
+        Object value = fromJson(field, column.json());
+        record.setField(column.column(), value);
+        if (value == null) {
+          setToNull.add(column);
+        }
+      }
+      if (!setToNull.isEmpty()) {
+        record.setField(COLUMNS_JSON, columnsObject(setToNull));
       }
     }
     return record;

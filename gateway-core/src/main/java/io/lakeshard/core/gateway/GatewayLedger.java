@@ -364,8 +364,20 @@ final class GatewayLedger extends EventSourcedBehavior<GatewayLedger.Command, Ga
     });
   }
 
-  /** With more to come, the cursor is the last stamp returned, so the next page starts right after it. */
-  private static SyncGateway.PullReply pullReply(List<Accepted> page, boolean hasMore, long serverHlc) {
+  /**
+   * A page cut to {@code pull.max-bytes} (it crosses the cluster as one message). With more to
+   * come, the cursor is the last stamp returned, so the next page starts right after it.
+   */
+  private SyncGateway.PullReply pullReply(List<Accepted> page, boolean hasMore, long serverHlc) {
+    int fits = 0;
+    long bytes = 0;
+    while (fits < page.size() && (fits == 0 || bytes + page.get(fits).delta().sizeBytes() <= settings.maxPullBytes())) {
+      bytes += page.get(fits++).delta().sizeBytes();
+    }
+    if (fits < page.size()) {
+      page = page.subList(0, fits);
+      hasMore = true;
+    }
     List<RowDelta> deltas = page.stream().map(Accepted::delta).toList();
     return new SyncGateway.PullReply(deltas, hasMore ? page.get(page.size() - 1).stamp() : serverHlc, hasMore);
   }

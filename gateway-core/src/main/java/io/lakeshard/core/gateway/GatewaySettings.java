@@ -5,7 +5,7 @@ import io.lakeshard.core.flush.FlushBackoff;
 import java.time.Duration;
 
 /** Typed settings of the SyncGateway entity, from {@code lakeshard.gateway}. */
-public record GatewaySettings(Duration maxClockDrift, int defaultPullLimit, int maxPullLimit,
+public record GatewaySettings(Duration maxClockDrift, int defaultPullLimit, int maxPullLimit, long maxPullBytes,
                               long maxBufferBytes, Duration maxBufferAge, FlushBackoff flushBackoff,
                               int dedupeWindow) {
 
@@ -15,6 +15,7 @@ public record GatewaySettings(Duration maxClockDrift, int defaultPullLimit, int 
         gateway.getDuration("max-clock-drift"),
         gateway.getInt("pull.default-limit"),
         gateway.getInt("pull.max-limit"),
+        gateway.getBytes("pull.max-bytes"),
         gateway.getBytes("flush.max-buffer-bytes"),
         gateway.getDuration("flush.max-buffer-age"),
         new FlushBackoff(gateway.getDuration("flush.backoff.min"), gateway.getDuration("flush.backoff.max"),

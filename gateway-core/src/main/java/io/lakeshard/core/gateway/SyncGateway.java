@@ -113,6 +113,12 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
   record LedgerRecovered(BufferLevel level, boolean flushPending) implements Command,
       NoSerializationVerificationNeeded {}
 
+  /**
+   * From sharding, to passivate an idle gateway or hand it to another node: finish the journal
+   * writes in flight, flush what is buffered (once; the journal holds it either way), then stop.
+   */
+  private enum Passivate implements Command, NoSerializationVerificationNeeded { INSTANCE }
+
   /** The alarm, or the end of a backoff. */
   private enum FlushDue implements Command, NoSerializationVerificationNeeded { INSTANCE }
 
@@ -170,7 +176,8 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
 
   public static void init(ActorSystem<?> system, GatewaySettings settings, GatewayLake lake) {
     ClusterSharding.get(system).init(
-        Entity.of(ENTITY_TYPE_KEY, entityContext -> create(entityContext.getEntityId(), settings, lake)));
+        Entity.of(ENTITY_TYPE_KEY, entityContext -> create(entityContext.getEntityId(), settings, lake))
+            .withStopMessage(Passivate.INSTANCE));
   }
 
   public static Behavior<Command> create(String gatewayId, GatewaySettings settings, GatewayLake lake) {
@@ -199,6 +206,7 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
   private boolean flushAgain;
   private List<ActorRef<FlushReply>> flushWaiters = new ArrayList<>();
   private List<ActorRef<FlushReply>> nextFlushWaiters = new ArrayList<>();
+  private boolean stopping;
 
   private SyncGateway(ActorContext<Command> context, TimerScheduler<Command> timers, String gatewayId,
                       GatewaySettings settings, GatewayLake lake) {
@@ -239,6 +247,13 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
         })
         .onMessage(FlushErred.class, this::onFlushErred)
         .onMessage(FlushRecorded.class, this::onFlushRecorded)
+        .onMessage(Passivate.class, passivate -> {
+          stopping = true;
+          if (!flushing && flushFailures == 0 && level.bytes() > 0) {
+            startFlush();
+          }
+          return stopIfDone();
+        })
         .onMessage(Subscribe.class, this::onSubscribe)
         .onMessage(Unsubscribe.class, this::onUnsubscribe)
         .onSignal(Terminated.class, terminated -> {
@@ -281,6 +296,15 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
     }
     level = written.level();
     scheduleFlush();
+    return stopIfDone();
+  }
+
+  /** While passivating: stop once no journal write or flush is in flight. */
+  private Behavior<Command> stopIfDone() {
+    if (stopping && !writing && waiting.isEmpty() && !flushing) {
+      getContext().getLog().debug("gateway {} stops ({} unflushed bytes stay journaled)", gatewayId, level.bytes());
+      return Behaviors.stopped();
+    }
     return this;
   }
 
@@ -299,7 +323,7 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
 
   /** The alarm: decide, after anything that changed the buffer, whether to flush now or when. */
   private void scheduleFlush() {
-    if (flushing || flushFailures > 0 || level.bytes() == 0) {
+    if (flushing || flushFailures > 0 || level.bytes() == 0 || stopping) {
       return;
     }
     Duration age = Duration.ofMillis(System.currentTimeMillis() - HybridClock.wallOf(level.oldestStamp()));
@@ -337,7 +361,7 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
     if (plan == null) {
       flushing = false;
       answerFlushWaiters(new NothingToFlush());
-      return this;
+      return stopIfDone();
     }
     long started = System.nanoTime();
     getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> {
@@ -375,7 +399,7 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
     nextFlushWaiters = new ArrayList<>();
     flushAgain = false;
     answerFlushWaiters(failed);
-    return this;
+    return stopIfDone();
   }
 
   private Behavior<Command> onFlushRecorded(FlushRecorded recorded) {
@@ -384,7 +408,7 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
     level = recorded.level();
     answerFlushWaiters(new FlushDone(recorded.result()));
     scheduleFlush();
-    return this;
+    return stopIfDone();
   }
 
   /** Answers who waited for the flush that just ended; who asked during it waits for the next. */

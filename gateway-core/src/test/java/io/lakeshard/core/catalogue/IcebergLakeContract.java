@@ -121,7 +121,6 @@ public abstract class IcebergLakeContract {
     assertThat(table.schema().findType("done").typeId().name()).isEqualTo("BOOLEAN");
     assertThat(table.schema().findType("rank").typeId().name()).isEqualTo("DOUBLE");
     assertThat(table.schema().findType("title").typeId().name()).isEqualTo("STRING");
-    assertThat(table.schema().findField("columns")).isNull();
     List<Record> rows = rows(table);
     assertThat(rows).hasSize(3);
     assertThat(rows.get(0).getField("title")).isEqualTo("buy milk");
@@ -129,16 +128,18 @@ public abstract class IcebergLakeContract {
     assertThat(rows.get(0).getField("rank")).isEqualTo(3.0);
     assertThat(rows.get(0).getField("meta")).isEqualTo("{\"tags\":[1,2]}");
     assertThat(rows.get(1).getField("title")).isNull();
+    assertThat(rows.get(1).getField("columns")).as("typed columns set to null").isEqualTo("{\"title\":null}");
+    assertThat(rows.get(0).getField("columns")).isNull();
     assertThat(rows.get(1).getField("done")).isNull();
     assertThat(rows.get(1).getField("rank")).isEqualTo(-0.25);
     assertThat(rows.get(2).getField("done")).isEqualTo(true);
     assertThat(rows.get(2).getField("title")).isNull();
 
-    // Back from the lake, a delta carries the columns that hold a value.
+    // Back from the lake, a delta carries the columns it set, nulls included, and no others.
     List<Accepted> read = lake().read(gw, List.of("todos"), 0, Long.MAX_VALUE, 100);
     assertThat(read).hasSize(3);
     assertThat(read.get(0)).isEqualTo(deltas.get(0));
-    assertThat(read.get(1).delta().columns()).containsExactly(column("rank", "-0.25"));
+    assertThat(read.get(1).delta().columns()).containsExactlyInAnyOrder(column("title", "null"), column("rank", "-0.25"));
     assertThat(read.get(2)).isEqualTo(deltas.get(2));
   }
 
