@@ -1,6 +1,7 @@
 package io.lakeshard.node;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import io.lakeshard.adapter.r2.S3LakeAdapter;
 import io.lakeshard.core.catalogue.IcebergLake;
 import io.lakeshard.core.gateway.SyncGateway;
@@ -8,6 +9,9 @@ import io.lakeshard.core.lake.LakeAdapter;
 import io.lakeshard.core.lake.LakeException;
 import io.lakeshard.core.lake.LocalLakeAdapter;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -17,6 +21,8 @@ import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.management.cluster.bootstrap.ClusterBootstrap;
+import org.apache.pekko.management.javadsl.PekkoManagement;
 import org.apache.pekko.persistence.jdbc.testkit.javadsl.SchemaUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,6 +30,7 @@ import org.slf4j.LoggerFactory;
 /** A running node: its actor system, the sharded gateways and the bound HTTP server. */
 public final class LakeshardNode {
   private static final Logger log = LoggerFactory.getLogger(LakeshardNode.class);
+  private static final String DISCOVERY_METHOD = "pekko.management.cluster.bootstrap.contact-point-discovery.discovery-method";
 
   private final ActorSystem<Void> system;
   private final ServerBinding binding;
@@ -33,17 +40,28 @@ public final class LakeshardNode {
     this.binding = binding;
   }
 
-  /** Starts a single-node cluster on the given (resolved) config; completes once HTTP is bound. */
+  /**
+   * Starts a node on the given (resolved) config: alone (discovery off) or joining its cluster
+   * through Cluster Bootstrap; completes once HTTP is bound.
+   */
   public static CompletionStage<LakeshardNode> start(Config config) {
     NodeSettings settings = NodeSettings.fromConfig(config);
     Optional<JwtAuth> auth = authFrom(settings.auth());
     IcebergLake lake = openLake(settings.lake(), settings.catalogue());
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "lakeshard", config);
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "lakeshard", withDiscovery(config, settings.cluster()));
     system.getWhenTerminated().thenRun(() -> closeLake(lake));
-    Cluster cluster = Cluster.get(system);
-    cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    PekkoManagement.get(system).start();
+    if (settings.cluster().discovery().equals("off")) {
+      Cluster cluster = Cluster.get(system);
+      cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    } else {
+      ClusterBootstrap.get(system).start();
+      log.info("joining the cluster through {} discovery", settings.cluster().discovery());
+    }
 
+    // Nodes starting together race to create the journal tables; the loser finds them made.
     return SchemaUtils.createIfNotExists(Adapter.toClassic(system))
+        .exceptionallyCompose(raced -> SchemaUtils.createIfNotExists(Adapter.toClassic(system)))
         .thenCompose(done -> {
           SyncGateway.init(system, settings.gateway(), lake);
           return Http.get(system)
@@ -63,6 +81,39 @@ public final class LakeshardNode {
         });
   }
 
+  /** Cluster Bootstrap's discovery method, and for {@code config} the listed nodes as its endpoints. */
+  static Config withDiscovery(Config config, NodeSettings.ClusterSettings cluster) {
+    switch (cluster.discovery()) {
+      case "off":
+        return config;
+      case "kubernetes-api":
+        return ConfigFactory.parseMap(Map.of(DISCOVERY_METHOD, "kubernetes-api")).withFallback(config);
+      case "config":
+        List<Map<String, Object>> endpoints = new ArrayList<>();
+        for (String endpoint : cluster.endpoints()) {
+          int colon = endpoint.lastIndexOf(':');
+          if (colon < 1) {
+            throw new IllegalArgumentException("LAKESHARD_CLUSTER_ENDPOINTS entries are host:managementPort, not '" + endpoint + "'");
+          }
+          endpoints.add(Map.of("host", endpoint.substring(0, colon), "port", Integer.parseInt(endpoint.substring(colon + 1))));
+        }
+        if (endpoints.isEmpty()) {
+          throw new IllegalArgumentException("discovery config needs LAKESHARD_CLUSTER_ENDPOINTS (host:managementPort,...)");
+        }
+        // The listed ports are the management ports themselves, possibly several on one host:
+        // bootstrap must not keep only those on its own management port.
+        return ConfigFactory.parseMap(Map.of(
+                DISCOVERY_METHOD, "config",
+                "pekko.discovery.config.services.lakeshard.endpoints", endpoints,
+                "pekko.management.cluster.bootstrap.contact-point.filter-on-fallback-port", false))
+            .withFallback(config);
+      default:
+        throw new IllegalArgumentException(
+            "lakeshard.cluster.discovery (LAKESHARD_DISCOVERY) must be off, config or kubernetes-api, not '"
+                + cluster.discovery() + "'");
+    }
+  }
+
   /** The object store and the Iceberg catalogue flushes commit to, as configured; fails fast when unusable. */
   static IcebergLake openLake(NodeSettings.LakeSettings lakeSettings, NodeSettings.CatalogueSettings catalogue) {
     LakeAdapter store = switch (lakeSettings.type()) {
@@ -72,7 +123,7 @@ public final class LakeshardNode {
           "lakeshard.lake.type (LAKESHARD_LAKE) must be local or s3, not '" + lakeSettings.type() + "'");
     };
     IcebergLake lake = switch (catalogue.type()) {
-      case "jdbc" -> IcebergLake.jdbc(catalogue.jdbcUrl(), catalogue.jdbcUser(), catalogue.jdbcPassword(), store);
+      case "jdbc" -> jdbcCatalogue(catalogue, store);
       case "nessie" -> {
         if (catalogue.nessieUri().isEmpty()) {
           throw new IllegalArgumentException("catalogue nessie needs LAKESHARD_NESSIE_URI (e.g. http://127.0.0.1:19120/api/v2)");
@@ -84,6 +135,16 @@ public final class LakeshardNode {
     };
     log.info("flushing to {} through the {} catalogue", store.uri(), catalogue.type());
     return lake;
+  }
+
+  /** Nodes starting together on a shared database race to create the catalogue's tables; the loser retries. */
+  private static IcebergLake jdbcCatalogue(NodeSettings.CatalogueSettings catalogue, LakeAdapter store) {
+    try {
+      return IcebergLake.jdbc(catalogue.jdbcUrl(), catalogue.jdbcUser(), catalogue.jdbcPassword(), store);
+    } catch (RuntimeException raced) {
+      log.info("opening the JDBC catalogue failed ({}); once more", raced.getMessage());
+      return IcebergLake.jdbc(catalogue.jdbcUrl(), catalogue.jdbcUser(), catalogue.jdbcPassword(), store);
+    }
   }
 
   private static LakeAdapter s3Lake(NodeSettings.LakeSettings settings) {

@@ -5,6 +5,8 @@ import io.lakeshard.adapter.r2.S3Settings;
 import io.lakeshard.core.gateway.GatewaySettings;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 
 /** Typed settings of a node, from {@code lakeshard.*}. */
 public record NodeSettings(
@@ -18,7 +20,11 @@ public record NodeSettings(
     AuthSettings auth,
     GatewaySettings gateway,
     LakeSettings lake,
-    CatalogueSettings catalogue) {
+    CatalogueSettings catalogue,
+    ClusterSettings cluster) {
+
+  /** {@code discovery} off, config (with {@code endpoints}, host:managementPort) or kubernetes-api. */
+  public record ClusterSettings(String discovery, List<String> endpoints) {}
 
   public record AuthSettings(boolean enabled, String secret, String previousSecret) {}
 
@@ -60,6 +66,10 @@ public record NodeSettings(
             node.getString("catalogue.jdbc.user"),
             node.getString("catalogue.jdbc.password"),
             node.getString("catalogue.nessie.uri"),
-            node.getString("catalogue.nessie.ref")));
+            node.getString("catalogue.nessie.ref")),
+        new ClusterSettings(
+            node.getString("cluster.discovery"),
+            Arrays.stream(node.getString("cluster.endpoints").split(","))
+                .map(String::trim).filter(endpoint -> !endpoint.isEmpty()).toList()));
   }
 }

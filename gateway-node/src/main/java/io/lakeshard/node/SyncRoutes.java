@@ -54,6 +54,7 @@ public final class SyncRoutes extends AllDirectives {
   private final WebSocketCloseCodes webSockets;
   private final NodeSettings settings;
   private final Optional<JwtAuth> auth;
+  private final ClusterAdmin clusterAdmin;
 
   public SyncRoutes(ActorSystem<?> system, NodeSettings settings, Optional<JwtAuth> auth) {
     this.system = system;
@@ -61,6 +62,7 @@ public final class SyncRoutes extends AllDirectives {
     this.webSockets = new WebSocketCloseCodes(system);
     this.settings = settings;
     this.auth = auth;
+    this.clusterAdmin = new ClusterAdmin(system, settings.askTimeout());
   }
 
   public Route routes() {
@@ -109,6 +111,9 @@ public final class SyncRoutes extends AllDirectives {
 
   private Route adminRoutes() {
     return pathPrefix("admin", () -> concat(
+        path("cluster", () -> get(() -> authenticated(principal -> principal.isPresent() && !principal.get().admin()
+            ? error(StatusCodes.FORBIDDEN, "FORBIDDEN", "admin role required")
+            : onSuccess(clusterAdmin.describe(), body -> json(StatusCodes.OK, body))))),
         path(PathMatchers.segment("metrics").slash(PathMatchers.segment()), gatewayId ->
             get(() -> admin(gatewayId, () -> metrics(gatewayId)))),
         path(PathMatchers.segment("flush").slash(PathMatchers.segment()), gatewayId ->
@@ -268,6 +273,13 @@ public final class SyncRoutes extends AllDirectives {
    * that it is for this gateway. With auth switched off, the inner route sees no principal.
    */
   private Route authorized(String gatewayId, Function<Optional<JwtAuth.Principal>, Route> inner) {
+    return authenticated(principal -> principal.isPresent() && !gatewayId.equals(principal.get().gatewayId())
+        ? error(StatusCodes.FORBIDDEN, "FORBIDDEN", "token is not for gateway " + gatewayId)
+        : inner.apply(principal));
+  }
+
+  /** Checks the bearer token only; with auth switched off, the inner route sees no principal. */
+  private Route authenticated(Function<Optional<JwtAuth.Principal>, Route> inner) {
     if (auth.isEmpty()) {
       return inner.apply(Optional.empty());
     }
@@ -285,9 +297,6 @@ public final class SyncRoutes extends AllDirectives {
             principal = auth.get().verify(token.get());
           } catch (JwtAuth.InvalidTokenException e) {
             return error(StatusCodes.UNAUTHORIZED, "UNAUTHORIZED", e.getMessage());
-          }
-          if (!gatewayId.equals(principal.gatewayId())) {
-            return error(StatusCodes.FORBIDDEN, "FORBIDDEN", "token is not for gateway " + gatewayId);
           }
           return inner.apply(Optional.of(principal));
         }));

@@ -51,6 +51,7 @@ class KillNineDurabilityTest {
     builder.environment().put("LAKESHARD_DATA_DIR", dataDir.toString());
     builder.environment().put("LAKESHARD_HTTP_PORT", Integer.toString(httpPort));
     builder.environment().put("LAKESHARD_REMOTE_PORT", "0");
+    builder.environment().put("LAKESHARD_MANAGEMENT_PORT", Integer.toString(freePort()));
     builder.environment().put("LAKESHARD_JWT_SECRET", TestNode.SECRET);
     builder.redirectErrorStream(true).redirectOutput(dataDir.resolve("node.log").toFile());
     return builder.start();

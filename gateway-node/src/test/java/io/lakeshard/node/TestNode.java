@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 
 /** Starts a real node on 127.0.0.1 with ephemeral ports and its own data dir. */
@@ -14,17 +15,29 @@ final class TestNode {
   private TestNode() {}
 
   static LakeshardNode start(Path dataDir) {
-    Config overrides = ConfigFactory.parseMap(Map.of(
+    return start(dataDir, Map.of());
+  }
+
+  /** As {@link #start(Path)}, with {@code overrides} (config paths to values) on top of the test settings. */
+  static LakeshardNode start(Path dataDir, Map<String, ?> overrides) {
+    Map<String, Object> settings = new HashMap<>(Map.of(
         "lakeshard.data-dir", dataDir.toString(),
         "lakeshard.http.port", 0,
         "lakeshard.auth.secret", SECRET,
         "pekko.remote.artery.canonical.port", 0,
+        "lakeshard.management.port", 0,
         "pekko.coordinated-shutdown.exit-jvm", "off"));
-    return LakeshardNode.start(ConfigFactory.load(overrides.withFallback(ConfigFactory.parseResources("application.conf"))))
+    settings.putAll(overrides);
+    Config config = ConfigFactory.parseMap(settings);
+    return LakeshardNode.start(ConfigFactory.load(config.withFallback(ConfigFactory.parseResources("application.conf"))))
         .toCompletableFuture().join();
   }
 
   static String token(String clientId, String gatewayId) {
     return JwtAuth.sign(SECRET, clientId, gatewayId, false, Duration.ofMinutes(10), Clock.systemUTC());
+  }
+
+  static String adminToken(String clientId, String gatewayId) {
+    return JwtAuth.sign(SECRET, clientId, gatewayId, true, Duration.ofMinutes(10), Clock.systemUTC());
   }
 }

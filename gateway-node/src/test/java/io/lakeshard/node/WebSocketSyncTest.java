@@ -9,73 +9,15 @@ import io.lakeshard.protocol.v1.SyncPull;
 import io.lakeshard.protocol.v1.SyncPush;
 import io.lakeshard.protocol.v1.SyncResponse;
 import io.lakeshard.protocol.v1.DeltaOp;
-import java.io.ByteArrayOutputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.WebSocket;
-import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.util.Arrays;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** Real WebSocket clients against a real node: replies, broadcasts, protocol violations. */
 class WebSocketSyncTest extends NodeTestBase {
 
-  /** A client that queues every whole binary message and records how the server closed. */
-  private static final class Client implements WebSocket.Listener {
-    final BlockingQueue<byte[]> messages = new LinkedBlockingQueue<>();
-    final CompletableFuture<Integer> closed = new CompletableFuture<>();
-    private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
-    WebSocket socket;
-
-    @Override
-    public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
-      byte[] chunk = new byte[data.remaining()];
-      data.get(chunk);
-      partial.writeBytes(chunk);
-      if (last) {
-        messages.add(partial.toByteArray());
-        partial.reset();
-      }
-      webSocket.request(1);
-      return null;
-    }
-
-    @Override
-    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-      closed.complete(statusCode);
-      return null;
-    }
-
-    @Override
-    public void onError(WebSocket webSocket, Throwable error) {
-      closed.complete(-1);
-    }
-
-    byte[] next() throws InterruptedException {
-      byte[] message = messages.poll(10, TimeUnit.SECONDS);
-      assertThat(message).as("a message within 10 s").isNotNull();
-      return message;
-    }
-
-    void send(byte[] frame) {
-      socket.sendBinary(ByteBuffer.wrap(frame), true).join();
-    }
-  }
-
-  private Client connect(String clientId) {
-    Client client = new Client();
-    client.socket = HttpClient.newHttpClient().newWebSocketBuilder()
-        .connectTimeout(Duration.ofSeconds(5))
-        .buildAsync(URI.create("ws://127.0.0.1:" + node.httpPort() + "/v1/sync/gw1/ws?token="
-            + TestNode.token(clientId, "gw1")), client)
-        .join();
-    return client;
+  private TestWebSocketClient connect(String clientId) {
+    return TestWebSocketClient.connect(node.httpPort(), "gw1", clientId);
   }
 
   private static SyncPush push(String clientId, String rowId) {
@@ -86,8 +28,8 @@ class WebSocketSyncTest extends NodeTestBase {
 
   @Test
   void aPushIsAcknowledgedToItsSenderAndBroadcastToTheOtherSessionOnly() throws Exception {
-    Client alice = connect("alice");
-    Client bob = connect("bob");
+    TestWebSocketClient alice = connect("alice");
+    TestWebSocketClient bob = connect("bob");
     // Both sessions are subscribed once each has had a reply to a request.
     alice.send(Frames.encodePull(SyncPull.newBuilder().setClientId("alice").build()));
     bob.send(Frames.encodePull(SyncPull.newBuilder().setClientId("bob").build()));
@@ -111,34 +53,34 @@ class WebSocketSyncTest extends NodeTestBase {
 
   @Test
   void protocolViolationsCloseTheConnectionAndTheGatewayKeepsServing() throws Exception {
-    Client unknownTag = connect("alice");
+    TestWebSocketClient unknownTag = connect("alice");
     unknownTag.send(new byte[] {0x09, 0x01});
     assertThat(unknownTag.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1002);
 
-    Client empty = connect("alice");
+    TestWebSocketClient empty = connect("alice");
     empty.send(new byte[0]);
     assertThat(empty.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1002);
 
-    Client truncated = connect("alice");
+    TestWebSocketClient truncated = connect("alice");
     byte[] frame = Frames.encodePush(push("alice", "1"));
     truncated.send(Arrays.copyOf(frame, frame.length - 4));
     assertThat(truncated.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1008);
 
-    Client text = connect("alice");
+    TestWebSocketClient text = connect("alice");
     text.socket.sendText("hello", true).join();
     assertThat(text.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1003);
 
-    Client impostor = connect("alice");
+    TestWebSocketClient impostor = connect("alice");
     impostor.send(Frames.encodePush(push("mallory", "1")));
     assertThat(impostor.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1008);
 
-    Client oversized = connect("alice");
+    TestWebSocketClient oversized = connect("alice");
     byte[] huge = new byte[1_100_000];
     huge[0] = Frames.TAG_PUSH;
     oversized.send(huge);
     assertThat(oversized.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1009);
 
-    Client honest = connect("alice");
+    TestWebSocketClient honest = connect("alice");
     honest.send(Frames.encodePush(push("alice", "2")));
     assertThat(SyncResponse.parseFrom(honest.next()).getServerHlc()).isPositive();
   }

@@ -1,0 +1,172 @@
+package io.lakeshard.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lakeshard.core.hlc.HybridClock;
+import io.lakeshard.protocol.Frames;
+import io.lakeshard.protocol.v1.DeltaOp;
+import io.lakeshard.protocol.v1.RowDelta;
+import io.lakeshard.protocol.v1.SyncPull;
+import io.lakeshard.protocol.v1.SyncPush;
+import io.lakeshard.protocol.v1.SyncResponse;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three nodes in one JVM, formed by Cluster Bootstrap, sharing one journal: any node serves any
+ * gateway, and a push through one node reaches WebSocket sessions held on the others.
+ */
+class ClusterBroadcastTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final HttpClient http = HttpClient.newHttpClient();
+  private static final List<LakeshardNode> nodes = new ArrayList<>();
+
+  @TempDir static Path dir;
+
+  @BeforeAll
+  static void startCluster() throws IOException {
+    List<Integer> managementPorts = List.of(freePort(), freePort(), freePort());
+    String endpoints = String.join(",", managementPorts.stream().map(port -> "127.0.0.1:" + port).toList());
+    String journal = "jdbc:h2:file:" + dir.resolve("journal") + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE";
+    for (int i = 0; i < 3; i++) {
+      nodes.add(TestNode.start(dir.resolve("node-" + i), Map.of(
+          "lakeshard.cluster.discovery", "config",
+          "lakeshard.cluster.endpoints", endpoints,
+          "lakeshard.cluster.required-contact-points", 3,
+          "lakeshard.management.port", managementPorts.get(i),
+          "lakeshard.journal.url", journal,
+          "lakeshard.catalogue.jdbc.url", "jdbc:h2:file:" + dir.resolve("catalogue") + ";DB_CLOSE_ON_EXIT=FALSE",
+          "lakeshard.lake.dir", dir.resolve("lake").toString())));
+    }
+    TestProbe<Object> probe = TestProbe.create(nodes.get(0).system());
+    probe.awaitAssert(Duration.ofSeconds(60), () -> {
+      for (LakeshardNode node : nodes) {
+        assertThat(Cluster.get(node.system()).state().getMembers())
+            .filteredOn(member -> member.status() == MemberStatus.up()).hasSize(3);
+      }
+      return null;
+    });
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    for (LakeshardNode node : nodes) {
+      node.stop().toCompletableFuture().join();
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+
+  private static SyncPush push(String clientId, String rowId) {
+    return SyncPush.newBuilder().setClientId(clientId).addDeltas(RowDelta.newBuilder()
+        .setOp(DeltaOp.DELTA_OP_INSERT).setTable("todos").setRowId(rowId).setClientId(clientId)
+        .setHlc(HybridClock.encode(System.currentTimeMillis(), 0))).build();
+  }
+
+  /** Joined once the session has had a reply: the gateway then knows it. */
+  private static TestWebSocketClient subscribed(LakeshardNode node, String gatewayId, String clientId) throws Exception {
+    TestWebSocketClient client = TestWebSocketClient.connect(node.httpPort(), gatewayId, clientId);
+    client.send(Frames.encodePull(SyncPull.newBuilder().setClientId(clientId).build()));
+    client.next();
+    return client;
+  }
+
+  private static List<String> broadcastRows(TestWebSocketClient client) throws Exception {
+    byte[] message = client.next();
+    assertThat(message[0]).isEqualTo(Frames.TAG_BROADCAST);
+    return SyncResponse.parseFrom(Arrays.copyOfRange(message, 1, message.length)).getDeltasList().stream()
+        .map(RowDelta::getRowId).toList();
+  }
+
+  @Test
+  void aPushThroughOneNodeReachesWebSocketSessionsOnTheOthers() throws Exception {
+    TestWebSocketClient onFirst = subscribed(nodes.get(0), "shared", "alice");
+    TestWebSocketClient onThird = subscribed(nodes.get(2), "shared", "carol");
+
+    String body = "{\"clientId\":\"bob\",\"deltas\":[{\"op\":\"INSERT\",\"table\":\"todos\",\"rowId\":\"via-http\","
+        + "\"clientId\":\"bob\",\"hlc\":\"" + HybridClock.encode(System.currentTimeMillis(), 0) + "\"}]}";
+    HttpResponse<String> pushed = http.send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + nodes.get(1).httpPort() + "/v1/sync/shared/push"))
+        .header("Authorization", "Bearer " + TestNode.token("bob", "shared"))
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(pushed.statusCode()).as(pushed.body()).isEqualTo(200);
+    assertThat(broadcastRows(onFirst)).containsExactly("via-http");
+    assertThat(broadcastRows(onThird)).containsExactly("via-http");
+
+    onFirst.send(Frames.encodePush(push("alice", "via-ws")));
+    assertThat(SyncResponse.parseFrom(onFirst.next()).getServerHlc()).isPositive();
+    assertThat(broadcastRows(onThird)).containsExactly("via-ws");
+    assertThat(onFirst.messages).as("no broadcast back to the pusher").isEmpty();
+  }
+
+  @Test
+  void theClusterRouteShowsMembersShardsAndLiveGateways() throws Exception {
+    for (LakeshardNode node : nodes) {
+      // Every node serves every gateway, wherever it lives.
+      String gatewayId = "seen-" + node.httpPort();
+      String body = "{\"clientId\":\"c\",\"deltas\":[{\"op\":\"INSERT\",\"table\":\"t\",\"rowId\":\"1\",\"clientId\":\"c\","
+          + "\"hlc\":\"" + HybridClock.encode(System.currentTimeMillis(), 0) + "\"}]}";
+      assertThat(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort() + "/v1/sync/" + gatewayId + "/push"))
+          .header("Authorization", "Bearer " + TestNode.token("c", gatewayId))
+          .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.discarding()).statusCode())
+          .isEqualTo(200);
+    }
+    URI cluster = URI.create("http://127.0.0.1:" + nodes.get(2).httpPort() + "/v1/admin/cluster");
+    assertThat(http.send(HttpRequest.newBuilder(cluster).header("Authorization", "Bearer " + TestNode.token("c", "any"))
+        .build(), HttpResponse.BodyHandlers.discarding()).statusCode()).as("admin role required").isEqualTo(403);
+
+    HttpResponse<String> response = http.send(HttpRequest.newBuilder(cluster)
+        .header("Authorization", "Bearer " + TestNode.adminToken("ops", "any")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    JsonNode view = JSON.readTree(response.body());
+    assertThat(view.get("members")).hasSize(3)
+        .allSatisfy(member -> assertThat(member.get("status").asText()).isEqualTo("Up"));
+    assertThat(view.get("nodes")).hasSize(3);
+    int shards = 0;
+    for (JsonNode node : view.get("nodes")) {
+      shards += node.get("shards").asInt();
+    }
+    assertThat(shards).isPositive();
+    List<String> gateways = new ArrayList<>();
+    view.get("gateways").forEach(gateway -> {
+      gateways.add(gateway.get("id").asText());
+      assertThat(gateway.get("node").asText()).startsWith("pekko://lakeshard@127.0.0.1:");
+    });
+    for (LakeshardNode node : nodes) {
+      assertThat(gateways).contains("seen-" + node.httpPort());
+    }
+    JsonNode seen = null;
+    for (JsonNode gateway : view.get("gateways")) {
+      if (gateway.get("id").asText().equals("seen-" + nodes.get(0).httpPort())) {
+        seen = gateway;
+      }
+    }
+    assertThat(seen).isNotNull();
+    assertThat(seen.get("bufferedDeltas").asInt()).isEqualTo(1);
+    assertThat(seen.get("lastFlushSeq").asLong()).isZero();
+  }
+}

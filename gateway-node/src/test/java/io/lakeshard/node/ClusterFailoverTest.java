@@ -1,0 +1,350 @@
+package io.lakeshard.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lakeshard.core.hlc.HybridClock;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Three node processes on a PostgreSQL journal and a shared lake, formed by Cluster Bootstrap,
+ * under continuous pushes through every node: the owner of the gateway is killed with SIGKILL,
+ * then every node is restarted gracefully in turn. Every acknowledged delta stays pullable, once.
+ */
+class ClusterFailoverTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String GATEWAY = "failover";
+  private static final Duration FAILOVER_LIMIT = Duration.ofSeconds(15);
+  /** A client gives up on a push after this and retries through the next node (a lost request costs this much). */
+  private static final Duration PUSH_TIMEOUT = Duration.ofSeconds(2);
+  private static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private static Path DIR;
+
+  private static PostgresServer postgres;
+  private static final List<NodeProcess> nodes = new ArrayList<>();
+
+  @BeforeAll
+  static void startCluster() throws Exception {
+    // Its own directory per run; readable by the postgres user the server runs as.
+    DIR = Files.createTempDirectory(Files.createDirectories(Path.of("target")), "cluster-test-",
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x"))).toAbsolutePath();
+    postgres = PostgresServer.start(DIR.resolve("postgres"));
+    List<Integer> managementPorts = List.of(freePort(), freePort(), freePort());
+    String endpoints = String.join(",", managementPorts.stream().map(port -> "127.0.0.1:" + port).toList());
+    for (int i = 0; i < 3; i++) {
+      nodes.add(new NodeProcess(i, freePort(), freePort(), managementPorts.get(i), endpoints));
+    }
+    for (NodeProcess node : nodes) {
+      node.start();
+    }
+    for (NodeProcess node : nodes) {
+      node.awaitReady();
+    }
+    await("3 members Up", Duration.ofSeconds(90), () -> upMembers(nodes.get(0)) == 3);
+  }
+
+  @AfterAll
+  static void stopCluster() throws Exception {
+    for (NodeProcess node : nodes) {
+      node.kill();
+    }
+    if (postgres != null) {
+      postgres.close();
+    }
+  }
+
+  /** Pushers that spread over the live nodes and record what was acknowledged, and every other answer. */
+  private static final class Load {
+    final Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+    final Map<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
+    /** Send and acknowledgement times (nanoTime) of every acknowledged push. */
+    final ConcurrentLinkedQueue<long[]> acks = new ConcurrentLinkedQueue<>();
+    final ConcurrentLinkedQueue<String> unexpected = new ConcurrentLinkedQueue<>();
+    private final ExecutorService pushers = Executors.newFixedThreadPool(6);
+    private final AtomicInteger sequence = new AtomicInteger();
+    private final String token = TestNode.token("pusher", GATEWAY);
+    private volatile boolean running = true;
+
+    Load() {
+      for (int p = 0; p < 6; p++) {
+        int pusher = p;
+        pushers.submit(() -> {
+          int attempt = pusher;
+          while (running) {
+            NodeProcess node = nodes.get(attempt++ % nodes.size());
+            if (!node.serving) {
+              continue;
+            }
+            pushOnce(node);
+          }
+        });
+      }
+    }
+
+    private void pushOnce(NodeProcess node) {
+      String row = "r" + sequence.incrementAndGet();
+      long sent = System.nanoTime();
+      String body = "{\"clientId\":\"pusher\",\"deltas\":[{\"op\":\"INSERT\",\"table\":\"events\",\"rowId\":\"" + row
+          + "\",\"clientId\":\"pusher\",\"hlc\":\"" + HybridClock.encode(System.currentTimeMillis(), 0)
+          + "\",\"columns\":[{\"column\":\"n\",\"value\":1}]}]}";
+      try {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(node.url("/v1/sync/" + GATEWAY + "/push"))
+            .timeout(PUSH_TIMEOUT).header("Authorization", "Bearer " + token)
+            .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        statuses.computeIfAbsent(response.statusCode(), code -> new AtomicInteger()).incrementAndGet();
+        if (response.statusCode() == 200) {
+          acknowledged.add(row);
+          acks.add(new long[] {sent, System.nanoTime()});
+        } else if (response.statusCode() != 503) {
+          unexpected.add(response.statusCode() + " " + response.body());
+        }
+      } catch (IOException e) {
+        // the node went away mid-request: the client reconnects elsewhere
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    /** When the first push sent after {@code nanos} was acknowledged, if one was. */
+    OptionalLong firstAckOfPushSentAfter(long nanos) {
+      return acks.stream().filter(ack -> ack[0] > nanos).mapToLong(ack -> ack[1]).min();
+    }
+
+    void awaitMoreAcks(int more) throws InterruptedException {
+      int target = acknowledged.size() + more;
+      await(more + " more acknowledged pushes", Duration.ofSeconds(60), () -> acknowledged.size() >= target);
+    }
+
+    void stop() throws InterruptedException {
+      running = false;
+      pushers.shutdown();
+      assertThat(pushers.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+    }
+  }
+
+  @Test
+  @Timeout(value = 10, unit = TimeUnit.MINUTES)
+  void aKilledOwnerFailsOverWithinFifteenSecondsAndRollingRestartsLoseNothing() throws Exception {
+    Load load = new Load();
+    try {
+      load.awaitMoreAcks(300);
+
+      NodeProcess owner = ownerOf();
+      long killedAt = System.nanoTime();
+      owner.kill();
+      await("a push sent after the kill acknowledged", FAILOVER_LIMIT.plusSeconds(30),
+          () -> load.firstAckOfPushSentAfter(killedAt).isPresent());
+      Duration failover = Duration.ofNanos(load.firstAckOfPushSentAfter(killedAt).getAsLong() - killedAt);
+      System.out.printf("failover: node %d killed, first push acknowledged %d ms later%n", owner.index, failover.toMillis());
+      assertThat(failover).as("kill to first acknowledged push").isLessThanOrEqualTo(FAILOVER_LIMIT);
+      load.awaitMoreAcks(200);
+
+      owner.start();
+      owner.awaitReady();
+      await("the restarted node is Up", Duration.ofSeconds(90), () -> upMembers(nodes.get(0)) == 3);
+      for (NodeProcess node : nodes) {
+        node.stopGracefully();
+        load.awaitMoreAcks(100);
+        node.start();
+        node.awaitReady();
+        await("node " + node.index + " back Up", Duration.ofSeconds(90), () -> upMembers(node) == 3);
+        load.awaitMoreAcks(100);
+      }
+      load.stop();
+
+      List<String> pulled = pullAll(nodes.get(1));
+      assertThat(pulled).as("no delta twice").doesNotHaveDuplicates();
+      assertThat(pulled).as("every acknowledged delta").containsAll(load.acknowledged);
+      assertThat(load.unexpected).as("answers other than 200 and 503").isEmpty();
+      System.out.printf("acknowledged %d, pulled %d, statuses %s%n", load.acknowledged.size(), pulled.size(), load.statuses);
+    } finally {
+      load.stop();
+    }
+  }
+
+  private static List<String> pullAll(NodeProcess node) throws Exception {
+    String token = TestNode.token("reader", GATEWAY);
+    List<String> rows = new ArrayList<>();
+    String cursor = "0";
+    boolean more = true;
+    while (more) {
+      HttpResponse<String> page = http.send(HttpRequest.newBuilder(
+              node.url("/v1/sync/" + GATEWAY + "/pull?limit=10000&since=" + cursor))
+          .timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + token).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(page.statusCode()).as(page.body()).isEqualTo(200);
+      JsonNode body = JSON.readTree(page.body());
+      body.get("deltas").forEach(delta -> rows.add(delta.get("rowId").asText()));
+      cursor = body.get("serverHlc").asText();
+      more = body.get("hasMore").asBoolean();
+    }
+    return rows;
+  }
+
+  /** The node whose shard region holds the gateway (Pekko Management's shard listing). */
+  private static NodeProcess ownerOf() throws Exception {
+    for (NodeProcess node : nodes) {
+      JsonNode shards = JSON.readTree(get(node.managementUrl("/cluster/shards/SyncGateway")));
+      for (JsonNode region : shards.get("regions")) {
+        if (region.get("numEntities").asInt() > 0) {
+          return node;
+        }
+      }
+    }
+    throw new AssertionError("no node holds gateway " + GATEWAY);
+  }
+
+  private static int upMembers(NodeProcess node) {
+    try {
+      JsonNode members = JSON.readTree(get(node.managementUrl("/cluster/members")));
+      int up = 0;
+      for (JsonNode member : members.get("members")) {
+        if ("Up".equals(member.get("status").asText())) {
+          up++;
+        }
+      }
+      return up - members.get("unreachable").size();
+    } catch (Exception notYet) {
+      return 0;
+    }
+  }
+
+  private static String get(URI uri) throws IOException, InterruptedException {
+    HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 200) {
+      throw new IOException(uri + " answered " + response.statusCode());
+    }
+    return response.body();
+  }
+
+  /** Polls a condition on other processes, which cannot notify this one. */
+  private static void await(String what, Duration limit, BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("not within " + limit.toSeconds() + " s: " + what);
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+
+  /** One node as its own JVM, started, killed and restarted on the same ports and data. */
+  private static final class NodeProcess {
+    final int index;
+    final int httpPort;
+    final int remotePort;
+    final int managementPort;
+    final String endpoints;
+    volatile boolean serving;
+    private Process process;
+
+    NodeProcess(int index, int httpPort, int remotePort, int managementPort, String endpoints) {
+      this.index = index;
+      this.httpPort = httpPort;
+      this.remotePort = remotePort;
+      this.managementPort = managementPort;
+      this.endpoints = endpoints;
+    }
+
+    URI url(String path) {
+      return URI.create("http://127.0.0.1:" + httpPort + path);
+    }
+
+    URI managementUrl(String path) {
+      return URI.create("http://127.0.0.1:" + managementPort + path);
+    }
+
+    void start() throws IOException {
+      Path dataDir = Files.createDirectories(DIR.resolve("node-" + index));
+      ProcessBuilder builder = new ProcessBuilder(
+          Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          "-Xmx256m", "-XX:+UseParallelGC", "-cp", System.getProperty("java.class.path"), Main.class.getName());
+      Map<String, String> env = new HashMap<>(Map.of(
+          "LAKESHARD_DATA_DIR", dataDir.toString(),
+          "LAKESHARD_HTTP_PORT", Integer.toString(httpPort),
+          "LAKESHARD_REMOTE_PORT", Integer.toString(remotePort),
+          "LAKESHARD_MANAGEMENT_PORT", Integer.toString(managementPort),
+          "LAKESHARD_DISCOVERY", "config",
+          "LAKESHARD_CLUSTER_ENDPOINTS", endpoints,
+          "LAKESHARD_REQUIRED_CONTACT_POINTS", "3",
+          "LAKESHARD_JWT_SECRET", TestNode.SECRET,
+          "LAKESHARD_LAKE_DIR", DIR.resolve("lake").toString()));
+      env.putAll(Map.of(
+          "LAKESHARD_JOURNAL_URL", postgres.jdbcUrl(),
+          "LAKESHARD_JOURNAL_USER", PostgresServer.USER,
+          "LAKESHARD_JOURNAL_PROFILE", "slick.jdbc.PostgresProfile$",
+          "LAKESHARD_JOURNAL_DRIVER", "org.postgresql.Driver",
+          "LAKESHARD_CATALOGUE_JDBC_URL", postgres.jdbcUrl(),
+          "LAKESHARD_CATALOGUE_JDBC_USER", PostgresServer.USER));
+      builder.environment().putAll(env);
+      builder.redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("node.log").toFile()));
+      process = builder.start();
+    }
+
+    void awaitReady() throws InterruptedException {
+      await("node " + index + " ready", Duration.ofSeconds(90), () -> {
+        assertThat(process.isAlive()).as("node %d alive while starting (see its node.log)", index).isTrue();
+        try {
+          return http.send(HttpRequest.newBuilder(managementUrl("/ready")).timeout(Duration.ofSeconds(2)).build(),
+              HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        } catch (IOException notYet) {
+          return false;
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false;
+        }
+      });
+      serving = true;
+    }
+
+    void kill() throws InterruptedException {
+      serving = false;
+      if (process != null && process.isAlive()) {
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+
+    /** SIGTERM: coordinated shutdown unbinds HTTP, hands the gateways off, leaves and exits. */
+    void stopGracefully() throws InterruptedException {
+      serving = false;
+      process.destroy();
+      assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("node %d exits after SIGTERM", index).isTrue();
+    }
+  }
+}

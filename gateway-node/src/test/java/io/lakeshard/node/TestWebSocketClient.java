@@ -1,0 +1,68 @@
+package io.lakeshard.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/** A real WebSocket client (java.net.http) that queues every whole binary message and records how the server closed. */
+final class TestWebSocketClient implements WebSocket.Listener {
+  final BlockingQueue<byte[]> messages = new LinkedBlockingQueue<>();
+  final CompletableFuture<Integer> closed = new CompletableFuture<>();
+  private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
+  WebSocket socket;
+
+  /** Connects to {@code /v1/sync/{gateway}/ws} on the node at {@code httpPort} with a token for {@code clientId}. */
+  static TestWebSocketClient connect(int httpPort, String gatewayId, String clientId) {
+    TestWebSocketClient client = new TestWebSocketClient();
+    client.socket = HttpClient.newHttpClient().newWebSocketBuilder()
+        .connectTimeout(Duration.ofSeconds(5))
+        .buildAsync(URI.create("ws://127.0.0.1:" + httpPort + "/v1/sync/" + gatewayId + "/ws?token="
+            + TestNode.token(clientId, gatewayId)), client)
+        .join();
+    return client;
+  }
+
+  @Override
+  public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
+    byte[] chunk = new byte[data.remaining()];
+    data.get(chunk);
+    partial.writeBytes(chunk);
+    if (last) {
+      messages.add(partial.toByteArray());
+      partial.reset();
+    }
+    webSocket.request(1);
+    return null;
+  }
+
+  @Override
+  public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+    closed.complete(statusCode);
+    return null;
+  }
+
+  @Override
+  public void onError(WebSocket webSocket, Throwable error) {
+    closed.complete(-1);
+  }
+
+  byte[] next() throws InterruptedException {
+    byte[] message = messages.poll(10, TimeUnit.SECONDS);
+    assertThat(message).as("a message within 10 s").isNotNull();
+    return message;
+  }
+
+  void send(byte[] frame) {
+    socket.sendBinary(ByteBuffer.wrap(frame), true).join();
+  }
+}
