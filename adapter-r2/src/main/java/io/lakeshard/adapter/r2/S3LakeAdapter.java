@@ -49,7 +49,14 @@ public final class S3LakeAdapter implements LakeAdapter {
   public void ensureBucket() throws LakeException {
     call("create bucket " + bucket, () -> {
       if (!client.bucketExists(BucketExistsArgs.builder().bucket(bucket).build())) {
-        client.makeBucket(MakeBucketArgs.builder().bucket(bucket).build());
+        try {
+          client.makeBucket(MakeBucketArgs.builder().bucket(bucket).build());
+        } catch (ErrorResponseException e) {
+          // Nodes starting together race to create it: whoever lost finds it made.
+          if (!e.errorResponse().code().equals("BucketAlreadyOwnedByYou")) {
+            throw e;
+          }
+        }
       }
       return null;
     });
