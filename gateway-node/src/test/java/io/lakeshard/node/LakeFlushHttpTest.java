@@ -402,4 +402,35 @@ class LakeFlushHttpTest {
     // The node reads the same deltas back from the lake for a pull from the start.
     assertThat(rowIds(pullAll("gw1", 2))).containsExactly("t1", "t2", "t3", "t1", "t3");
   }
+
+  @Test
+  void anIdleGatewayFlushesAsItPassivatesAndItsNextRequestStartsItAgain() throws Exception {
+    startNode(Map.of("pekko.cluster.sharding.passivation.default-idle-strategy.idle-entity.timeout", "1s"));
+    pushOk("idle", "alice", List.of(
+        delta("INSERT", "notes", "alice", "n1", hlcNow(0), "[{\"column\":\"text\",\"value\":\"a\"}]"),
+        delta("INSERT", "notes", "alice", "n2", hlcNow(1), "[{\"column\":\"text\",\"value\":\"b\"}]")));
+
+    // No alarm (1 h) and no admin flush: only passivation flushes. Polls the node's catalogue.
+    String url = "jdbc:h2:file:" + dataDir + "/catalogue/iceberg;WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE";
+    try (IcebergLake lake = IcebergLake.jdbc(url, "sa", "", new LocalLakeAdapter(dataDir.resolve("lake")))) {
+      TableIdentifier notes = TableIdentifier.of(IcebergLake.NAMESPACE, "notes");
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (!lake.catalog().tableExists(notes)) {
+        assertThat(System.nanoTime()).as("flushed on passivation within 30 s").isLessThan(deadline);
+        Thread.sleep(100); // another component's progress, seen only through the catalogue
+      }
+      List<Record> rows = new ArrayList<>();
+      try (CloseableIterable<Record> records = IcebergGenerics.read(lake.catalog().loadTable(notes)).build()) {
+        records.forEach(rows::add);
+      }
+      assertThat(rows).extracting(r -> r.getField("rowId")).containsExactlyInAnyOrder("n1", "n2");
+    }
+
+    // The next request starts the gateway again, from its snapshot: the buffer is empty, the deltas in the lake.
+    HttpResponse<String> metrics = get("/v1/admin/metrics/idle", TestNode.adminToken("ops", "idle"));
+    assertThat(metrics.statusCode()).as(metrics.body()).isEqualTo(200);
+    assertThat(JSON.readTree(metrics.body()).get("lastFlushSeq").asLong()).isEqualTo(1);
+    assertThat(JSON.readTree(metrics.body()).get("logSize").asInt()).isZero();
+    assertThat(rowIds(pullAll("idle", 10))).containsExactly("n1", "n2");
+  }
 }
