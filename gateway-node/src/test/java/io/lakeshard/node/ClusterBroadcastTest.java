@@ -12,11 +12,6 @@ import io.lakeshard.protocol.v1.SyncPull;
 import io.lakeshard.protocol.v1.SyncPush;
 import io.lakeshard.protocol.v1.SyncResponse;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,14 +33,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ClusterBroadcastTest {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final HttpClient http = HttpClient.newHttpClient();
   private static final List<LakeshardNode> nodes = new ArrayList<>();
 
   @TempDir static Path dir;
 
   @BeforeAll
   static void startCluster() throws IOException {
-    List<Integer> managementPorts = List.of(freePort(), freePort(), freePort());
+    List<Integer> managementPorts = List.of(TestNode.freePort(), TestNode.freePort(), TestNode.freePort());
     String endpoints = String.join(",", managementPorts.stream().map(port -> "127.0.0.1:" + port).toList());
     String journal = "jdbc:h2:file:" + dir.resolve("journal") + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE";
     for (int i = 0; i < 3; i++) {
@@ -75,10 +69,8 @@ class ClusterBroadcastTest {
     }
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
+  private static NodeHttp http(LakeshardNode node) {
+    return new NodeHttp(node::httpPort, Duration.ofSeconds(30));
   }
 
   private static SyncPush push(String clientId, String rowId) {
@@ -109,10 +101,7 @@ class ClusterBroadcastTest {
 
     String body = "{\"clientId\":\"bob\",\"deltas\":[{\"op\":\"INSERT\",\"table\":\"todos\",\"rowId\":\"via-http\","
         + "\"clientId\":\"bob\",\"hlc\":\"" + HybridClock.encode(System.currentTimeMillis(), 0) + "\"}]}";
-    HttpResponse<String> pushed = http.send(HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + nodes.get(1).httpPort() + "/v1/sync/shared/push"))
-        .header("Authorization", "Bearer " + TestNode.token("bob", "shared"))
-        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> pushed = http(nodes.get(1)).post("/v1/sync/shared/push", TestNode.token("bob", "shared"), body);
     assertThat(pushed.statusCode()).as(pushed.body()).isEqualTo(200);
     assertThat(broadcastRows(onFirst)).containsExactly("via-http");
     assertThat(broadcastRows(onThird)).containsExactly("via-http");
@@ -130,17 +119,14 @@ class ClusterBroadcastTest {
       String gatewayId = "seen-" + node.httpPort();
       String body = "{\"clientId\":\"c\",\"deltas\":[{\"op\":\"INSERT\",\"table\":\"t\",\"rowId\":\"1\",\"clientId\":\"c\","
           + "\"hlc\":\"" + HybridClock.encode(System.currentTimeMillis(), 0) + "\"}]}";
-      assertThat(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort() + "/v1/sync/" + gatewayId + "/push"))
-          .header("Authorization", "Bearer " + TestNode.token("c", gatewayId))
-          .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.discarding()).statusCode())
+      assertThat(http(node).post("/v1/sync/" + gatewayId + "/push", TestNode.token("c", gatewayId), body).statusCode())
           .isEqualTo(200);
     }
-    URI cluster = URI.create("http://127.0.0.1:" + nodes.get(2).httpPort() + "/v1/admin/cluster");
-    assertThat(http.send(HttpRequest.newBuilder(cluster).header("Authorization", "Bearer " + TestNode.token("c", "any"))
-        .build(), HttpResponse.BodyHandlers.discarding()).statusCode()).as("admin role required").isEqualTo(403);
+    NodeHttp third = http(nodes.get(2));
+    assertThat(third.get("/v1/admin/cluster", TestNode.token("c", "any")).statusCode()).as("admin role required")
+        .isEqualTo(403);
 
-    HttpResponse<String> response = http.send(HttpRequest.newBuilder(cluster)
-        .header("Authorization", "Bearer " + TestNode.adminToken("ops", "any")).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response = third.get("/v1/admin/cluster", TestNode.adminToken("ops", "any"));
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     JsonNode view = JSON.readTree(response.body());
     assertThat(view.get("members")).hasSize(3)

@@ -6,11 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lakeshard.core.hlc.HybridClock;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,7 +40,6 @@ class ClusterFailoverTest {
   private static final Duration FAILOVER_LIMIT = Duration.ofSeconds(15);
   /** A client gives up on a push after this and retries through the next node (a lost request costs this much). */
   private static final Duration PUSH_TIMEOUT = Duration.ofSeconds(2);
-  private static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private static Path DIR;
 
   private static PostgresServer postgres;
@@ -57,10 +51,10 @@ class ClusterFailoverTest {
     DIR = Files.createTempDirectory(Files.createDirectories(Path.of("target")), "cluster-test-",
         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x"))).toAbsolutePath();
     postgres = PostgresServer.start(DIR.resolve("postgres"));
-    List<Integer> managementPorts = List.of(freePort(), freePort(), freePort());
+    List<Integer> managementPorts = List.of(TestNode.freePort(), TestNode.freePort(), TestNode.freePort());
     String endpoints = String.join(",", managementPorts.stream().map(port -> "127.0.0.1:" + port).toList());
     for (int i = 0; i < 3; i++) {
-      nodes.add(new NodeProcess(i, freePort(), freePort(), managementPorts.get(i), endpoints));
+      nodes.add(new NodeProcess(i, TestNode.freePort(), TestNode.freePort(), managementPorts.get(i), endpoints));
     }
     for (NodeProcess node : nodes) {
       node.start();
@@ -116,9 +110,8 @@ class ClusterFailoverTest {
           + "\",\"clientId\":\"pusher\",\"hlc\":\"" + HybridClock.encode(System.currentTimeMillis(), 0)
           + "\",\"columns\":[{\"column\":\"n\",\"value\":1}]}]}";
       try {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(node.url("/v1/sync/" + GATEWAY + "/push"))
-            .timeout(PUSH_TIMEOUT).header("Authorization", "Bearer " + token)
-            .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response =
+            node.http.withTimeout(PUSH_TIMEOUT).post("/v1/sync/" + GATEWAY + "/push", token, body);
         statuses.computeIfAbsent(response.statusCode(), code -> new AtomicInteger()).incrementAndGet();
         if (response.statusCode() == 200) {
           acknowledged.add(row);
@@ -180,7 +173,7 @@ class ClusterFailoverTest {
       }
       load.stop();
 
-      List<String> pulled = pullAll(nodes.get(1));
+      List<String> pulled = NodeHttp.rowIds(nodes.get(1).http.pullAll(GATEWAY, 10_000));
       assertThat(pulled).as("no delta twice").doesNotHaveDuplicates();
       assertThat(pulled).as("every acknowledged delta").containsAll(load.acknowledged);
       assertThat(load.unexpected).as("answers other than 200 and 503").isEmpty();
@@ -190,29 +183,10 @@ class ClusterFailoverTest {
     }
   }
 
-  private static List<String> pullAll(NodeProcess node) throws Exception {
-    String token = TestNode.token("reader", GATEWAY);
-    List<String> rows = new ArrayList<>();
-    String cursor = "0";
-    boolean more = true;
-    while (more) {
-      HttpResponse<String> page = http.send(HttpRequest.newBuilder(
-              node.url("/v1/sync/" + GATEWAY + "/pull?limit=10000&since=" + cursor))
-          .timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + token).build(),
-          HttpResponse.BodyHandlers.ofString());
-      assertThat(page.statusCode()).as(page.body()).isEqualTo(200);
-      JsonNode body = JSON.readTree(page.body());
-      body.get("deltas").forEach(delta -> rows.add(delta.get("rowId").asText()));
-      cursor = body.get("serverHlc").asText();
-      more = body.get("hasMore").asBoolean();
-    }
-    return rows;
-  }
-
   /** The node whose shard region holds the gateway (Pekko Management's shard listing). */
   private static NodeProcess ownerOf() throws Exception {
     for (NodeProcess node : nodes) {
-      JsonNode shards = JSON.readTree(get(node.managementUrl("/cluster/shards/SyncGateway")));
+      JsonNode shards = managementJson(node, "/cluster/shards/SyncGateway");
       for (JsonNode region : shards.get("regions")) {
         if (region.get("numEntities").asInt() > 0) {
           return node;
@@ -224,7 +198,7 @@ class ClusterFailoverTest {
 
   private static int upMembers(NodeProcess node) {
     try {
-      JsonNode members = JSON.readTree(get(node.managementUrl("/cluster/members")));
+      JsonNode members = managementJson(node, "/cluster/members");
       int up = 0;
       for (JsonNode member : members.get("members")) {
         if ("Up".equals(member.get("status").asText())) {
@@ -237,13 +211,12 @@ class ClusterFailoverTest {
     }
   }
 
-  private static String get(URI uri) throws IOException, InterruptedException {
-    HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build(),
-        HttpResponse.BodyHandlers.ofString());
+  private static JsonNode managementJson(NodeProcess node, String path) throws IOException, InterruptedException {
+    HttpResponse<String> response = node.management.get(path, null);
     if (response.statusCode() != 200) {
-      throw new IOException(uri + " answered " + response.statusCode());
+      throw new IOException(node.management.uri(path) + " answered " + response.statusCode());
     }
-    return response.body();
+    return JSON.readTree(response.body());
   }
 
   /** Polls a condition on other processes, which cannot notify this one. */
@@ -257,12 +230,6 @@ class ClusterFailoverTest {
     }
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
-  }
-
   /** One node as its own JVM, started, killed and restarted on the same ports and data. */
   private static final class NodeProcess {
     final int index;
@@ -270,6 +237,9 @@ class ClusterFailoverTest {
     final int remotePort;
     final int managementPort;
     final String endpoints;
+    /** 30 s, for a pull through every delta; a push gives up after PUSH_TIMEOUT. */
+    final NodeHttp http;
+    final NodeHttp management;
     volatile boolean serving;
     private Process process;
 
@@ -279,14 +249,8 @@ class ClusterFailoverTest {
       this.remotePort = remotePort;
       this.managementPort = managementPort;
       this.endpoints = endpoints;
-    }
-
-    URI url(String path) {
-      return URI.create("http://127.0.0.1:" + httpPort + path);
-    }
-
-    URI managementUrl(String path) {
-      return URI.create("http://127.0.0.1:" + managementPort + path);
+      this.http = new NodeHttp(() -> httpPort, Duration.ofSeconds(30));
+      this.management = new NodeHttp(() -> managementPort, Duration.ofSeconds(5));
     }
 
     void start() throws IOException {
@@ -321,8 +285,7 @@ class ClusterFailoverTest {
       await("node " + index + " ready", Duration.ofSeconds(90), () -> {
         assertThat(process.isAlive()).as("node %d alive while starting (see its node.log)", index).isTrue();
         try {
-          return http.send(HttpRequest.newBuilder(managementUrl("/ready")).timeout(Duration.ofSeconds(2)).build(),
-              HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+          return management.withTimeout(Duration.ofSeconds(2)).get("/ready", null).statusCode() == 200;
         } catch (IOException notYet) {
           return false;
         } catch (InterruptedException e) {

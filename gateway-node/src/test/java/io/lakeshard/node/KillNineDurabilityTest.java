@@ -2,18 +2,11 @@ package io.lakeshard.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lakeshard.core.hlc.HybridClock;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,9 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  * acknowledged is there after a restart on the same data dir.
  */
 class KillNineDurabilityTest {
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private Process node;
+  private NodeHttp http;
 
   @TempDir Path dataDir;
 
@@ -51,19 +43,18 @@ class KillNineDurabilityTest {
     builder.environment().put("LAKESHARD_DATA_DIR", dataDir.toString());
     builder.environment().put("LAKESHARD_HTTP_PORT", Integer.toString(httpPort));
     builder.environment().put("LAKESHARD_REMOTE_PORT", "0");
-    builder.environment().put("LAKESHARD_MANAGEMENT_PORT", Integer.toString(freePort()));
+    builder.environment().put("LAKESHARD_MANAGEMENT_PORT", Integer.toString(TestNode.freePort()));
     builder.environment().put("LAKESHARD_JWT_SECRET", TestNode.SECRET);
     builder.redirectErrorStream(true).redirectOutput(dataDir.resolve("node.log").toFile());
     return builder.start();
   }
 
-  private void awaitHealthy(int port) throws InterruptedException {
+  private void awaitHealthy() throws InterruptedException {
+    NodeHttp health = http.withTimeout(Duration.ofSeconds(2));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
       try {
-        HttpResponse<Void> health = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health"))
-            .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
-        if (health.statusCode() == 200) {
+        if (health.get("/health", null).statusCode() == 200) {
           return;
         }
       } catch (IOException e) {
@@ -75,17 +66,12 @@ class KillNineDurabilityTest {
     throw new AssertionError("node did not become healthy within 60 s");
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
-  }
-
   @Test
   void everyAcknowledgedPushSurvivesSigkill() throws Exception {
-    int port = freePort();
+    int port = TestNode.freePort();
+    http = new NodeHttp(() -> port, Duration.ofSeconds(5));
     node = startNode(port);
-    awaitHealthy(port);
+    awaitHealthy();
 
     String token = TestNode.token("alice", "durable");
     Set<String> acknowledged = ConcurrentHashMap.newKeySet();
@@ -99,12 +85,7 @@ class KillNineDurabilityTest {
           String body = "{\"clientId\":\"alice\",\"deltas\":[{\"op\":\"INSERT\",\"table\":\"t\",\"rowId\":\"" + row
               + "\",\"clientId\":\"alice\",\"hlc\":\"" + HybridClock.encode(System.currentTimeMillis(), 0) + "\"}]}";
           try {
-            HttpResponse<String> response = http.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/sync/durable/push"))
-                    .timeout(Duration.ofSeconds(5))
-                    .header("Authorization", "Bearer " + token)
-                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = http.post("/v1/sync/durable/push", token, body);
             if (response.statusCode() == 200) {
               acknowledged.add(row);
               enoughAcks.countDown();
@@ -123,20 +104,8 @@ class KillNineDurabilityTest {
     assertThat(pushers.awaitTermination(20, TimeUnit.SECONDS)).isTrue();
 
     node = startNode(port);
-    awaitHealthy(port);
-    Set<String> recovered = new HashSet<>();
-    String cursor = "0";
-    boolean more = true;
-    while (more) {
-      HttpResponse<String> page = http.send(HttpRequest.newBuilder(
-              URI.create("http://127.0.0.1:" + port + "/v1/sync/durable/pull?limit=10000&since=" + cursor))
-          .timeout(Duration.ofSeconds(10))
-          .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
-      JsonNode body = JSON.readTree(page.body());
-      body.get("deltas").forEach(d -> recovered.add(d.get("rowId").asText()));
-      cursor = body.get("serverHlc").asText();
-      more = body.get("hasMore").asBoolean();
-    }
+    awaitHealthy();
+    List<String> recovered = NodeHttp.rowIds(http.withTimeout(Duration.ofSeconds(10)).pullAll("durable", 10_000));
     assertThat(recovered).containsAll(acknowledged);
     assertThat(List.copyOf(acknowledged)).hasSizeGreaterThanOrEqualTo(200);
   }

@@ -1,5 +1,10 @@
 package io.lakeshard.node;
 
+import static io.lakeshard.node.NodeHttp.assertError;
+import static io.lakeshard.node.NodeHttp.delta;
+import static io.lakeshard.node.NodeHttp.hlcNow;
+import static io.lakeshard.node.NodeHttp.push;
+import static io.lakeshard.node.NodeHttp.rowIds;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -8,8 +13,6 @@ import io.lakeshard.core.catalogue.IcebergLake;
 import io.lakeshard.core.hlc.HybridClock;
 import io.lakeshard.core.lake.LocalLakeAdapter;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,9 +45,9 @@ class LakeFlushHttpTest {
   /** Only the admin route flushes in these tests (the age alarm would otherwise add flushes at 30 s). */
   private static final Map<String, Object> NO_ALARM = Map.of("lakeshard.gateway.flush.max-buffer-age", "1h");
 
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   @TempDir Path dataDir;
   private LakeshardNode node;
+  private final NodeHttp http = new NodeHttp(() -> node.httpPort(), Duration.ofSeconds(15));
 
   private void startNode(Map<String, ?> overrides) {
     Map<String, Object> settings = new HashMap<>(NO_ALARM);
@@ -61,82 +64,17 @@ class LakeFlushHttpTest {
 
   // ---- HTTP ----
 
-  private static long hlcNow(int counter) {
-    return HybridClock.encode(System.currentTimeMillis(), counter);
-  }
-
-  private static String delta(String op, String table, String client, String row, long hlc, String columnsJson) {
-    return "{\"op\":\"" + op + "\",\"table\":\"" + table + "\",\"rowId\":\"" + row + "\",\"clientId\":\"" + client
-        + "\",\"columns\":" + columnsJson + ",\"hlc\":\"" + Long.toUnsignedString(hlc) + "\",\"deltaId\":\"\"}";
-  }
-
-  private static String push(String client, List<String> deltas) {
-    return "{\"clientId\":\"" + client + "\",\"deltas\":[" + String.join(",", deltas) + "],\"lastSeenHlc\":\"0\"}";
-  }
-
-  private HttpResponse<String> post(String path, String token, String body) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(uri(path))
-        .timeout(Duration.ofSeconds(15))
-        .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body));
-    if (token != null) {
-      request.header("Authorization", "Bearer " + token);
-    }
-    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  private HttpResponse<String> get(String path, String token) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(15)).GET();
-    if (token != null) {
-      request.header("Authorization", "Bearer " + token);
-    }
-    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  private URI uri(String path) {
-    return URI.create("http://127.0.0.1:" + node.httpPort() + path);
-  }
-
   private void pushOk(String gateway, String client, List<String> deltas) throws Exception {
-    HttpResponse<String> response = post("/v1/sync/" + gateway + "/push", TestNode.token(client, gateway), push(client, deltas));
+    HttpResponse<String> response = http.post("/v1/sync/" + gateway + "/push", TestNode.token(client, gateway), push(client, deltas));
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     assertThat(JSON.readTree(response.body()).get("deltas")).as("every delta ingested").hasSize(deltas.size());
   }
 
   private JsonNode flush(String path, String gateway) throws Exception {
-    HttpResponse<String> response = post(path, TestNode.adminToken("ops", gateway), "");
+    HttpResponse<String> response = http.post(path, TestNode.adminToken("ops", gateway), "");
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     assertThat(response.headers().firstValue("Content-Type")).hasValue("application/json");
     return JSON.readTree(response.body());
-  }
-
-  /** Every delta from {@code since=0}, following {@code serverHlc} while {@code hasMore}, page by page. */
-  private List<JsonNode> pullAll(String gateway, int limit) throws Exception {
-    String token = TestNode.token("reader", gateway);
-    List<JsonNode> deltas = new ArrayList<>();
-    String cursor = "0";
-    for (int page = 0; page < 1000; page++) {
-      HttpResponse<String> response = get("/v1/sync/" + gateway + "/pull?since=" + cursor + "&limit=" + limit, token);
-      assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-      JsonNode body = JSON.readTree(response.body());
-      assertThat(body.get("deltas").size()).as("page size").isLessThanOrEqualTo(limit);
-      body.get("deltas").forEach(deltas::add);
-      cursor = body.get("serverHlc").asText();
-      if (!body.get("hasMore").asBoolean()) {
-        return deltas;
-      }
-      assertThat(body.get("deltas")).as("a page with hasMore is not empty").isNotEmpty();
-    }
-    throw new AssertionError("pull did not end within 1000 pages");
-  }
-
-  private static List<String> rowIds(List<JsonNode> deltas) {
-    return deltas.stream().map(d -> d.get("rowId").asText()).toList();
-  }
-
-  private static void assertError(HttpResponse<String> response, int status, String code) throws Exception {
-    assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
-    assertThat(JSON.readTree(response.body()).get("error").asText()).isEqualTo(code);
   }
 
   // ---- tests ----
@@ -149,10 +87,10 @@ class LakeFlushHttpTest {
         delta("INSERT", "todos", "alice", "t2", hlcNow(1), "[{\"column\":\"title\",\"value\":\"eggs\"}]"),
         delta("INSERT", "notes", "alice", "n1", hlcNow(2), "[{\"column\":\"body\",\"value\":\"hi\"}]")));
 
-    assertError(post("/v1/admin/flush/gw1", TestNode.token("alice", "gw1"), ""), 403, "FORBIDDEN");
-    assertError(post("/v1/admin/flush/gw1", TestNode.adminToken("ops", "other"), ""), 403, "FORBIDDEN");
-    assertError(post("/v1/admin/flush/gw1", null, ""), 401, "UNAUTHORIZED");
-    assertError(get("/v1/admin/flush/gw1", TestNode.adminToken("ops", "gw1")), 405, "METHOD_NOT_ALLOWED");
+    assertError(http.post("/v1/admin/flush/gw1", TestNode.token("alice", "gw1"), ""), 403, "FORBIDDEN");
+    assertError(http.post("/v1/admin/flush/gw1", TestNode.adminToken("ops", "other"), ""), 403, "FORBIDDEN");
+    assertError(http.post("/v1/admin/flush/gw1", null, ""), 401, "UNAUTHORIZED");
+    assertError(http.get("/v1/admin/flush/gw1", TestNode.adminToken("ops", "gw1")), 405, "METHOD_NOT_ALLOWED");
 
     JsonNode flushed = flush("/v1/admin/flush/gw1", "gw1");
     assertThat(flushed.get("flushed").asBoolean()).isTrue();
@@ -185,7 +123,7 @@ class LakeFlushHttpTest {
     assertThat(nothing.has("seq")).isFalse();
 
     // The unprefixed alias serves the same gateway.
-    assertError(post("/admin/flush/gw1", TestNode.token("alice", "gw1"), ""), 403, "FORBIDDEN");
+    assertError(http.post("/admin/flush/gw1", TestNode.token("alice", "gw1"), ""), 403, "FORBIDDEN");
     pushOk("gw1", "alice", List.of(delta("UPDATE", "todos", "alice", "t1", hlcNow(3), "[{\"column\":\"done\",\"value\":true}]")));
     JsonNode viaAlias = flush("/admin/flush/gw1", "gw1");
     assertThat(viaAlias.get("flushed").asBoolean()).isTrue();
@@ -225,7 +163,7 @@ class LakeFlushHttpTest {
 
     // 15 deltas in the lake, 4 in the buffer: page sizes that end exactly on, and straddle, the boundary.
     for (int limit : new int[] {1000, 19, 15, 4, 7, 1}) {
-      List<JsonNode> pulled = pullAll("gw1", limit);
+      List<JsonNode> pulled = http.pullAll("gw1", limit);
       assertThat(rowIds(pulled)).as("limit " + limit).containsExactlyElementsOf(pushed);
       assertThat(pulled.stream().map(d -> d.get("deltaId").asText()).distinct()).hasSize(pushed.size());
       for (JsonNode delta : pulled) {
@@ -239,21 +177,21 @@ class LakeFlushHttpTest {
     }
 
     // A cursor inside the lake returns the rest; one at the end returns nothing.
-    List<JsonNode> all = pullAll("gw1", 1000);
-    JsonNode page = JSON.readTree(get("/v1/sync/gw1/pull?since=0&limit=10", TestNode.token("bob", "gw1")).body());
+    List<JsonNode> all = http.pullAll("gw1", 1000);
+    JsonNode page = JSON.readTree(http.get("/v1/sync/gw1/pull?since=0&limit=10", TestNode.token("bob", "gw1")).body());
     assertThat(page.get("hasMore").asBoolean()).isTrue();
-    JsonNode rest = JSON.readTree(get("/v1/sync/gw1/pull?since=" + page.get("serverHlc").asText() + "&limit=1000",
+    JsonNode rest = JSON.readTree(http.get("/v1/sync/gw1/pull?since=" + page.get("serverHlc").asText() + "&limit=1000",
         TestNode.token("bob", "gw1")).body());
     List<JsonNode> restDeltas = new ArrayList<>();
     rest.get("deltas").forEach(restDeltas::add);
     assertThat(rowIds(restDeltas)).containsExactlyElementsOf(pushed.subList(10, 19));
     assertThat(all).hasSize(19);
-    JsonNode end = JSON.readTree(get("/v1/sync/gw1/pull?since=" + rest.get("serverHlc").asText(),
+    JsonNode end = JSON.readTree(http.get("/v1/sync/gw1/pull?since=" + rest.get("serverHlc").asText(),
         TestNode.token("bob", "gw1")).body());
     assertThat(end.get("deltas")).isEmpty();
     assertThat(end.get("hasMore").asBoolean()).isFalse();
 
-    HttpResponse<String> metrics = get("/v1/admin/metrics/gw1", TestNode.adminToken("ops", "gw1"));
+    HttpResponse<String> metrics = http.get("/v1/admin/metrics/gw1", TestNode.adminToken("ops", "gw1"));
     assertThat(metrics.statusCode()).as(metrics.body()).isEqualTo(200);
     JsonNode stats = JSON.readTree(metrics.body());
     assertThat(stats.get("lastFlushSeq").asLong()).isEqualTo(3);
@@ -280,7 +218,7 @@ class LakeFlushHttpTest {
     List<String> acknowledged = new ArrayList<>();
     HttpResponse<String> throttled = null;
     for (int i = 0; i < 200 && throttled == null; i++) {
-      HttpResponse<String> response = post("/v1/sync/gw1/push", token, push("alice", List.of(
+      HttpResponse<String> response = http.post("/v1/sync/gw1/push", token, push("alice", List.of(
           delta("INSERT", "todos", "alice", "r" + i, hlcNow(i), "[{\"column\":\"blob\",\"value\":\"" + payload + "\"}]"))));
       if (response.statusCode() == 503) {
         throttled = response;
@@ -296,16 +234,16 @@ class LakeFlushHttpTest {
     String refusedRow = "r" + acknowledged.size();
 
     // The admin flush says why nothing is flushed; a push still gets 503.
-    HttpResponse<String> flush = post("/v1/admin/flush/gw1", TestNode.adminToken("ops", "gw1"), "");
+    HttpResponse<String> flush = http.post("/v1/admin/flush/gw1", TestNode.adminToken("ops", "gw1"), "");
     assertError(flush, 503, "FLUSH_FAILED");
-    assertError(post("/v1/sync/gw1/push", token, push("alice", List.of(
+    assertError(http.post("/v1/sync/gw1/push", token, push("alice", List.of(
         delta("INSERT", "todos", "alice", "late", hlcNow(0), "[]")))), 503, "BACKPRESSURE");
 
     for (int limit : new int[] {1000, 7}) {
-      List<String> pulled = rowIds(pullAll("gw1", limit));
+      List<String> pulled = rowIds(http.pullAll("gw1", limit));
       assertThat(pulled).as("limit " + limit).containsExactlyElementsOf(acknowledged).doesNotContain(refusedRow, "late");
     }
-    JsonNode stats = JSON.readTree(get("/v1/admin/metrics/gw1", TestNode.adminToken("ops", "gw1")).body());
+    JsonNode stats = JSON.readTree(http.get("/v1/admin/metrics/gw1", TestNode.adminToken("ops", "gw1")).body());
     assertThat(stats.get("lastFlushSeq").asLong()).isZero();
     assertThat(stats.get("logSize").asInt()).isEqualTo(acknowledged.size());
     // Refused only past twice max-buffer-bytes, so well past the 4 KiB at which a flush was due.
@@ -319,7 +257,7 @@ class LakeFlushHttpTest {
     String schema = "{\"table\":\"todos\",\"columns\":[{\"name\":\"title\",\"type\":\"string\"},"
         + "{\"name\":\"rank\",\"type\":\"number\"},{\"name\":\"done\",\"type\":\"boolean\"},"
         + "{\"name\":\"meta\",\"type\":\"json\"}]}";
-    HttpResponse<String> saved = post("/v1/admin/schema/gw1", TestNode.adminToken("ops", "gw1"), schema);
+    HttpResponse<String> saved = http.post("/v1/admin/schema/gw1", TestNode.adminToken("ops", "gw1"), schema);
     assertThat(saved.statusCode()).as(saved.body()).isEqualTo(200);
 
     pushOk("gw1", "alice", List.of(
@@ -400,7 +338,7 @@ class LakeFlushHttpTest {
     assertThat(delete.getField("meta")).isNull();
 
     // The node reads the same deltas back from the lake for a pull from the start.
-    assertThat(rowIds(pullAll("gw1", 2))).containsExactly("t1", "t2", "t3", "t1", "t3");
+    assertThat(rowIds(http.pullAll("gw1", 2))).containsExactly("t1", "t2", "t3", "t1", "t3");
   }
 
   @Test
@@ -415,22 +353,25 @@ class LakeFlushHttpTest {
     try (IcebergLake lake = IcebergLake.jdbc(url, "sa", "", new LocalLakeAdapter(dataDir.resolve("lake")))) {
       TableIdentifier notes = TableIdentifier.of(IcebergLake.NAMESPACE, "notes");
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (!lake.catalog().tableExists(notes)) {
+      List<Record> rows = new ArrayList<>();
+      while (rows.isEmpty()) {
         assertThat(System.nanoTime()).as("flushed on passivation within 30 s").isLessThan(deadline);
         Thread.sleep(100); // another component's progress, seen only through the catalogue
-      }
-      List<Record> rows = new ArrayList<>();
-      try (CloseableIterable<Record> records = IcebergGenerics.read(lake.catalog().loadTable(notes)).build()) {
-        records.forEach(rows::add);
+        if (lake.catalog().tableExists(notes)) {
+          // The table exists a moment before its first snapshot: an empty read means not yet.
+          try (CloseableIterable<Record> records = IcebergGenerics.read(lake.catalog().loadTable(notes)).build()) {
+            records.forEach(rows::add);
+          }
+        }
       }
       assertThat(rows).extracting(r -> r.getField("rowId")).containsExactlyInAnyOrder("n1", "n2");
     }
 
     // The next request starts the gateway again, from its snapshot: the buffer is empty, the deltas in the lake.
-    HttpResponse<String> metrics = get("/v1/admin/metrics/idle", TestNode.adminToken("ops", "idle"));
+    HttpResponse<String> metrics = http.get("/v1/admin/metrics/idle", TestNode.adminToken("ops", "idle"));
     assertThat(metrics.statusCode()).as(metrics.body()).isEqualTo(200);
     assertThat(JSON.readTree(metrics.body()).get("lastFlushSeq").asLong()).isEqualTo(1);
     assertThat(JSON.readTree(metrics.body()).get("logSize").asInt()).isZero();
-    assertThat(rowIds(pullAll("idle", 10))).containsExactly("n1", "n2");
+    assertThat(rowIds(http.pullAll("idle", 10))).containsExactly("n1", "n2");
   }
 }

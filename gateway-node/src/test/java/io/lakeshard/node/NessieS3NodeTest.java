@@ -1,5 +1,6 @@
 package io.lakeshard.node;
 
+import static io.lakeshard.node.NodeHttp.push;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,9 +11,6 @@ import io.lakeshard.adapter.r2.S3ProxyServer;
 import io.lakeshard.adapter.r2.S3Settings;
 import io.lakeshard.core.catalogue.IcebergLake;
 import io.lakeshard.core.hlc.HybridClock;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,9 +43,9 @@ class NessieS3NodeTest {
   private static S3ProxyServer s3;
   private static NessieServer nessie;
 
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   @TempDir Path dataDir;
   private LakeshardNode node;
+  private final NodeHttp http = new NodeHttp(() -> node.httpPort(), Duration.ofSeconds(30));
 
   @BeforeAll
   @Timeout(value = 120, unit = TimeUnit.SECONDS) // S3Proxy waits at most 30 s, Nessie at most 60 s
@@ -78,34 +76,8 @@ class NessieS3NodeTest {
     return new S3Settings(s3.endpoint(), REGION, BUCKET, S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY);
   }
 
-  private HttpResponse<String> post(String path, String token, String body) throws Exception {
-    return http.send(HttpRequest.newBuilder(uri(path))
-        .timeout(Duration.ofSeconds(30))
-        .header("Content-Type", "application/json")
-        .header("Authorization", "Bearer " + token)
-        .POST(HttpRequest.BodyPublishers.ofString(body))
-        .build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  private HttpResponse<String> get(String path, String token) throws Exception {
-    return http.send(HttpRequest.newBuilder(uri(path))
-        .timeout(Duration.ofSeconds(30))
-        .header("Authorization", "Bearer " + token)
-        .GET()
-        .build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  private URI uri(String path) {
-    return URI.create("http://127.0.0.1:" + node.httpPort() + path);
-  }
-
   private static String delta(String op, String client, String row, long hlc, String columnsJson) {
-    return "{\"op\":\"" + op + "\",\"table\":\"notes\",\"rowId\":\"" + row + "\",\"clientId\":\"" + client
-        + "\",\"columns\":" + columnsJson + ",\"hlc\":\"" + Long.toUnsignedString(hlc) + "\",\"deltaId\":\"\"}";
-  }
-
-  private static String push(String client, List<String> deltas) {
-    return "{\"clientId\":\"" + client + "\",\"deltas\":[" + String.join(",", deltas) + "],\"lastSeenHlc\":\"0\"}";
+    return NodeHttp.delta(op, "notes", client, row, hlc, columnsJson);
   }
 
   @Test
@@ -137,14 +109,14 @@ class NessieS3NodeTest {
     for (int i = 0; i < rows.size(); i++) {
       String[] row = rows.get(i);
       String client = row[2];
-      HttpResponse<String> pushed = post("/v1/sync/gw1/push", client.equals("alice") ? alice : bob,
+      HttpResponse<String> pushed = http.post("/v1/sync/gw1/push", client.equals("alice") ? alice : bob,
           push(client, List.of(delta(row[1], client, row[0], HybridClock.encode(now, i), row[3]))));
       assertThat(pushed.statusCode()).as(pushed.body()).isEqualTo(200);
       assertThat(JSON.readTree(pushed.body()).get("deltas")).as("ingested whole").hasSize(1);
       deltaIds.add(JSON.readTree(pushed.body()).get("deltas").get(0).get("deltaId").asText());
     }
 
-    HttpResponse<String> flush = post("/v1/admin/flush/gw1", TestNode.adminToken("ops", "gw1"), "");
+    HttpResponse<String> flush = http.post("/v1/admin/flush/gw1", TestNode.adminToken("ops", "gw1"), "");
     assertThat(flush.statusCode()).as(flush.body()).isEqualTo(200);
     JsonNode flushed = JSON.readTree(flush.body());
     assertThat(flushed.get("flushed").asBoolean()).isTrue();
@@ -179,19 +151,7 @@ class NessieS3NodeTest {
     }
 
     // Back through the node: the flushed deltas come from Nessie and S3, each once, as pushed.
-    List<JsonNode> pulled = new ArrayList<>();
-    String cursor = "0";
-    for (int page = 0; ; page++) {
-      assertThat(page).as("pages").isLessThan(100);
-      HttpResponse<String> response = get("/v1/sync/gw1/pull?since=" + cursor + "&limit=3", TestNode.token("carol", "gw1"));
-      assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-      JsonNode body = JSON.readTree(response.body());
-      body.get("deltas").forEach(pulled::add);
-      cursor = body.get("serverHlc").asText();
-      if (!body.get("hasMore").asBoolean()) {
-        break;
-      }
-    }
+    List<JsonNode> pulled = http.pullAll("gw1", 3);
     assertThat(pulled).hasSize(rows.size());
     assertThat(pulled.stream().map(d -> d.get("deltaId").asText())).containsExactlyElementsOf(deltaIds);
     for (int i = 0; i < rows.size(); i++) {

@@ -2,11 +2,10 @@ package io.lakeshard.adapter.r2;
 
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 
 /**
  * A real S3-compatible server (S3Proxy, in-memory store) on 127.0.0.1, for tests. Shared with other
@@ -16,23 +15,17 @@ public final class S3ProxyServer implements AutoCloseable {
   public static final String ACCESS_KEY = "lakeshard";
   public static final String SECRET_KEY = "lakeshard-secret";
 
-  private final Process process;
+  private final ServerProcess process;
   public final String endpoint;
 
-  private S3ProxyServer(Process process, String endpoint) {
+  private S3ProxyServer(ServerProcess process) {
     this.process = process;
-    this.endpoint = endpoint;
+    this.endpoint = process.endpoint();
   }
 
   public static S3ProxyServer start(Path workDir) throws IOException, InterruptedException {
-    Path jar = Path.of("target", "servers", "s3proxy.jar").toAbsolutePath();
-    if (!Files.exists(jar)) {
-      throw new IllegalStateException(jar + " is missing: the build copies it in generate-test-resources");
-    }
-    int port;
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = socket.getLocalPort();
-    }
+    Path jar = ServerProcess.jar("s3proxy.jar");
+    int port = ServerProcess.freePorts(1)[0];
     String endpoint = "http://127.0.0.1:" + port;
     Path properties = workDir.resolve("s3proxy.conf");
     Files.writeString(properties, String.join("\n",
@@ -42,27 +35,13 @@ public final class S3ProxyServer implements AutoCloseable {
         "s3proxy.credential=" + SECRET_KEY,
         "jclouds.provider=transient",
         ""));
-    Process process = new ProcessBuilder(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx256m", "-jar", jar.toString(), "--properties", properties.toString())
-        .redirectErrorStream(true)
-        .redirectOutput(workDir.resolve("s3proxy.log").toFile())
-        .start();
-    S3ProxyServer server = new S3ProxyServer(process, endpoint);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (System.nanoTime() < deadline) {
-      if (!process.isAlive()) {
-        throw new IllegalStateException("S3Proxy exited: see " + workDir.resolve("s3proxy.log"));
-      }
-      try {
-        new Socket(InetAddress.getLoopbackAddress(), port).close();
-        return server;
-      } catch (IOException notYet) {
-        Thread.sleep(50); // polling a child process's port; nothing to await on
-      }
-    }
-    server.close();
-    throw new IllegalStateException("S3Proxy did not listen on " + endpoint + " within 30 s");
+    ServerProcess process = ServerProcess.start("S3Proxy", endpoint, workDir.resolve("s3proxy.log"),
+        "-Xmx256m", "-jar", jar.toString(), "--properties", properties.toString());
+    process.awaitReady(Duration.ofSeconds(30), () -> {
+      new Socket(InetAddress.getLoopbackAddress(), port).close();
+      return true;
+    });
+    return new S3ProxyServer(process);
   }
 
   /** The S3 endpoint, {@code http://127.0.0.1:<port>} (path-style, region us-east-1). */
@@ -72,14 +51,6 @@ public final class S3ProxyServer implements AutoCloseable {
 
   @Override
   public void close() {
-    process.destroy();
-    try {
-      if (!process.waitFor(10, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-      }
-    } catch (InterruptedException e) {
-      process.destroyForcibly();
-      Thread.currentThread().interrupt();
-    }
+    process.close();
   }
 }

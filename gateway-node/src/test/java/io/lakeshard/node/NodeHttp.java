@@ -1,0 +1,123 @@
+package io.lakeshard.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lakeshard.core.hlc.HybridClock;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.IntSupplier;
+
+/**
+ * A node's HTTP API on 127.0.0.1 as the tests call it: requests with an optional bearer token, a
+ * pull that follows every page, and the JSON bodies of a push.
+ */
+final class NodeHttp {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final HttpClient client;
+  private final IntSupplier port;
+  private final Duration timeout;
+
+  /**
+   * Requests to the port {@code port} gives at the time of each request (a test may restart its
+   * node on another ephemeral port), each answered within {@code timeout}.
+   */
+  NodeHttp(IntSupplier port, Duration timeout) {
+    this(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build(), port, timeout);
+  }
+
+  private NodeHttp(HttpClient client, IntSupplier port, Duration timeout) {
+    this.client = client;
+    this.port = port;
+    this.timeout = timeout;
+  }
+
+  /** The same node over the same connections, with another request timeout. */
+  NodeHttp withTimeout(Duration timeout) {
+    return new NodeHttp(client, port, timeout);
+  }
+
+  URI uri(String path) {
+    return URI.create("http://127.0.0.1:" + port.getAsInt() + path);
+  }
+
+  /** A POST of a JSON body, with {@code Authorization: Bearer token} unless {@code token} is null. */
+  HttpResponse<String> post(String path, String token, String body) throws IOException, InterruptedException {
+    return send(request(path, token)
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body)));
+  }
+
+  /** A GET, with {@code Authorization: Bearer token} unless {@code token} is null. */
+  HttpResponse<String> get(String path, String token) throws IOException, InterruptedException {
+    return send(request(path, token).GET());
+  }
+
+  private HttpRequest.Builder request(String path, String token) {
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).timeout(timeout);
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    return request;
+  }
+
+  private HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {
+    return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /**
+   * Every delta of {@code gateway} from {@code since=0}, following {@code serverHlc} page by page
+   * while {@code hasMore}; each page must answer 200, hold at most {@code limit} deltas, and not
+   * be empty when more follow.
+   */
+  List<JsonNode> pullAll(String gateway, int limit) throws IOException, InterruptedException {
+    String token = TestNode.token("reader", gateway);
+    List<JsonNode> deltas = new ArrayList<>();
+    String cursor = "0";
+    for (int page = 0; page < 1000; page++) {
+      HttpResponse<String> response = get("/v1/sync/" + gateway + "/pull?since=" + cursor + "&limit=" + limit, token);
+      assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+      JsonNode body = JSON.readTree(response.body());
+      assertThat(body.get("deltas").size()).as("page size").isLessThanOrEqualTo(limit);
+      body.get("deltas").forEach(deltas::add);
+      cursor = body.get("serverHlc").asText();
+      if (!body.get("hasMore").asBoolean()) {
+        return deltas;
+      }
+      assertThat(body.get("deltas")).as("a page with hasMore is not empty").isNotEmpty();
+    }
+    throw new AssertionError("pull did not end within 1000 pages");
+  }
+
+  static List<String> rowIds(List<JsonNode> deltas) {
+    return deltas.stream().map(d -> d.get("rowId").asText()).toList();
+  }
+
+  /** An error answer: its status and the {@code error} code of its JSON body. */
+  static void assertError(HttpResponse<String> response, int status, String code) throws IOException {
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+    assertThat(JSON.readTree(response.body()).get("error").asText()).isEqualTo(code);
+  }
+
+  static long hlcNow(int counter) {
+    return HybridClock.encode(System.currentTimeMillis(), counter);
+  }
+
+  /** One delta of a push body; the node assigns the {@code deltaId}. */
+  static String delta(String op, String table, String client, String row, long hlc, String columnsJson) {
+    return "{\"op\":\"" + op + "\",\"table\":\"" + table + "\",\"rowId\":\"" + row + "\",\"clientId\":\"" + client
+        + "\",\"columns\":" + columnsJson + ",\"hlc\":\"" + Long.toUnsignedString(hlc) + "\",\"deltaId\":\"\"}";
+  }
+
+  static String push(String client, List<String> deltas) {
+    return "{\"clientId\":\"" + client + "\",\"deltas\":[" + String.join(",", deltas) + "],\"lastSeenHlc\":\"0\"}";
+  }
+}
