@@ -39,7 +39,7 @@ class ClusterFailoverTest {
   private static final String GATEWAY = "failover";
   private static final Duration FAILOVER_LIMIT = Duration.ofSeconds(15);
   /** A client gives up on a push after this and retries through the next node (a lost request costs this much). */
-  private static final Duration PUSH_TIMEOUT = Duration.ofSeconds(2);
+  private static final Duration PUSH_TIMEOUT = Duration.ofSeconds(1);
   private static Path DIR;
 
   private static PostgresServer postgres;
