@@ -8,6 +8,8 @@ import io.lakeshard.core.gateway.SyncGateway;
 import io.lakeshard.core.lake.LakeAdapter;
 import io.lakeshard.core.lake.LakeException;
 import io.lakeshard.core.lake.LocalLakeAdapter;
+import io.lakeshard.core.stream.Stream;
+import io.lakeshard.core.stream.StreamSettings;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +23,7 @@ import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.server.Directives;
 import org.apache.pekko.management.cluster.bootstrap.ClusterBootstrap;
 import org.apache.pekko.management.javadsl.PekkoManagement;
 import org.apache.pekko.persistence.jdbc.testkit.javadsl.SchemaUtils;
@@ -64,9 +67,14 @@ public final class LakeshardNode {
         .exceptionallyCompose(raced -> SchemaUtils.createIfNotExists(Adapter.toClassic(system)))
         .thenCompose(done -> {
           SyncGateway.init(system, settings.gateway(), lake);
+          StreamSettings streams = StreamSettings.fromConfig(system.settings().config());
+          Stream.init(system, streams);
           return Http.get(system)
               .newServerAt(settings.httpHost(), settings.httpPort())
-              .bind(new SyncRoutes(system, settings, auth).routes());
+              // Stream routes first: SyncRoutes answers every path it does not know with 404.
+              .bind(Directives.concat(
+                  new StreamRoutes(system, settings, streams, auth).routes(),
+                  new SyncRoutes(system, settings, auth).routes()));
         })
         .thenApply(binding -> {
           binding.addToCoordinatedShutdown(java.time.Duration.ofSeconds(10), system);

@@ -1,0 +1,28 @@
+package io.lakeshard.core.stream;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+
+/**
+ * Typed settings of the Stream entity and its HTTP surface, from {@code lakeshard.stream}.
+ *
+ * @param longPollTimeout how long a live read waits for an append before answering "nothing new"
+ * @param maxBodyBytes largest append or initial body; an append crosses the cluster as one message
+ * @param readMaxBytes a catch-up read stops after the message that passes this (the reader follows
+ *     Stream-Next-Offset); a read reply also crosses the cluster as one message
+ * @param producerStateTtl an idempotent producer silent this long is forgotten
+ * @param authEnabled whether stream routes require a valid bearer token (any gateway's) when the node has auth
+ */
+public record StreamSettings(Duration longPollTimeout, long maxBodyBytes, long readMaxBytes, Duration producerStateTtl,
+                             boolean authEnabled) {
+
+  public static StreamSettings fromConfig(Config config) {
+    Config stream = config.getConfig("lakeshard.stream");
+    return new StreamSettings(
+        stream.getDuration("longpoll-timeout"),
+        stream.getBytes("max-body-bytes"),
+        stream.getBytes("read-max-bytes"),
+        stream.getDuration("producer-state-ttl"),
+        stream.getBoolean("auth-enabled"));
+  }
+}
