@@ -1,0 +1,990 @@
+package io.lakeshard.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.google.protobuf.CodedInputStream;
+import io.lakeshard.protocol.Frames;
+import io.lakeshard.protocol.JsonCodec;
+import io.lakeshard.protocol.v1.RowDelta;
+import io.lakeshard.protocol.v1.SyncPull;
+import io.lakeshard.protocol.v1.SyncResponse;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+/**
+ * The benchmark's client process: drives each scenario against the node(s) and against the
+ * no-op ceiling server with the same clients, and writes one JSON file. {@code scripts/bench}
+ * starts the servers and this; see {@link #usage()}.
+ */
+public final class LoadGenerator {
+
+  /** How long and how big, per mode. */
+  record Mode(String name, Duration jitWarmup, Duration warmup, Duration measure, Duration ceilingWarmup,
+              Duration ceilingMeasure, int idleGateways, int flushRounds, int subscribers, double broadcastRate,
+              Duration broadcastMeasure) {
+    static Mode of(String name) {
+      return switch (name) {
+        case "quick" -> new Mode("quick", Duration.ofSeconds(2), Duration.ofMillis(1000), Duration.ofMillis(1500),
+            Duration.ofMillis(500), Duration.ofMillis(1000), 1_000, 1, 1_000, 10, Duration.ofMillis(1500));
+        case "full" -> new Mode("full", Duration.ofSeconds(16), Duration.ofSeconds(4), Duration.ofSeconds(8),
+            Duration.ofSeconds(2), Duration.ofSeconds(5), 10_000, 3, 1_000, 20, Duration.ofSeconds(8));
+        default -> throw new IllegalArgumentException("mode must be quick or full, not " + name);
+      };
+    }
+  }
+
+  /** A server under test: the node(s) or the ceiling. */
+  record Target(String name, List<String> bases, List<Long> pids, boolean node) {
+    String base(int i) {
+      return bases.get(Math.floorMod(i, bases.size()));
+    }
+  }
+
+  static final int CLIENTS = 50;
+  static final int PULL_CLIENTS = 2;
+  static final int PULL_LIMIT = 1_000;
+  static final int IDLE_DELTAS = 10;
+
+  private final Mode mode;
+  private final Target nodes;
+  private final Target ceiling;
+  private final Workload workload;
+  private final Path jfrDir;
+  private final Path gcLog;
+  private final Path out;
+  private final String setup;
+  private final List<String> only;
+  private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private final ExecutorService executor = Executors.newFixedThreadPool(2, daemon("load"));
+  private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(daemon("load-timer"));
+  private final HttpClient http;
+  private final List<HttpClient> wsClients = new ArrayList<>();
+  private final List<Map<String, Object>> results = new ArrayList<>();
+  private final Map<String, Object> extra = new LinkedHashMap<>();
+  private final long startedNanos = System.nanoTime();
+
+  private LoadGenerator(Map<String, String> options) {
+    this.mode = Mode.of(options.getOrDefault("mode", "quick"));
+    this.nodes = new Target("node", List.of(options.get("node").split(",")), pids(options.get("node-pids")), true);
+    this.ceiling = new Target("ceiling", List.of(options.get("ceiling")), pids(options.get("ceiling-pid")), false);
+    this.workload = new Workload(options.get("secret"));
+    this.jfrDir = options.containsKey("jfr-dir") ? Path.of(options.get("jfr-dir")) : null;
+    this.gcLog = options.containsKey("node-gc-log") ? Path.of(options.get("node-gc-log")) : null;
+    this.out = Path.of(options.get("out"));
+    this.setup = options.getOrDefault("setup", "embedded");
+    this.only = options.containsKey("only") ? List.of(options.get("only").split(",")) : List.of();
+    this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(10)).executor(executor).build();
+    // Two clients, so two selector threads share the WebSocket I/O.
+    for (int i = 0; i < 2; i++) {
+      wsClients.add(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(30)).build());
+    }
+  }
+
+  private static String usage() {
+    return "LoadGenerator --mode quick|full --node http://127.0.0.1:P[,...] --node-pids PID[,...] "
+        + "--ceiling http://127.0.0.1:P --ceiling-pid PID --secret S --out results.json "
+        + "[--jfr-dir DIR] [--node-gc-log FILE] [--setup embedded|cluster|lake] [--only scenario,...]";
+  }
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> options = new LinkedHashMap<>();
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      if (!args[i].startsWith("--")) {
+        throw new IllegalArgumentException(usage());
+      }
+      options.put(args[i].substring(2), args[i + 1]);
+    }
+    for (String required : List.of("node", "ceiling", "secret", "out")) {
+      if (!options.containsKey(required)) {
+        System.err.println("missing --" + required + "\n" + usage());
+        System.exit(2);
+      }
+    }
+    new LoadGenerator(options).run();
+    System.exit(0);
+  }
+
+  // ---------------------------------------------------------------- the run
+
+  private void run() throws IOException {
+    say("mode " + mode.name() + " (" + setup + "): node " + nodes.bases() + ", ceiling " + ceiling.bases());
+    // First, on a fresh node: what idle gateways and sessions cost, before any busy gateway holds data.
+    scenario("memory", this::memory, this::memoryCeiling);
+    warmUpJit();
+    for (String transport : List.of("ws", "http")) {
+      for (int[] shape : new int[][] {{1, 1}, {100, 1}, {1, 100}, {100, 100}}) {
+        String id = "push-" + transport + "-b" + shape[0] + "-g" + shape[1];
+        scenario(id, () -> push(nodes, id, transport, shape[0], shape[1], warmup(nodes), measure(nodes)),
+            () -> push(ceiling, id, transport, shape[0], shape[1], warmup(ceiling), measure(ceiling)));
+      }
+    }
+    scenario("push-ws-b100-g100-half", this::halfRateOnNode, this::halfRateOnCeiling);
+    scenario("pull-ws-buffer", () -> pullBuffer(nodes, "ws"), () -> pullBuffer(ceiling, "ws"));
+    scenario("pull-http-buffer", () -> pullBuffer(nodes, "http"), () -> pullBuffer(ceiling, "http"));
+    scenario("flush", this::flush, null);
+    scenario("pull-http-lake", this::pullLake, () -> pullBuffer(ceiling, "http"));
+    scenario("broadcast-1000", () -> broadcast(nodes), () -> broadcast(ceiling));
+    scenario("memory-end", this::memoryAtEnd, null);
+    writeAndPrint();
+  }
+
+  /** Runs one scenario on the node and, when it has one, on the ceiling, and keeps both results. */
+  private void scenario(String id, Supplier<Map<String, Object>> onNode, Supplier<Map<String, Object>> onCeiling) {
+    if (!only.isEmpty() && only.stream().noneMatch(id::startsWith)) {
+      return;
+    }
+    Map<String, Object> result = new LinkedHashMap<>();
+    result.put("id", id);
+    long t0 = System.nanoTime();
+    try {
+      result.put("node", onNode.get());
+    } catch (RuntimeException e) {
+      result.put("node", Map.of("failed", e.toString()));
+      e.printStackTrace();
+    }
+    if (onCeiling != null) {
+      try {
+        result.put("ceiling", onCeiling.get());
+      } catch (RuntimeException e) {
+        result.put("ceiling", Map.of("failed", e.toString()));
+        e.printStackTrace();
+      }
+    }
+    result.put("wallSeconds", round((System.nanoTime() - t0) / 1e9));
+    results.add(result);
+    say(String.format("%-24s %s", id, summary(result)));
+  }
+
+  // ---------------------------------------------------------------- push
+
+  /** Unmeasured load on both servers (and this client) first, so the JIT has compiled the hot paths. */
+  private void warmUpJit() {
+    long t0 = System.nanoTime();
+    Duration each = mode.jitWarmup().dividedBy(4);
+    for (Target target : List.of(nodes, ceiling)) {
+      push(target, "jit-warmup", "ws", 100, 100, each, Duration.ofMillis(100));
+      if (mode.jitWarmup().toSeconds() >= 8) {
+        push(target, "jit-warmup", "http", 1, 100, each, Duration.ofMillis(100));
+      }
+    }
+    say(String.format("JIT warm-up: %.1f s", (System.nanoTime() - t0) / 1e9));
+  }
+
+  /**
+   * 50 closed-loop clients, one push in flight each. With 100 gateways each client alternates
+   * between its two gateways (client i pushes to gateways i and i + 50); with one, all 50 push to it.
+   */
+  private Map<String, Object> push(Target target, String id, String transport, int batch, int gateways,
+                                   Duration warm, Duration meas) {
+    String prefix = "push-" + (gateways == 1 ? "one" : "many") + "-";
+    List<Load.Op> ops = new ArrayList<>();
+    List<WsSlot> slots = new ArrayList<>();
+    List<WsConnection> connections = new ArrayList<>();
+    for (int i = 0; i < CLIENTS; i++) {
+      Workload.Client client = new Workload.Client("bench-c" + i);
+      List<String> gws = new ArrayList<>();
+      if (gateways >= CLIENTS) {
+        for (int g = i; g < gateways; g += CLIENTS) {
+          gws.add(prefix + g);
+        }
+      } else {
+        gws.add(prefix + (i % gateways));
+      }
+      String base = target.base(i);
+      AtomicLong turn = new AtomicLong();
+      if (transport.equals("ws")) {
+        List<WsSlot> mine = new ArrayList<>();
+        for (String gw : gws) {
+          WsSlot slot = new WsSlot(wsClients.get(slots.size() % wsClients.size()), wsUri(base, gw, client.clientId), WsConnection.DISCARD);
+          mine.add(slot);
+          slots.add(slot);
+        }
+        ops.add(() -> {
+          WsSlot slot = mine.get((int) (turn.getAndIncrement() % mine.size()));
+          return slot.request(Frames.encodePush(client.push(batch))).thenApply(reply -> new Load.Done(batch, reply.nanos()));
+        });
+      } else {
+        List<String> tokens = gws.stream().map(gw -> workload.token(client.clientId, gw, false)).toList();
+        ops.add(() -> {
+          int k = (int) (turn.getAndIncrement() % gws.size());
+          HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/v1/sync/" + gws.get(k) + "/push"))
+              .header("Authorization", "Bearer " + tokens.get(k))
+              .header("Content-Type", "application/json")
+              .timeout(Duration.ofSeconds(20))
+              .POST(HttpRequest.BodyPublishers.ofByteArray(JsonCodec.encodePush(client.push(batch))))
+              .build();
+          return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).thenApply(response -> ok(response, batch));
+        });
+      }
+    }
+    openAll(slots);
+    slots.forEach(slot -> connections.add(slot.connection()));
+    Map<String, Object> result = measure(target, id, () -> Load.closedLoop(ops, warm, meas,
+        hooksFor(target, id), executor, scheduler));
+    result.put("unit", "deltas/s");
+    result.put("transport", transport);
+    result.put("batch", batch);
+    result.put("gateways", gateways);
+    result.put("clients", CLIENTS);
+    if (transport.equals("ws")) {
+      long frames = connections.stream().mapToLong(c -> c.broadcastFrames.sum()).sum();
+      long bytes = connections.stream().mapToLong(c -> c.broadcastBytes.sum()).sum();
+      result.put("broadcastFramesReceived", frames);
+      result.put("broadcastMiBReceived", round(bytes / 1048576.0));
+      result.put("reconnects", slots.stream().mapToInt(s -> s.connects.get() - 1).sum());
+    }
+    closeAll(slots);
+    return result;
+  }
+
+  private static Load.Done ok(HttpResponse<byte[]> response, long items) {
+    long now = System.nanoTime();
+    if (response.statusCode() != 200) {
+      String body = new String(response.body(), StandardCharsets.UTF_8);
+      throw new CompletionException(new IOException("HTTP " + response.statusCode() + " "
+          + body.substring(0, Math.min(100, body.length()))));
+    }
+    return new Load.Done(items, now);
+  }
+
+  // ---------------------------------------------------------------- push at half rate (latency)
+
+  private double halfRate;
+
+  /**
+   * The latency target: WebSocket pushes of 100 deltas to 100 gateways, open loop at half of
+   * min(target 100 000 deltas/s, the maximum just measured), one connection per gateway.
+   */
+  private Map<String, Object> halfRateOnNode() {
+    double max = measuredThroughput("push-ws-b100-g100", "node");
+    halfRate = 0.5 * Math.min(100_000, Double.isNaN(max) ? 100_000 : max);
+    return halfRate(nodes, halfRate);
+  }
+
+  private Map<String, Object> halfRateOnCeiling() {
+    return halfRate(ceiling, halfRate);
+  }
+
+  private Map<String, Object> halfRate(Target target, double deltasPerSecond) {
+    int batch = 100;
+    int gateways = 100;
+    List<Load.Op> ops = new ArrayList<>();
+    List<WsSlot> slots = new ArrayList<>();
+    for (int g = 0; g < gateways; g++) {
+      Workload.Client client = new Workload.Client("bench-h" + g);
+      WsSlot slot = new WsSlot(wsClients.get(g % wsClients.size()), wsUri(target.base(g), "push-many-" + g, client.clientId),
+          WsConnection.DISCARD);
+      slots.add(slot);
+      ops.add(() -> slot.request(Frames.encodePush(client.push(batch))).thenApply(reply -> new Load.Done(batch, reply.nanos())));
+    }
+    openAll(slots);
+    Map<String, Object> result = measure(target, "push-ws-b100-g100-half", () -> Load.openLoop(ops, deltasPerSecond / batch,
+        warmup(target), measure(target), hooksFor(target, "push-ws-b100-g100-half"), executor, scheduler));
+    result.put("unit", "deltas/s");
+    result.put("offeredDeltasPerSecond", round(deltasPerSecond));
+    result.put("transport", "ws");
+    result.put("batch", batch);
+    result.put("gateways", gateways);
+    result.put("connections", gateways);
+    result.put("loop", "open (latency from the intended send time)");
+    closeAll(slots);
+    return result;
+  }
+
+  // ---------------------------------------------------------------- pull
+
+  private static final String PULL_GATEWAY = "pull-buffer";
+
+  /** 2 closed-loop clients pulling 1 000 deltas from the start of a buffer of 2 000. */
+  private Map<String, Object> pullBuffer(Target target, String transport) {
+    if (target.node()) {
+      fillPullGateway();
+    }
+    return pull(target, "pull-" + transport + "-buffer", transport, PULL_GATEWAY, 0);
+  }
+
+  private boolean pullGatewayFilled;
+
+  private void fillPullGateway() {
+    if (pullGatewayFilled) {
+      return;
+    }
+    Workload.Client client = new Workload.Client("bench-p");
+    WsSlot slot = new WsSlot(wsClients.get(0), wsUri(nodes.base(0), PULL_GATEWAY, client.clientId), WsConnection.DISCARD);
+    for (int i = 0; i < 20; i++) {
+      slot.request(Frames.encodePush(client.push(100))).join();
+    }
+    slot.abort();
+    pullGatewayFilled = true;
+  }
+
+  private Map<String, Object> pull(Target target, String id, String transport, String gateway, long since) {
+    List<Load.Op> ops = new ArrayList<>();
+    List<WsSlot> slots = new ArrayList<>();
+    AtomicLong wrongPages = new AtomicLong();
+    for (int i = 0; i < PULL_CLIENTS; i++) {
+      String clientId = "bench-r" + i;
+      String base = target.base(i);
+      if (transport.equals("ws")) {
+        WsSlot slot = new WsSlot(wsClients.get(i % wsClients.size()), wsUri(base, gateway, clientId), WsConnection.DISCARD);
+        slots.add(slot);
+        byte[] frame = Frames.encodePull(SyncPull.newBuilder().setClientId(clientId).setSinceHlc(since).setMaxDeltas(PULL_LIMIT).build());
+        ops.add(() -> slot.request(frame).thenApply(reply -> {
+          int count = countDeltas(reply.bytes());
+          if (count != PULL_LIMIT) {
+            wrongPages.incrementAndGet();
+            throw new CompletionException(new IOException("page of " + count + " deltas, expected " + PULL_LIMIT));
+          }
+          return new Load.Done(count, reply.nanos());
+        }));
+      } else {
+        String token = workload.token(clientId, gateway, false);
+        URI uri = URI.create(base + "/v1/sync/" + gateway + "/pull?since=" + Long.toUnsignedString(since) + "&limit=" + PULL_LIMIT);
+        ops.add(() -> http.sendAsync(HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + token)
+                .timeout(Duration.ofSeconds(20)).GET().build(), HttpResponse.BodyHandlers.ofByteArray())
+            .thenApply(response -> {
+              Load.Done done = ok(response, PULL_LIMIT);
+              int count = countJsonDeltas(response.body());
+              if (count != PULL_LIMIT) {
+                wrongPages.incrementAndGet();
+                throw new CompletionException(new IOException("page of " + count + " deltas, expected " + PULL_LIMIT));
+              }
+              return done;
+            }));
+      }
+    }
+    openAll(slots);
+    Map<String, Object> result = measure(target, id, () -> Load.closedLoop(ops, warmup(target), measure(target),
+        hooksFor(target, id), executor, scheduler));
+    result.put("unit", "deltas/s");
+    result.put("transport", transport);
+    result.put("clients", PULL_CLIENTS);
+    result.put("deltasPerPull", PULL_LIMIT);
+    result.put("wrongPages", wrongPages.get());
+    closeAll(slots);
+    return result;
+  }
+
+  private static int countDeltas(byte[] reply) {
+    try {
+      return SyncResponse.parseFrom(reply).getDeltasCount();
+    } catch (IOException e) {
+      throw new CompletionException(e);
+    }
+  }
+
+  private int countJsonDeltas(byte[] body) {
+    try {
+      JsonNode deltas = json.readTree(body).get("deltas");
+      return deltas == null ? -1 : deltas.size();
+    } catch (IOException e) {
+      throw new CompletionException(e);
+    }
+  }
+
+  // ---------------------------------------------------------------- flush and the lake
+
+  private static final double FLUSH_FILL_BYTES = 3.9 * 1024 * 1024;
+  private String flushedGateway;
+
+  /**
+   * Fills a fresh gateway's buffer to about 3.9 MiB (just under the 4 MiB flush threshold, so
+   * nothing flushes by itself; the bench runs the node with a 1 h buffer age), then times the
+   * admin flush: Parquet written, committed to the Iceberg catalogue, journaled. Several rounds.
+   */
+  private Map<String, Object> flush() {
+    List<Map<String, Object>> rounds = new ArrayList<>();
+    List<String> gateways = new ArrayList<>();
+    String runTag = Long.toString(System.currentTimeMillis() % 100000);
+    for (int round = 1; round <= mode.flushRounds(); round++) {
+      String gw = "flush-" + runTag + "-" + round;
+      gateways.add(gw);
+      String base = nodes.base(round);
+      admin(base, "POST", "/v1/admin/schema/" + gw, Workload.schemaJson(), gw);
+      Workload.Client client = new Workload.Client("bench-f" + round);
+      WsSlot slot = new WsSlot(wsClients.get(0), wsUri(base, gw, client.clientId), WsConnection.DISCARD);
+      long bytes = 0;
+      int batch = 1000;
+      long deltas = 0;
+      while (batch > 0) {
+        slot.request(Frames.encodePush(client.push(batch))).join();
+        deltas += batch;
+        bytes = metrics(base, gw).get("byteSize").asLong();
+        double perDelta = (double) bytes / deltas;
+        batch = (int) Math.min(1000, Math.floor((FLUSH_FILL_BYTES - bytes) / perDelta));
+      }
+      slot.abort();
+    }
+    Probe.Recording recording = startRecording(nodes, "flush");
+    Histogram durations = new Histogram(3);
+    List<Double> rowsPerSecond = new ArrayList<>();
+    Probe.CpuWindow cpu = new Probe.CpuWindow(nodes.pids());
+    cpu.start();
+    double seconds = 0;
+    long rows = 0;
+    long bufferBytes = 0;
+    long parquetBytes = 0;
+    for (String gw : gateways) {
+      String base = nodes.base(gateways.indexOf(gw) + 1);
+      JsonNode before = metrics(base, gw);
+      long t0 = System.nanoTime();
+      JsonNode flushed = admin(base, "POST", "/v1/admin/flush/" + gw, null, gw);
+      long elapsed = System.nanoTime() - t0;
+      durations.recordValue(elapsed);
+      Map<String, Object> round = new LinkedHashMap<>();
+      round.put("gateway", gw);
+      round.put("bufferedDeltas", before.get("logSize").asLong());
+      round.put("bufferedBytes", before.get("byteSize").asLong());
+      round.put("rows", flushed.get("rows").asLong());
+      round.put("parquetBytes", flushed.get("bytes").asLong());
+      round.put("files", flushed.get("files").size());
+      round.put("ms", round(elapsed / 1e6));
+      round.put("rowsPerSecond", round(flushed.get("rows").asLong() / (elapsed / 1e9)));
+      rounds.add(round);
+      rowsPerSecond.add(flushed.get("rows").asLong() / (elapsed / 1e9));
+      seconds += elapsed / 1e9;
+      rows += flushed.get("rows").asLong();
+      bufferBytes += before.get("byteSize").asLong();
+      parquetBytes += flushed.get("bytes").asLong();
+    }
+    cpu.end();
+    Map<String, Object> result = new LinkedHashMap<>();
+    result.put("unit", "rows/s");
+    result.put("throughput", round(rows / seconds));
+    result.put("bufferMBPerSecond", round(bufferBytes / seconds / 1e6));
+    result.put("parquetMBPerSecond", round(parquetBytes / seconds / 1e6));
+    result.put("latencyMs", latency(durations));
+    result.put("errors", 0);
+    result.put("rounds", rounds);
+    putCpu(result, nodes, cpu);
+    stopRecording(recording, result);
+    flushedGateway = gateways.get(0);
+    return result;
+  }
+
+  /** Pulls 1 000 deltas with an old cursor (0) from a gateway whose deltas are all in the lake. */
+  private Map<String, Object> pullLake() {
+    if (flushedGateway == null) {
+      throw new IllegalStateException("the flush scenario did not run");
+    }
+    Map<String, Object> result = pull(nodes, "pull-http-lake", "http", flushedGateway, 0);
+    result.put("gateway", flushedGateway);
+    return result;
+  }
+
+  // ---------------------------------------------------------------- broadcast
+
+  /**
+   * One pusher, 1 000 WebSocket subscribers on one gateway: pushes of one delta leave at a fixed
+   * rate; every subscriber timestamps each delivery, matched to its push by the delta's rowId.
+   */
+  private Map<String, Object> broadcast(Target target) {
+    String gw = "broadcast-" + (target.node() ? "node" : "ceiling");
+    int subscribers = mode.subscribers();
+    double rate = mode.broadcastRate();
+    Duration warm = target.node() ? mode.warmup() : mode.ceilingWarmup();
+    Duration meas = mode.broadcastMeasure();
+    int capacity = (int) (rate * (warm.toSeconds() + meas.toSeconds() + 30)) + 1000;
+    AtomicLongArray sentAt = new AtomicLongArray(capacity);
+    AtomicLong measureFrom = new AtomicLong(Long.MAX_VALUE);
+    AtomicLong measureTo = new AtomicLong(Long.MAX_VALUE);
+    Recorder recorder = new Recorder(3);
+    LongAdder delivered = new LongAdder();
+    LongAdder deliveredAll = new LongAdder();
+    WsConnection.BroadcastSink sink = (frame, nanos) -> {
+      try {
+        SyncResponse response = SyncResponse.parseFrom(CodedInputStream.newInstance(frame, 1, frame.length - 1));
+        for (RowDelta delta : response.getDeltasList()) {
+          String rowId = delta.getRowId();
+          if (!rowId.startsWith("b")) {
+            continue;
+          }
+          long seq = Long.parseLong(rowId.substring(1));
+          deliveredAll.increment();
+          if (seq >= measureFrom.get() && seq < measureTo.get()) {
+            recorder.recordValue(Math.max(1, nanos - sentAt.get((int) seq)));
+            delivered.increment();
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        // counted as missing
+      }
+    };
+    List<WsSlot> subs = new ArrayList<>();
+    for (int i = 0; i < subscribers; i++) {
+      subs.add(new WsSlot(wsClients.get(i % wsClients.size()), wsUri(target.base(i), gw, "bench-s" + i), sink));
+    }
+    long t0 = System.nanoTime();
+    openAll(subs);
+    double connectSeconds = (System.nanoTime() - t0) / 1e9;
+    Workload.Client pusher = new Workload.Client("bench-pusher");
+    WsSlot push = new WsSlot(wsClients.get(0), wsUri(target.base(0), gw, pusher.clientId), WsConnection.DISCARD);
+    openAll(List.of(push));
+    int sessions = -1;
+    if (target.node()) {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      do {
+        sessions = metrics(target.base(0), gw).get("sessions").asInt();
+      } while (sessions < subscribers + 1 && System.nanoTime() < deadline && sleepMs(100));
+    }
+    Probe.Recording recording = startRecording(target, "broadcast");
+    Probe.CpuWindow cpu = new Probe.CpuWindow(target.pids());
+    LongAdder ackErrors = new LongAdder();
+    AtomicLong next = new AtomicLong();
+    AtomicInteger phase = new AtomicInteger();
+    Thread sender = new Thread(() -> {
+      double interval = 1e9 / rate;
+      long origin = System.nanoTime();
+      for (long k = 0; phase.get() < 2 && k < capacity; k++) {
+        long due = origin + (long) (k * interval);
+        long wait;
+        while ((wait = due - System.nanoTime()) > 0) {
+          LockSupport.parkNanos(wait);
+        }
+        sentAt.set((int) k, System.nanoTime());
+        next.set(k + 1);
+        push.request(Frames.encodePush(pusher.tagged("b" + k))).whenComplete((r, e) -> {
+          if (e != null) {
+            ackErrors.increment();
+          }
+        });
+      }
+    }, "broadcast-pusher");
+    sender.setDaemon(true);
+    sender.start();
+    Load.sleep(warm);
+    recorder.reset();
+    cpu.start();
+    measureFrom.set(next.get());
+    long start = System.nanoTime();
+    Load.sleep(meas);
+    measureTo.set(next.get());
+    double seconds = (System.nanoTime() - start) / 1e9;
+    phase.set(2);
+    long expected = (measureTo.get() - measureFrom.get()) * subscribers;
+    long drainDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (delivered.sum() < expected && System.nanoTime() < drainDeadline) {
+      sleepMs(50);
+    }
+    cpu.end();
+    Histogram latency = recorder.getIntervalHistogram();
+    Map<String, Object> result = new LinkedHashMap<>();
+    result.put("unit", "deliveries/s");
+    result.put("throughput", round(delivered.sum() / seconds));
+    result.put("latencyMs", latency(latency));
+    result.put("errors", expected - delivered.sum() + ackErrors.sum());
+    result.put("subscribers", subscribers);
+    result.put("sessionsSeenByNode", sessions);
+    result.put("pushesPerSecond", rate);
+    result.put("pushesMeasured", measureTo.get() - measureFrom.get());
+    result.put("deliveriesExpected", expected);
+    result.put("deliveriesMeasured", delivered.sum());
+    result.put("pushAckErrors", ackErrors.sum());
+    result.put("subscriberConnectSeconds", round(connectSeconds));
+    result.put("seconds", round(seconds));
+    putCpu(result, target, cpu);
+    stopRecording(recording, result);
+    push.abort();
+    subs.forEach(WsSlot::abort);
+    return result;
+  }
+
+  // ---------------------------------------------------------------- memory
+
+  private String idleTag;
+
+  /**
+   * Heap (after a full GC, jcmd GC.run + GC.heap_info) and RSS of the node: before, after
+   * starting N idle gateways holding 10 buffered deltas each (an HTTP push to each), and with N
+   * WebSocket sessions open on top (one per gateway).
+   */
+  private Map<String, Object> memory() {
+    int n = mode.idleGateways();
+    long pid = nodes.pids().get(0);
+    idleTag = Long.toString(System.currentTimeMillis() % 100000);
+    Map<String, Object> result = new LinkedHashMap<>();
+    result.put("unit", "heap MiB");
+    result.put("gateways", n);
+    result.put("before", memoryOf(pid));
+    Probe.Recording recording = startRecording(nodes, "memory");
+    long t0 = System.nanoTime();
+    AtomicLong errors = new AtomicLong();
+    forEachAsync(n, 32, i -> {
+      String gw = "idle-" + idleTag + "-" + i;
+      Workload.Client client = new Workload.Client("bench-idle");
+      HttpRequest request = HttpRequest.newBuilder(URI.create(nodes.base(i) + "/v1/sync/" + gw + "/push"))
+          .header("Authorization", "Bearer " + workload.token(client.clientId, gw, false))
+          .header("Content-Type", "application/json")
+          .timeout(Duration.ofSeconds(30))
+          .POST(HttpRequest.BodyPublishers.ofByteArray(JsonCodec.encodePush(client.push(IDLE_DELTAS))))
+          .build();
+      return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).thenApply(response -> ok(response, 1))
+          .handle((done, error) -> {
+            if (error != null) {
+              errors.incrementAndGet();
+            }
+            return null;
+          });
+    });
+    double startSeconds = (System.nanoTime() - t0) / 1e9;
+    stopRecording(recording, result);
+    result.put("gatewaysStartedPerSecond", round(n / startSeconds));
+    result.put("gatewayErrors", errors.get());
+    Map<String, Object> withGateways = memoryOf(pid);
+    result.put("withIdleGateways", withGateways);
+    List<WsSlot> sessions = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      String gw = "idle-" + idleTag + "-" + i;
+      sessions.add(new WsSlot(wsClients.get(i % wsClients.size()), wsUri(nodes.base(i), gw, "bench-idle"), WsConnection.DISCARD));
+    }
+    t0 = System.nanoTime();
+    int failed = openAll(sessions);
+    result.put("sessionsOpenedPerSecond", round(n / ((System.nanoTime() - t0) / 1e9)));
+    result.put("sessionErrors", failed);
+    sleepMs(1000);
+    result.put("withSessions", memoryOf(pid));
+    sessions.forEach(WsSlot::abort);
+    long before = ((Number) ((Map<?, ?>) result.get("before")).get("heapUsedBytes")).longValue();
+    long after = ((Number) withGateways.get("heapUsedBytes")).longValue();
+    result.put("heapBytesPerIdleGateway", (after - before) / n);
+    result.put("throughput", withGateways.get("heapUsedMiB"));
+    result.put("errors", errors.get() + failed);
+    return result;
+  }
+
+  /**
+   * The node's heap and RSS after every scenario: the idle gateways plus what the busy ones
+   * (push, pull, flush, broadcast) still hold (buffers, row indexes, dedupe sets).
+   */
+  private Map<String, Object> memoryAtEnd() {
+    Map<String, Object> result = new LinkedHashMap<>();
+    Map<String, Object> now = memoryOf(nodes.pids().get(0));
+    result.putAll(now);
+    result.put("unit", "heap MiB");
+    result.put("throughput", now.get("heapUsedMiB"));
+    result.put("errors", 0);
+    return result;
+  }
+
+  /** The ceiling's heap and RSS with the same number of idle WebSocket sessions (no entities behind them). */
+  private Map<String, Object> memoryCeiling() {
+    int n = mode.idleGateways();
+    long pid = ceiling.pids().get(0);
+    Map<String, Object> result = new LinkedHashMap<>();
+    result.put("unit", "heap MiB");
+    result.put("before", memoryOf(pid));
+    List<WsSlot> sessions = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      sessions.add(new WsSlot(wsClients.get(i % wsClients.size()), wsUri(ceiling.base(0), "idle-" + i, "bench-idle"),
+          WsConnection.DISCARD));
+    }
+    int failed = openAll(sessions);
+    sleepMs(1000);
+    Map<String, Object> with = memoryOf(pid);
+    result.put("withSessions", with);
+    result.put("sessionErrors", failed);
+    result.put("throughput", with.get("heapUsedMiB"));
+    result.put("errors", failed);
+    sessions.forEach(WsSlot::abort);
+    return result;
+  }
+
+  private static Map<String, Object> memoryOf(long pid) {
+    long[] heap = Probe.heapAfterGc(pid);
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("heapUsedBytes", heap[0]);
+    m.put("heapUsedMiB", round(heap[0] / 1048576.0));
+    m.put("heapCommittedMiB", round(heap[1] / 1048576.0));
+    m.put("rssMiB", round(Probe.rssBytes(pid) / 1048576.0));
+    return m;
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  private Duration warmup(Target target) {
+    return target.node() ? mode.warmup() : mode.ceilingWarmup();
+  }
+
+  private Duration measure(Target target) {
+    return target.node() ? mode.measure() : mode.ceilingMeasure();
+  }
+
+  private final Map<String, Probe.CpuWindow> cpuWindows = new LinkedHashMap<>();
+
+  private Load.WindowHooks hooksFor(Target target, String id) {
+    Probe.CpuWindow cpu = new Probe.CpuWindow(target.pids());
+    cpuWindows.put(target.name() + "/" + id, cpu);
+    return new Load.WindowHooks() {
+      @Override
+      public void started() {
+        cpu.start();
+      }
+
+      @Override
+      public void ended() {
+        cpu.end();
+      }
+    };
+  }
+
+  /** Runs a closed or open loop with a JFR recording around it (node, --jfr-dir), and shapes its result. */
+  private Map<String, Object> measure(Target target, String id, Supplier<Load.Window> run) {
+    Probe.Recording recording = startRecording(target, id);
+    Load.Window window = run.get();
+    Map<String, Object> result = new LinkedHashMap<>();
+    result.put("throughput", round(window.itemsPerSecond()));
+    result.put("opsPerSecond", round(window.opsPerSecond()));
+    result.put("latencyMs", latency(window.latency()));
+    result.put("errors", window.errors());
+    if (!window.errorKinds().isEmpty()) {
+      result.put("errorKinds", window.errorKinds());
+    }
+    result.put("seconds", round(window.seconds()));
+    Probe.CpuWindow cpu = cpuWindows.get(target.name() + "/" + id);
+    if (cpu != null) {
+      putCpu(result, target, cpu);
+    }
+    stopRecording(recording, result);
+    return result;
+  }
+
+  /** CPU of the window, and the node's GC pauses in it when its GC log is known. */
+  private void putCpu(Map<String, Object> result, Target target, Probe.CpuWindow cpu) {
+    result.put("cpuCores", cpu.cores);
+    result.put("serverThreadCores", cpu.threadCores);
+    if (target.node() && gcLog != null) {
+      result.put("gcPauses", GcLog.pauses(gcLog, cpu.startMillis, cpu.endMillis));
+    }
+  }
+
+  private Probe.Recording startRecording(Target target, String id) {
+    if (jfrDir == null || !target.node() || target.pids().isEmpty()) {
+      return null;
+    }
+    Probe.Recording recording = new Probe.Recording(target.pids().get(0), "bench-" + id, jfrDir.resolve(id + ".jfr"),
+        id.equals("flush") ? "1ms" : null);
+    recording.start();
+    return recording;
+  }
+
+  private static void stopRecording(Probe.Recording recording, Map<String, Object> result) {
+    if (recording == null) {
+      return;
+    }
+    recording.stop();
+    result.put("profile", Probe.profile(recording.file, 15));
+    result.put("jfr", recording.file.toString());
+  }
+
+  private static Map<String, Object> latency(Histogram h) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("count", h.getTotalCount());
+    if (h.getTotalCount() > 0) {
+      m.put("p50", ms(h.getValueAtPercentile(50)));
+      m.put("p90", ms(h.getValueAtPercentile(90)));
+      m.put("p99", ms(h.getValueAtPercentile(99)));
+      m.put("p999", ms(h.getValueAtPercentile(99.9)));
+      m.put("max", ms(h.getMaxValue()));
+    }
+    return m;
+  }
+
+  private static double ms(long nanos) {
+    return Math.round(nanos / 1e4) / 100.0;
+  }
+
+  private URI wsUri(String base, String gateway, String clientId) {
+    String token = workload.token(clientId, gateway, false);
+    return URI.create(base.replaceFirst("^http", "ws") + "/v1/sync/" + gateway + "/ws?token="
+        + URLEncoder.encode(token, StandardCharsets.UTF_8));
+  }
+
+  /** Opens every slot, at most 64 handshakes at a time; returns how many failed. */
+  private static int openAll(List<WsSlot> slots) {
+    Semaphore permits = new Semaphore(64);
+    AtomicInteger failed = new AtomicInteger();
+    CountDownLatch done = new CountDownLatch(slots.size());
+    for (WsSlot slot : slots) {
+      permits.acquireUninterruptibly();
+      slot.connect().whenComplete((c, e) -> {
+        if (e != null) {
+          failed.incrementAndGet();
+        }
+        permits.release();
+        done.countDown();
+      });
+    }
+    try {
+      done.await(120, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (failed.get() > 0) {
+      say("  " + failed.get() + " of " + slots.size() + " WebSocket connections failed to open");
+    }
+    return failed.get();
+  }
+
+  /** Drops the connections (the server sees them close); nothing is waited for. */
+  private static void closeAll(List<WsSlot> slots) {
+    slots.forEach(WsSlot::abort);
+  }
+
+  /** Runs {@code task(i)} for i in [0, n), {@code parallel} at a time. */
+  private static void forEachAsync(int n, int parallel, java.util.function.IntFunction<CompletableFuture<?>> task) {
+    Semaphore permits = new Semaphore(parallel);
+    CountDownLatch done = new CountDownLatch(n);
+    for (int i = 0; i < n; i++) {
+      permits.acquireUninterruptibly();
+      task.apply(i).whenComplete((r, e) -> {
+        permits.release();
+        done.countDown();
+      });
+    }
+    try {
+      done.await(300, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private JsonNode metrics(String base, String gateway) {
+    return admin(base, "GET", "/v1/admin/metrics/" + gateway, null, gateway);
+  }
+
+  private JsonNode admin(String base, String method, String path, String body, String gateway) {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
+        .header("Authorization", "Bearer " + workload.token("bench-admin", gateway, true))
+        .timeout(Duration.ofSeconds(60));
+    if (method.equals("POST")) {
+      request.header("Content-Type", "application/json")
+          .POST(body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    } else {
+      request.GET();
+    }
+    try {
+      HttpResponse<byte[]> response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+      if (response.statusCode() != 200) {
+        throw new IllegalStateException(method + " " + path + ": HTTP " + response.statusCode() + " "
+            + new String(response.body(), StandardCharsets.UTF_8));
+      }
+      return json.readTree(response.body());
+    } catch (IOException e) {
+      throw new IllegalStateException(method + " " + path + ": " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private double measuredThroughput(String id, String target) {
+    for (Map<String, Object> result : results) {
+      if (result.get("id").equals(id) && result.get(target) instanceof Map<?, ?> m && m.get("throughput") instanceof Number n) {
+        return n.doubleValue();
+      }
+    }
+    return Double.NaN;
+  }
+
+  private static List<Long> pids(String list) {
+    if (list == null || list.isBlank()) {
+      return List.of();
+    }
+    return Arrays.stream(list.split(",")).map(String::trim).filter(s -> !s.isEmpty()).map(Long::parseLong).toList();
+  }
+
+  private static boolean sleepMs(long ms) {
+    Load.sleep(Duration.ofMillis(ms));
+    return true;
+  }
+
+  static double round(double v) {
+    return Math.round(v * 100) / 100.0;
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  static void say(String line) {
+    System.err.println("bench: " + line);
+  }
+
+  private static String summary(Map<String, Object> result) {
+    StringBuilder s = new StringBuilder();
+    for (String target : List.of("node", "ceiling")) {
+      if (result.get(target) instanceof Map<?, ?> m) {
+        s.append(target).append(' ');
+        if (m.containsKey("failed")) {
+          s.append("FAILED ").append(m.get("failed"));
+        } else {
+          s.append(m.get("throughput")).append(' ').append(m.get("unit"));
+          if (m.get("latencyMs") instanceof Map<?, ?> l && l.containsKey("p99")) {
+            s.append(" p99 ").append(l.get("p99")).append(" ms");
+          }
+          s.append(" errors ").append(m.get("errors"));
+        }
+        s.append("  ");
+      }
+    }
+    return s.toString();
+  }
+
+  // ---------------------------------------------------------------- output
+
+  private void writeAndPrint() throws IOException {
+    Map<String, Object> doc = new LinkedHashMap<>();
+    doc.put("startedAt", Instant.now().minusNanos(System.nanoTime() - startedNanos).toString());
+    doc.put("mode", mode.name());
+    doc.put("setup", setup);
+    doc.put("machine", Map.of("cores", Runtime.getRuntime().availableProcessors(),
+        "java", System.getProperty("java.version"), "os", System.getProperty("os.name") + " " + System.getProperty("os.version")));
+    doc.put("node", Map.of("urls", nodes.bases(), "pids", nodes.pids(), "jvmFlags", System.getProperty("bench.nodeFlags", "")));
+    doc.put("runSeconds", round((System.nanoTime() - startedNanos) / 1e9));
+    List<Map<String, Object>> targets = Report.targets(results, setup);
+    doc.put("targets", targets);
+    doc.put("scenarios", results);
+    Files.createDirectories(out.toAbsolutePath().getParent());
+    json.writeValue(out.toFile(), doc);
+    System.out.println(Report.table(results, targets, mode.name(), setup));
+    System.out.println("results: " + out);
+  }
+}

@@ -1,0 +1,195 @@
+package io.lakeshard.bench;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The printed table and the targets, from the scenario results. */
+final class Report {
+  private Report() {}
+
+  private static final Map<String, String> TITLES = new LinkedHashMap<>();
+
+  static {
+    TITLES.put("push-ws-b1-g1", "push WS   b1   1 gw");
+    TITLES.put("push-ws-b100-g1", "push WS   b100 1 gw");
+    TITLES.put("push-ws-b1-g100", "push WS   b1   100 gw");
+    TITLES.put("push-ws-b100-g100", "push WS   b100 100 gw");
+    TITLES.put("push-http-b1-g1", "push HTTP b1   1 gw");
+    TITLES.put("push-http-b100-g1", "push HTTP b100 1 gw");
+    TITLES.put("push-http-b1-g100", "push HTTP b1   100 gw");
+    TITLES.put("push-http-b100-g100", "push HTTP b100 100 gw");
+    TITLES.put("push-ws-b100-g100-half", "push WS   b100 100 gw @half");
+    TITLES.put("pull-ws-buffer", "pull WS   1000 buffer");
+    TITLES.put("pull-http-buffer", "pull HTTP 1000 buffer");
+    TITLES.put("pull-http-lake", "pull HTTP 1000 lake");
+    TITLES.put("broadcast-1000", "broadcast 1 -> 1000 WS");
+    TITLES.put("flush", "flush 3.9 MiB -> Parquet");
+  }
+
+  static String table(List<Map<String, Object>> results, List<Map<String, Object>> targets, String mode, String setup) {
+    StringBuilder out = new StringBuilder();
+    String header = String.format("%-28s %17s %8s %8s %8s %7s | %17s %8s %6s | %s",
+        "scenario", "node", "p50 ms", "p99 ms", "p99.9", "errors", "ceiling", "p99 ms", "ratio", "cpu cores srv/cli/other, node GC pauses");
+    out.append("\nLakeshard benchmark, ").append(mode).append(" mode, ").append(setup)
+        .append(" (latencies in ms; ratio = node / ceiling, the same client against a no-op Pekko HTTP server)\n");
+    out.append(header).append('\n').append("-".repeat(header.length())).append('\n');
+    for (Map<String, Object> result : results) {
+      String id = (String) result.get("id");
+      Map<?, ?> node = map(result.get("node"));
+      Map<?, ?> ceiling = map(result.get("ceiling"));
+      if (id.equals("memory")) {
+        memoryRows(out, node, ceiling);
+        continue;
+      }
+      if (id.equals("memory-end")) {
+        out.append(String.format("%-28s %17s %8s %8s %8s %7s | %17s %8s %6s | %s%n", "memory at the end",
+            "heap " + fmt(node.get("heapUsedMiB")) + " MiB", "", "", "", "", "-", "", "",
+            "rss " + fmt(node.get("rssMiB")) + " MiB, heap committed " + fmt(node.get("heapCommittedMiB")) + " MiB"));
+        continue;
+      }
+      String title = TITLES.getOrDefault(id, id);
+      if (node.containsKey("failed")) {
+        out.append(String.format("%-28s FAILED: %s%n", title, node.get("failed")));
+        continue;
+      }
+      String unit = String.valueOf(node.get("unit")).replace("deliveries", "dlv").replace("deltas", "d");
+      Map<?, ?> lat = map(node.get("latencyMs"));
+      Map<?, ?> clat = map(ceiling.get("latencyMs"));
+      double nodeThroughput = number(node.get("throughput"));
+      double ceilingThroughput = number(ceiling.get("throughput"));
+      out.append(String.format("%-28s %17s %8s %8s %8s %7s | %17s %8s %6s | %s%n",
+          title,
+          thousands(nodeThroughput) + " " + unit,
+          fmt(lat.get("p50")), fmt(lat.get("p99")), fmt(lat.get("p999")),
+          node.get("errors"),
+          ceiling.isEmpty() ? "-" : thousands(ceilingThroughput) + " " + unit,
+          ceiling.isEmpty() ? "-" : fmt(clat.get("p99")),
+          ceiling.isEmpty() || ceilingThroughput == 0 ? "-" : String.format("%.2f", nodeThroughput / ceilingThroughput),
+          cpu(node)));
+    }
+    out.append("\nTargets (one node, 2 cores):\n");
+    for (Map<String, Object> target : targets) {
+      out.append(String.format("  %-4s %-62s measured %s%n",
+          Boolean.TRUE.equals(target.get("met")) ? "MET" : target.get("met") == null ? "n/a" : "MISS",
+          target.get("target"), target.get("measured")));
+    }
+    return out.toString();
+  }
+
+  private static void memoryRows(StringBuilder out, Map<?, ?> node, Map<?, ?> ceiling) {
+    if (node.containsKey("failed")) {
+      out.append(String.format("%-28s FAILED: %s%n", "memory", node.get("failed")));
+      return;
+    }
+    Object n = node.get("gateways");
+    Map<?, ?> gateways = map(node.get("withIdleGateways"));
+    Map<?, ?> sessions = map(node.get("withSessions"));
+    Map<?, ?> ceilingSessions = map(ceiling.get("withSessions"));
+    out.append(String.format("%-28s %17s %8s %8s %8s %7s | %17s %8s %6s | %s%n",
+        "memory " + n + " idle gw", "heap " + fmt(gateways.get("heapUsedMiB")) + " MiB",
+        "", "", "", node.get("gatewayErrors"), "-", "", "",
+        "rss " + fmt(gateways.get("rssMiB")) + " MiB, " + node.get("heapBytesPerIdleGateway") + " B/gw, "
+            + node.get("gatewaysStartedPerSecond") + " gw/s"));
+    double heap = number(sessions.get("heapUsedMiB"));
+    double ceilingHeap = number(ceilingSessions.get("heapUsedMiB"));
+    out.append(String.format("%-28s %17s %8s %8s %8s %7s | %17s %8s %6s | %s%n",
+        "memory +" + n + " WS sessions", "heap " + fmt(sessions.get("heapUsedMiB")) + " MiB",
+        "", "", "", node.get("sessionErrors"),
+        ceilingSessions.isEmpty() ? "-" : "heap " + fmt(ceilingSessions.get("heapUsedMiB")) + " MiB", "",
+        ceilingSessions.isEmpty() || ceilingHeap == 0 ? "-" : String.format("%.2f", heap / ceilingHeap),
+        "rss " + fmt(sessions.get("rssMiB")) + " MiB (ceiling rss " + fmt(ceilingSessions.get("rssMiB")) + " MiB)"));
+  }
+
+  /** The targets, each checked against the scenario that measures it. */
+  static List<Map<String, Object>> targets(List<Map<String, Object>> results, String setup) {
+    List<Map<String, Object>> targets = new ArrayList<>();
+    check(targets, results, "WS push b100 x 100 gw >= 100 000 acked deltas/s", "push-ws-b100-g100", "throughput", 100_000, true, " deltas/s");
+    check(targets, results, "  p99 < 20 ms at half that rate (open loop)", "push-ws-b100-g100-half", "p99", 20, false, " ms");
+    check(targets, results, "1 gw >= 5 000 durable push acks/s, 50 pushers (WS, b1)", "push-ws-b1-g1", "opsPerSecond", 5_000, true, " acks/s");
+    check(targets, results, "1 gw >= 5 000 durable push acks/s, 50 pushers (HTTP, b1)", "push-http-b1-g1", "opsPerSecond", 5_000, true, " acks/s");
+    check(targets, results, "pull 1 000 buffered deltas p99 < 10 ms (WS)", "pull-ws-buffer", "p99", 10, false, " ms");
+    check(targets, results, "pull 1 000 buffered deltas p99 < 10 ms (HTTP)", "pull-http-buffer", "p99", 10, false, " ms");
+    check(targets, results, "broadcast to 1 000 sessions p99 < 100 ms", "broadcast-1000", "p99", 100, false, " ms");
+    check(targets, results, "flush >= 300 000 rows/s (embedded)", "flush", "throughput", 300_000, true, " rows/s");
+    if (!setup.equals("embedded") && !targets.isEmpty() && targets.get(targets.size() - 1).get("scenario").equals("flush")) {
+      targets.get(targets.size() - 1).put("met", null); // the target is for the embedded lake; reported, not judged
+    }
+    for (Map<String, Object> result : results) {
+      if (result.get("id").equals("memory") && map(result.get("node")).get("withIdleGateways") instanceof Map<?, ?> m) {
+        Object n = map(result.get("node")).get("gateways");
+        double heap = number(m.get("heapUsedMiB"));
+        Map<String, Object> target = new LinkedHashMap<>();
+        target.put("target", "node heap < 1 GiB at 10 000 idle gateways" + (setup.equals("cluster") ? " (node 1 of 3)" : "") + (Integer.valueOf(10_000).equals(n) ? "" : " (measured at " + n + ")"));
+        target.put("scenario", "memory");
+        target.put("measured", fmt(heap) + " MiB");
+        target.put("met", heap < 1024);
+        targets.add(target);
+      }
+    }
+    return targets;
+  }
+
+  private static void check(List<Map<String, Object>> targets, List<Map<String, Object>> results, String text, String id,
+                            String field, double limit, boolean atLeast, String unit) {
+    for (Map<String, Object> result : results) {
+      if (!result.get("id").equals(id)) {
+        continue;
+      }
+      Map<?, ?> node = map(result.get("node"));
+      Object value = field.equals("p99") ? map(node.get("latencyMs")).get("p99") : node.get(field);
+      Map<String, Object> target = new LinkedHashMap<>();
+      target.put("target", text);
+      target.put("scenario", id);
+      if (value instanceof Number v) {
+        target.put("measured", thousands(v.doubleValue()) + unit);
+        target.put("value", v);
+        target.put("met", atLeast ? v.doubleValue() >= limit : v.doubleValue() < limit);
+      } else {
+        target.put("measured", "not measured");
+        target.put("met", null);
+      }
+      targets.add(target);
+    }
+  }
+
+  private static String cpu(Map<?, ?> result) {
+    Map<?, ?> cpu = map(result.get("cpuCores"));
+    if (cpu.isEmpty()) {
+      return "";
+    }
+    double server = 0;
+    for (var e : cpu.entrySet()) {
+      if (String.valueOf(e.getKey()).startsWith("server")) {
+        server += number(e.getValue());
+      }
+    }
+    String text = fmt(server) + "/" + fmt(cpu.get("client")) + "/" + fmt(cpu.get("other"));
+    Map<?, ?> gc = map(result.get("gcPauses"));
+    if (gc.get("totalMs") instanceof Number total && total.longValue() > 0) {
+      text += "  gc " + gc.get("count") + " pauses " + total + " ms (max " + gc.get("maxMs") + ")";
+    }
+    return text;
+  }
+
+  static Map<?, ?> map(Object o) {
+    return o instanceof Map<?, ?> m ? m : Map.of();
+  }
+
+  static double number(Object o) {
+    return o instanceof Number n ? n.doubleValue() : 0;
+  }
+
+  static String fmt(Object o) {
+    if (!(o instanceof Number n)) {
+      return o == null ? "-" : o.toString();
+    }
+    double v = n.doubleValue();
+    return v >= 100 ? String.format("%.0f", v) : v >= 10 ? String.format("%.1f", v) : String.format("%.2f", v);
+  }
+
+  static String thousands(double v) {
+    return String.format("%,.0f", v).replace(',', ' ');
+  }
+}
