@@ -18,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -115,7 +116,8 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
 
   /**
    * From sharding, to passivate an idle gateway or hand it to another node: finish the journal
-   * writes in flight, flush what is buffered (once; the journal holds it either way), then stop.
+   * writes in flight, flush what is buffered (once, unless the node is shutting down; the journal
+   * holds it either way), then stop.
    */
   private enum Passivate implements Command, NoSerializationVerificationNeeded { INSTANCE }
 
@@ -249,7 +251,10 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
         .onMessage(FlushRecorded.class, this::onFlushRecorded)
         .onMessage(Passivate.class, passivate -> {
           stopping = true;
-          if (!flushing && flushFailures == 0 && level.bytes() > 0) {
+          // A node shutting down hands every gateway off at once and stops the lake dispatcher:
+          // no flush then (all is journaled; the new owner flushes).
+          boolean nodeStopping = CoordinatedShutdown.get(getContext().getSystem()).getShutdownReason().isPresent();
+          if (!nodeStopping && !flushing && flushFailures == 0 && level.bytes() > 0) {
             startFlush();
           }
           return stopIfDone();
