@@ -1,5 +1,7 @@
 package io.lakeshard.node;
 
+import static io.lakeshard.node.JsonErrors.error;
+
 import io.lakeshard.core.stream.JsonMode;
 import io.lakeshard.core.stream.Offsets;
 import io.lakeshard.core.stream.Stream;
@@ -15,7 +17,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -40,10 +41,7 @@ import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
-import org.apache.pekko.http.scaladsl.model.IllegalRequestException;
 import org.apache.pekko.japi.Pair;
-import org.apache.pekko.pattern.AskTimeoutException;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
@@ -625,33 +623,11 @@ public final class StreamRoutes extends AllDirectives {
   }
 
   private ExceptionHandler errors() {
-    return ExceptionHandler.newBuilder()
-        .match(EntityStreamSizeException.class, e -> tooLarge())
-        .match(IllegalRequestException.class, e -> e.info().summary().startsWith("Request too large")
-            ? tooLarge()
-            : error(StatusCodes.BAD_REQUEST, "BAD_REQUEST", e.info().summary()))
-        .match(AskTimeoutException.class, this::unavailable)
-        .match(TimeoutException.class, this::unavailable)
-        .matchAny(e -> {
-          log.error("unhandled error in a stream request", e);
-          return error(StatusCodes.INTERNAL_SERVER_ERROR, "INTERNAL", "internal error");
-        })
-        .build();
-  }
-
-  private Route unavailable(Throwable e) {
-    log.warn("stream did not answer in time: {}", e.getMessage());
-    return complete(HttpResponse.create().withStatus(StatusCodes.SERVICE_UNAVAILABLE)
-        .addHeader(RawHeader.create("Retry-After", "1"))
-        .withEntity(ContentTypes.APPLICATION_JSON, JsonCodec.encodeError("UNAVAILABLE", "stream did not answer in time; retry")));
+    return JsonErrors.handler("stream", settings.maxBodyBytes());
   }
 
   private Route tooLarge() {
-    return error(StatusCodes.CONTENT_TOO_LARGE, "PAYLOAD_TOO_LARGE", "body over " + settings.maxBodyBytes() + " bytes");
+    return JsonErrors.tooLarge(settings.maxBodyBytes());
   }
 
-  private Route error(StatusCode status, String code, String message) {
-    return complete(HttpResponse.create().withStatus(status)
-        .withEntity(ContentTypes.APPLICATION_JSON, JsonCodec.encodeError(code, message)));
-  }
 }

@@ -1,5 +1,7 @@
 package io.lakeshard.node;
 
+import static io.lakeshard.node.JsonErrors.error;
+
 import io.lakeshard.core.delta.RowDelta;
 import io.lakeshard.core.delta.WireDeltas;
 import io.lakeshard.core.flush.FlushResult;
@@ -15,7 +17,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -36,9 +37,6 @@ import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
-import org.apache.pekko.http.scaladsl.model.IllegalRequestException;
-import org.apache.pekko.pattern.AskTimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -307,38 +305,17 @@ public final class SyncRoutes extends AllDirectives {
   }
 
   private ExceptionHandler errors() {
-    return ExceptionHandler.newBuilder()
-        .match(EntityStreamSizeException.class, e -> tooLarge())
-        .match(IllegalRequestException.class, e -> e.info().summary().startsWith("Request too large")
-            ? tooLarge()
-            : error(StatusCodes.BAD_REQUEST, "BAD_REQUEST", e.info().summary()))
-        .match(AskTimeoutException.class, e -> unavailable(e))
-        .match(TimeoutException.class, e -> unavailable(e))
-        .matchAny(e -> {
-          log.error("unhandled error in a request", e);
-          return error(StatusCodes.INTERNAL_SERVER_ERROR, "INTERNAL", "internal error");
-        })
-        .build();
+    return JsonErrors.handler("gateway", settings.maxBodyBytes());
   }
 
   private Route tooLarge() {
-    return error(StatusCodes.CONTENT_TOO_LARGE, "PAYLOAD_TOO_LARGE", "body over " + settings.maxBodyBytes() + " bytes");
-  }
-
-  private Route unavailable(Throwable e) {
-    log.warn("gateway did not answer in {}: {}", settings.askTimeout(), e.getMessage());
-    return error(StatusCodes.SERVICE_UNAVAILABLE, "UNAVAILABLE", "gateway did not answer in time; retry");
+    return JsonErrors.tooLarge(settings.maxBodyBytes());
   }
 
   /** 503 with Retry-After (whole seconds, at least 1). */
   private Route retryLater(String code, String message, Duration retryAfter) {
     return complete(HttpResponse.create().withStatus(StatusCodes.SERVICE_UNAVAILABLE)
         .addHeader(RetryAfter.create(Math.max(1, retryAfter.toSeconds())))
-        .withEntity(ContentTypes.APPLICATION_JSON, JsonCodec.encodeError(code, message)));
-  }
-
-  private Route error(StatusCode status, String code, String message) {
-    return complete(HttpResponse.create().withStatus(status)
         .withEntity(ContentTypes.APPLICATION_JSON, JsonCodec.encodeError(code, message)));
   }
 
