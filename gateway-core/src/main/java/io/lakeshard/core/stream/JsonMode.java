@@ -67,6 +67,11 @@ public final class JsonMode {
     } else {
       values.add(value);
     }
+    return joined(values);
+  }
+
+  /** The stored form of values: their JSON texts, comma-separated, without the enclosing array. */
+  private static byte[] joined(List<JsonNode> values) {
     StringBuilder joined = new StringBuilder();
     for (JsonNode element : values) {
       if (joined.length() > 0) {
@@ -91,14 +96,7 @@ public final class JsonMode {
   /** The stored form of the first {@code count} values of a stored message. */
   static byte[] prefix(byte[] stored, int count) {
     List<JsonNode> values = values(stored).subList(0, count);
-    StringBuilder joined = new StringBuilder();
-    for (JsonNode element : values) {
-      if (joined.length() > 0) {
-        joined.append(',');
-      }
-      joined.append(write(element));
-    }
-    return joined.toString().getBytes(StandardCharsets.UTF_8);
+    return joined(values);
   }
 
   /** Stored messages as the JSON array a reader gets. */
