@@ -2,13 +2,15 @@ package io.lakeshard.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.ByteString;
 import io.lakeshard.core.hlc.HybridClock;
 import io.lakeshard.protocol.Frames;
+import io.lakeshard.protocol.v1.ColumnDelta;
+import io.lakeshard.protocol.v1.DeltaOp;
 import io.lakeshard.protocol.v1.RowDelta;
 import io.lakeshard.protocol.v1.SyncPull;
 import io.lakeshard.protocol.v1.SyncPush;
 import io.lakeshard.protocol.v1.SyncResponse;
-import io.lakeshard.protocol.v1.DeltaOp;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -79,6 +81,13 @@ class WebSocketSyncTest extends NodeTestBase {
     huge[0] = Frames.TAG_PUSH;
     oversized.send(huge);
     assertThat(oversized.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1009);
+
+    // A value that is not JSON would stop every later flush of the gateway: refused at the door.
+    TestWebSocketClient notJson = connect("alice");
+    SyncPush unflushable = push("alice", "3").toBuilder().setDeltas(0, push("alice", "3").getDeltas(0).toBuilder()
+        .addColumns(ColumnDelta.newBuilder().setColumn("title").setValue(ByteString.copyFromUtf8("not json")))).build();
+    notJson.send(Frames.encodePush(unflushable));
+    assertThat(notJson.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1008);
 
     TestWebSocketClient honest = connect("alice");
     honest.send(Frames.encodePush(push("alice", "2")));

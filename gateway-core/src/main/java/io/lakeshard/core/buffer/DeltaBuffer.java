@@ -50,13 +50,13 @@ public final class DeltaBuffer {
     return rows.getOrDefault(rowKey, RowVersion.ABSENT);
   }
 
-  /** Appends a delta that won its merge; stamps must arrive in increasing order. */
-  public void append(Accepted accepted, RowVersion rowAfter) {
+  /** Appends a delta that won its merge, {@code rowKey} being its {@code rowKey()}; stamps must increase. */
+  public void append(Accepted accepted, String rowKey, RowVersion rowAfter) {
     if (!log.isEmpty() && Long.compareUnsigned(accepted.stamp(), lastStamp()) <= 0) {
       throw new IllegalStateException("stamp " + accepted.stamp() + " not after " + lastStamp());
     }
     log.add(accepted);
-    rows.put(accepted.delta().rowKey(), rowAfter);
+    rows.put(rowKey, rowAfter);
     seenDeltaIds.add(accepted.delta().deltaId());
     bytes += accepted.delta().sizeBytes();
   }

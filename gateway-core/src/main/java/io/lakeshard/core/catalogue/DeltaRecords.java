@@ -1,14 +1,15 @@
 package io.lakeshard.core.catalogue;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lakeshard.core.buffer.DeltaBuffer.Accepted;
 import io.lakeshard.core.delta.ColumnValue;
+import io.lakeshard.core.delta.JsonValues;
 import io.lakeshard.core.delta.Op;
 import io.lakeshard.core.delta.RowDelta;
 import io.lakeshard.core.hlc.HybridClock;
@@ -35,7 +36,8 @@ import org.apache.iceberg.types.Types.NestedField;
  * clientId, deltaId} (string), {@code hlc} and {@code stamp} (int64), {@code acceptedAt} (the
  * stamp's wall clock, which the table is partitioned by, by day), a {@code columns} JSON object,
  * then the table's registered columns, typed. Without a schema the JSON object holds every column
- * of the delta; with one, only the typed columns the delta set to null.
+ * of the delta; with one, only the typed columns the delta set to null or to a value of another
+ * type (buffered before the schema was registered).
  */
 public final class DeltaRecords {
   public static final String COLUMNS_JSON = "columns";
@@ -108,17 +110,17 @@ public final class DeltaRecords {
     if (registered == null) {
       record.setField(COLUMNS_JSON, columnsObject(delta.columns()));
     } else {
-      List<ColumnValue> setToNull = new ArrayList<>();
+      List<ColumnValue> kept = new ArrayList<>();
       for (ColumnValue column : delta.columns()) {
         Types.NestedField field = tableSchema.findField(column.column());
         Object value = fromJson(field, column.json());
         record.setField(column.column(), value);
         if (value == null) {
-          setToNull.add(column);
+          kept.add(column);
         }
       }
-      if (!setToNull.isEmpty()) {
-        record.setField(COLUMNS_JSON, columnsObject(setToNull));
+      if (!kept.isEmpty()) {
+        record.setField(COLUMNS_JSON, columnsObject(kept));
       }
     }
     return record;
@@ -149,12 +151,17 @@ public final class DeltaRecords {
     return Instant.ofEpochMilli(HybridClock.wallOf(stamp)).atOffset(ZoneOffset.UTC);
   }
 
+  /** The values are JSON already (checked on the way in): they go in as they came. */
   private static String columnsObject(List<ColumnValue> columns) {
-    ObjectNode object = JSON.createObjectNode();
+    StringBuilder object = new StringBuilder(64 * columns.size()).append('{');
     for (ColumnValue column : columns) {
-      object.set(column.column(), parse(column.json()));
+      if (object.length() > 1) {
+        object.append(',');
+      }
+      object.append('"').append(JsonStringEncoder.getInstance().quoteAsString(column.column())).append("\":")
+          .append(column.json());
     }
-    return object.toString();
+    return object.append('}').toString();
   }
 
   private static void parseColumnsObject(String json, List<ColumnValue> into) {
@@ -163,19 +170,27 @@ public final class DeltaRecords {
     }
   }
 
+  /**
+   * The typed value of a cell, or null when the delta set it to null or its value does not fit
+   * the column's type (a delta buffered before its table's schema was registered): either way the
+   * caller keeps the JSON in the {@code columns} object, so nothing is lost.
+   */
   private static Object fromJson(NestedField field, String json) {
     if (JSON_TEXT.equals(field.doc())) {
       return json;
     }
-    JsonNode node = parse(json);
-    if (node.isNull()) {
+    Object value;
+    try {
+      value = JsonValues.scalar(json);
+    } catch (IllegalArgumentException notScalar) {
       return null;
     }
-    return switch (field.type().typeId()) {
-      case DOUBLE -> node.doubleValue();
-      case BOOLEAN -> node.booleanValue();
-      default -> node.textValue();
+    boolean fits = switch (field.type().typeId()) {
+      case DOUBLE -> value instanceof Double;
+      case BOOLEAN -> value instanceof Boolean;
+      default -> value instanceof String;
     };
+    return fits ? value : null;
   }
 
   private static String toJson(NestedField field, Object value) {

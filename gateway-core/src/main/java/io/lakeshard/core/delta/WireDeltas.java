@@ -6,10 +6,28 @@ import io.lakeshard.protocol.v1.ColumnDelta;
 import io.lakeshard.protocol.v1.DeltaOp;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** Converts deltas between the lakesync.v1 wire messages and the domain records. */
 public final class WireDeltas {
+  /**
+   * Table, column and client names, shared: every buffered delta repeats the same few, and a
+   * gateway holds up to megabytes of deltas until they reach the lake. Bounded, so a client
+   * inventing names costs a copy per delta, never unbounded memory.
+   */
+  private static final int MAX_SHARED_NAMES = 65_536;
+  private static final ConcurrentHashMap<String, String> SHARED_NAMES = new ConcurrentHashMap<>();
+
   private WireDeltas() {}
+
+  static String shared(String name) {
+    String known = SHARED_NAMES.get(name);
+    if (known != null || SHARED_NAMES.size() >= MAX_SHARED_NAMES) {
+      return known != null ? known : name;
+    }
+    known = SHARED_NAMES.putIfAbsent(name, name);
+    return known != null ? known : name;
+  }
 
   public static List<RowDelta> fromWire(List<io.lakeshard.protocol.v1.RowDelta> wire) throws ProtocolException {
     List<RowDelta> deltas = new ArrayList<>(wire.size());
@@ -25,8 +43,13 @@ public final class WireDeltas {
       if (column.getColumn().isEmpty()) {
         throw new ProtocolException("column name is required");
       }
-      columns.add(new ColumnValue(column.getColumn(),
-          column.getValue().isEmpty() ? "null" : column.getValue().toStringUtf8()));
+      String json = column.getValue().isEmpty() ? "null" : column.getValue().toStringUtf8();
+      // Refused here, not at flush time, where one bad value would stop the gateway's flushes.
+      if (!JsonValues.isValid(json)) {
+        throw new ProtocolException("column '" + column.getColumn() + "' of row '" + wire.getRowId()
+            + "' is not a JSON value");
+      }
+      columns.add(new ColumnValue(shared(column.getColumn()), json));
     }
     // A client may leave deltaId out; computing it here keeps the hashing off the entity's thread.
     String deltaId = wire.getDeltaId();
@@ -37,7 +60,7 @@ public final class WireDeltas {
         throw new ProtocolException(e.getMessage(), e);
       }
     }
-    return new RowDelta(op(wire.getOp()), wire.getTable(), wire.getRowId(), wire.getClientId(),
+    return new RowDelta(op(wire.getOp()), shared(wire.getTable()), wire.getRowId(), shared(wire.getClientId()),
         List.copyOf(columns), wire.getHlc(), deltaId);
   }
 

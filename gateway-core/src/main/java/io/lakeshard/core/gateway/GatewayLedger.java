@@ -212,8 +212,10 @@ final class GatewayLedger extends EventSourcedBehavior<GatewayLedger.Command, Ga
   private record Decision(List<Accepted> accepted, PushRefused refused) {}
 
   private Effect<Event, State> onAppend(State state, Append append) {
-    Map<String, RowVersion> pendingRows = new HashMap<>();
-    Set<String> pendingIds = new HashSet<>();
+    int deltas = append.pushes().stream().mapToInt(push -> push.deltas().size()).sum();
+    int capacity = (int) (deltas / 0.75f) + 1; // sized once: these maps see every delta of the group
+    Map<String, RowVersion> pendingRows = new HashMap<>(capacity);
+    Set<String> pendingIds = new HashSet<>(capacity);
     List<Decision> decisions = new ArrayList<>(append.pushes().size());
     List<Accepted> all = new ArrayList<>();
     for (Push push : append.pushes()) {
@@ -270,10 +272,11 @@ final class GatewayLedger extends EventSourcedBehavior<GatewayLedger.Command, Ga
       if (state.buffer.hasSeen(delta.deltaId()) || !pendingIds.add(delta.deltaId())) {
         continue;
       }
-      RowVersion row = pendingRows.getOrDefault(delta.rowKey(), state.buffer.row(delta.rowKey()));
-      RowVersion.Merge merge = row.merge(delta);
+      String rowKey = delta.rowKey();
+      RowVersion row = pendingRows.get(rowKey);
+      RowVersion.Merge merge = (row != null ? row : state.buffer.row(rowKey)).merge(delta);
       if (merge != null) {
-        pendingRows.put(delta.rowKey(), merge.after());
+        pendingRows.put(rowKey, merge.after());
         accepted.add(new Accepted(merge.winning(), state.clock.now()));
       }
     }
@@ -387,9 +390,10 @@ final class GatewayLedger extends EventSourcedBehavior<GatewayLedger.Command, Ga
     return newEventHandlerBuilder().forAnyState()
         .onEvent(DeltasAccepted.class, (state, event) -> {
           for (Accepted accepted : event.deltas()) {
-            RowDelta delta = accepted.delta();
-            RowVersion.Merge merge = state.buffer.row(delta.rowKey()).merge(delta);
-            state.buffer.append(accepted, merge == null ? state.buffer.row(delta.rowKey()) : merge.after());
+            String rowKey = accepted.delta().rowKey();
+            RowVersion row = state.buffer.row(rowKey);
+            RowVersion.Merge merge = row.merge(accepted.delta());
+            state.buffer.append(accepted, rowKey, merge == null ? row : merge.after());
             state.clock.advanceTo(accepted.stamp());
           }
           return state;

@@ -114,15 +114,17 @@ public abstract class IcebergLakeContract {
         accepted("todos", "t1", WALL, 1, Op.INSERT, column("title", "\"buy milk\""), column("done", "false"),
             column("rank", "3"), column("meta", "{\"tags\":[1,2]}")),
         accepted("todos", "t2", WALL, 2, Op.INSERT, column("title", "null"), column("rank", "-0.25")),
-        accepted("todos", "t1", WALL, 3, Op.UPDATE, column("done", "true")));
-    lake().flush(new FlushPlan(gw, 1, deltas.get(2).stamp(), deltas, Map.of("todos", schema)));
+        accepted("todos", "t1", WALL, 3, Op.UPDATE, column("done", "true")),
+        // buffered before the schema was registered: a value of another type, and an escaped string
+        accepted("todos", "t3", WALL, 4, Op.INSERT, column("rank", "\"high\""), column("title", "\"caf\\u00e9\"")));
+    lake().flush(new FlushPlan(gw, 1, deltas.get(3).stamp(), deltas, Map.of("todos", schema)));
 
     Table table = table("todos");
     assertThat(table.schema().findType("done").typeId().name()).isEqualTo("BOOLEAN");
     assertThat(table.schema().findType("rank").typeId().name()).isEqualTo("DOUBLE");
     assertThat(table.schema().findType("title").typeId().name()).isEqualTo("STRING");
     List<Record> rows = rows(table);
-    assertThat(rows).hasSize(3);
+    assertThat(rows).hasSize(4);
     assertThat(rows.get(0).getField("title")).isEqualTo("buy milk");
     assertThat(rows.get(0).getField("done")).isEqualTo(false);
     assertThat(rows.get(0).getField("rank")).isEqualTo(3.0);
@@ -136,11 +138,17 @@ public abstract class IcebergLakeContract {
     assertThat(rows.get(2).getField("title")).isNull();
 
     // Back from the lake, a delta carries the columns it set, nulls included, and no others.
+    assertThat(rows.get(3).getField("title")).isEqualTo("café");
+    assertThat(rows.get(3).getField("rank")).isNull();
+    assertThat(rows.get(3).getField("columns")).as("a value that does not fit its column").isEqualTo("{\"rank\":\"high\"}");
+
     List<Accepted> read = lake().read(gw, List.of("todos"), 0, Long.MAX_VALUE, 100);
-    assertThat(read).hasSize(3);
+    assertThat(read).hasSize(4);
     assertThat(read.get(0)).isEqualTo(deltas.get(0));
     assertThat(read.get(1).delta().columns()).containsExactlyInAnyOrder(column("title", "null"), column("rank", "-0.25"));
     assertThat(read.get(2)).isEqualTo(deltas.get(2));
+    assertThat(read.get(3).delta().columns()).containsExactlyInAnyOrder(column("title", "\"café\""),
+        column("rank", "\"high\""));
   }
 
   @Test

@@ -2,6 +2,7 @@ package io.lakeshard.core.delta;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -44,5 +45,32 @@ class RowVersionTest {
     RowVersion.Merge resurrect = deleted.merge(delta(Op.INSERT, "a", 30, "title", "\"back\""));
     assertThat(resurrect).isNotNull();
     assertThat(resurrect.after().deleted()).isFalse();
+  }
+
+  @Test
+  void columnsAddUpAcrossDeltasAndAnEmptyUpdateWinsNothing() {
+    RowVersion row = RowVersion.ABSENT.merge(delta(Op.INSERT, "a", 10, "title", "\"x\"")).after();
+    row = row.merge(delta(Op.UPDATE, "b", 11, "done", "true", "rank", "2")).after();
+    assertThat(row.columns()).containsOnlyKeys("title", "done", "rank");
+    assertThat(row.columns().get("title")).isEqualTo(new RowVersion.Writer(10, "a"));
+    assertThat(row.merge(delta(Op.UPDATE, "c", 30))).isNull();
+    assertThat(RowVersion.ABSENT.merge(delta(Op.INSERT, "c", 30))).isNotNull();
+  }
+
+  @Test
+  void snapshotsKeepTheJsonShapeOfEarlierVersions() throws Exception {
+    ObjectMapper mapper = new ObjectMapper();
+    String earlier = "{\"columns\":{\"title\":{\"hlc\":10,\"clientId\":\"a\"},\"done\":{\"hlc\":12,\"clientId\":\"b\"}},"
+        + "\"deletedBy\":null}";
+    RowVersion row = mapper.readValue(earlier, RowVersion.class);
+    assertThat(row.columns()).containsEntry("title", new RowVersion.Writer(10, "a"))
+        .containsEntry("done", new RowVersion.Writer(12, "b"));
+    assertThat(mapper.readTree(mapper.writeValueAsString(row))).isEqualTo(mapper.readTree(earlier));
+
+    RowVersion deleted = mapper.readValue("{\"columns\":{},\"deletedBy\":{\"hlc\":20,\"clientId\":\"c\"}}",
+        RowVersion.class);
+    assertThat(deleted.deleted()).isTrue();
+    assertThat(deleted.merge(delta(Op.UPDATE, "a", 15, "title", "\"x\""))).isNull();
+    assertThat(mapper.readValue(mapper.writeValueAsString(deleted), RowVersion.class)).isEqualTo(deleted);
   }
 }
