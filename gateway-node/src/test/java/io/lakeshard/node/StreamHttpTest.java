@@ -13,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
@@ -153,16 +152,5 @@ class StreamHttpTest extends NodeTestBase {
       assertThat(after.body()).as("after offset %d", i).isEqualTo(rest.toString());
       assertThat(after.headers().firstValue(OFFSET)).hasValue(offsets.get(offsets.size() - 1));
     }
-  }
-
-  @Test
-  void streamsAreOpenUnlessStreamAuthIsSwitchedOn() throws Exception {
-    assertThat(send("PUT", "/v1/stream/open", "text/plain", null).statusCode()).isEqualTo(201);
-    node.stop().toCompletableFuture().join();
-    node = TestNode.start(dataDir, Map.of("lakeshard.stream.auth-enabled", true));
-
-    assertThat(send("GET", "/v1/stream/open", null, null).statusCode()).isEqualTo(401);
-    String token = TestNode.token("reader", "any");
-    assertThat(send("GET", "/v1/stream/open", null, null, "Authorization", "Bearer " + token).statusCode()).isEqualTo(200);
   }
 }
