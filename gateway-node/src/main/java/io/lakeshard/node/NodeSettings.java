@@ -31,9 +31,10 @@ public record NodeSettings(
 
   /**
    * The stream routes: {@code writeToken} every PUT, POST and DELETE must carry (empty: open),
-   * {@code readJwt} whether GET and HEAD need an HS256 JWT signed with the auth secret.
+   * {@code readJwt} whether GET and HEAD need an HS256 JWT signed with the auth secret,
+   * {@code registry} whether creations and deletions are recorded in the {@code __registry__} stream.
    */
-  public record StreamRouteSettings(String writeToken, boolean readJwt) {}
+  public record StreamRouteSettings(String writeToken, boolean readJwt, boolean registry) {}
 
   /** {@code type} local (with {@code dir}) or s3 (with {@code s3}). */
   public record LakeSettings(String type, Path dir, S3Settings s3, boolean createBucket) {}
@@ -58,7 +59,8 @@ public record NodeSettings(
             node.getString("auth.previous-secret")),
         new StreamRouteSettings(
             node.getString("stream.auth.write-token"),
-            node.getBoolean("stream.auth.read-jwt")),
+            node.getBoolean("stream.auth.read-jwt"),
+            node.getBoolean("stream.registry")),
         GatewaySettings.fromConfig(config),
         new LakeSettings(
             node.getString("lake.type"),

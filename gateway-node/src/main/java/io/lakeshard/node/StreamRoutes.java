@@ -94,6 +94,7 @@ public final class StreamRoutes extends AllDirectives {
   /** Live reads wait up to the long-poll timeout in the entity before it answers. */
   private final Duration liveAskTimeout;
   private final StreamAuth auth;
+  private final StreamRegistry registry;
   private final Clock clock = Clock.systemUTC();
 
   public StreamRoutes(ActorSystem<?> system, NodeSettings nodeSettings, StreamSettings settings, StreamAuth auth) {
@@ -102,6 +103,7 @@ public final class StreamRoutes extends AllDirectives {
     this.askTimeout = nodeSettings.askTimeout();
     this.liveAskTimeout = settings.longPollTimeout().plus(nodeSettings.askTimeout());
     this.auth = auth;
+    this.registry = new StreamRegistry(system, askTimeout, nodeSettings.streams().registry());
   }
 
   /** Only {@code /v1/stream/...}; anything else is left to the routes concatenated after this. */
@@ -128,7 +130,8 @@ public final class StreamRoutes extends AllDirectives {
       case "GET" -> read(id, request);
       case "HEAD" -> head(id);
       case "DELETE" -> onSuccess(stream(id).<Stream.DeleteReply>ask(Stream.Delete::new, askTimeout), reply ->
-          reply instanceof Stream.Refused refused ? refused(refused) : complete(StatusCodes.NO_CONTENT));
+          reply instanceof Stream.Refused refused ? refused(refused)
+              : onSuccess(registry.deleted(id), recorded -> complete(StatusCodes.NO_CONTENT)));
       default -> error(StatusCodes.METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", method + " is not supported on streams");
     };
   }
@@ -216,14 +219,17 @@ public final class StreamRoutes extends AllDirectives {
           if (created.meta().closed()) {
             headers.add(RawHeader.create(CLOSED, "true"));
           }
-          if (created.isNew()) {
-            headers.add(RawHeader.create("Location",
-                request.getUri().path(PATH_PREFIX + id).query(Query.EMPTY).toString()));
-          }
-          return complete(HttpResponse.create()
-              .withStatus(created.isNew() ? StatusCodes.CREATED : StatusCodes.OK)
+          HttpResponse response = HttpResponse.create()
               .addHeaders(headers)
-              .withEntity(HttpEntities.create(contentType(created.meta().contentType()), new byte[0])));
+              .withEntity(HttpEntities.create(contentType(created.meta().contentType()), new byte[0]));
+          if (!created.isNew()) {
+            return complete(response);
+          }
+          HttpHeader location = RawHeader.create("Location",
+              request.getUri().path(PATH_PREFIX + id).query(Query.EMPTY).toString());
+          // Answered once recorded, so a client that deletes after this answer finds both events in order.
+          return onSuccess(registry.created(id, created.meta().contentType()), recorded ->
+              complete(response.withStatus(StatusCodes.CREATED).addHeader(location)));
         });
   }
 
