@@ -1,6 +1,7 @@
 package io.lakeshard.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,6 +12,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -88,8 +91,8 @@ class StreamHttpTest extends NodeTestBase {
     CompletableFuture<HttpResponse<String>> waiting = http.sendAsync(
         http.request("GET", "/v1/stream/live?offset=" + tail + "&live=long-poll", null, null),
         HttpResponse.BodyHandlers.ofString());
-    Thread.sleep(300);
-    assertThat(waiting).isNotDone();
+    assertThatThrownBy(() -> waiting.get(300, TimeUnit.MILLISECONDS)).as("a long-poll at the tail waits")
+        .isInstanceOf(TimeoutException.class);
     send("POST", "/v1/stream/live", "text/plain", "y");
     HttpResponse<String> woken = waiting.get();
     assertThat(woken.statusCode()).isEqualTo(200);
