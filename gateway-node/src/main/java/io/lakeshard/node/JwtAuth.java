@@ -14,14 +14,17 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * HS256 bearer tokens as LakeSync issues them: {@code sub} is the clientId, {@code gw} the
  * gateway the token is for, {@code role=admin} opens the admin routes, {@code exp} is required.
+ * Stream read tokens need only {@code exp}, and {@code session_id} for {@code session:{id}} streams.
  * Tokens signed with the previous secret still pass while secrets rotate.
  */
 public final class JwtAuth {
   public static final int MIN_SECRET_BYTES = 32;
+  private static final String SESSION_ID = "session_id";
 
   /** What a valid token says about its holder. */
   public record Principal(String clientId, String gatewayId, boolean admin) {}
@@ -57,7 +60,31 @@ public final class JwtAuth {
     }
   }
 
+  /** A gateway token: signed by us, not expired, with a {@code sub}. */
   public Principal verify(String token) throws InvalidTokenException {
+    JWTClaimsSet claims = verifiedClaims(token);
+    String subject = claims.getSubject();
+    if (subject == null || subject.isEmpty()) {
+      throw new InvalidTokenException("token has no sub");
+    }
+    try {
+      String gateway = claims.getStringClaim("gw");
+      return new Principal(subject, gateway, "admin".equals(claims.getStringClaim("role")));
+    } catch (ParseException e) {
+      throw new InvalidTokenException("gw and role must be strings");
+    }
+  }
+
+  /** A stream read token: signed by us, not expired; its {@code session_id} claim, if it has one. */
+  public Optional<String> verifyStreamReader(String token) throws InvalidTokenException {
+    try {
+      return Optional.ofNullable(verifiedClaims(token).getStringClaim(SESSION_ID));
+    } catch (ParseException e) {
+      throw new InvalidTokenException("session_id must be a string");
+    }
+  }
+
+  private JWTClaimsSet verifiedClaims(String token) throws InvalidTokenException {
     SignedJWT jwt;
     JWTClaimsSet claims;
     try {
@@ -79,16 +106,7 @@ public final class JwtAuth {
     if (!expiry.toInstant().isAfter(clock.instant())) {
       throw new InvalidTokenException("token expired");
     }
-    String subject = claims.getSubject();
-    if (subject == null || subject.isEmpty()) {
-      throw new InvalidTokenException("token has no sub");
-    }
-    try {
-      String gateway = claims.getStringClaim("gw");
-      return new Principal(subject, gateway, "admin".equals(claims.getStringClaim("role")));
-    } catch (ParseException e) {
-      throw new InvalidTokenException("gw and role must be strings");
-    }
+    return claims;
   }
 
   private boolean signedByUs(SignedJWT jwt) {
@@ -113,7 +131,19 @@ public final class JwtAuth {
     if (admin) {
       claims.claim("role", "admin");
     }
-    SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims.build());
+    return sign(secret, claims.build());
+  }
+
+  /** Mints a stream read token for the {@code session:{sessionId}} stream, for the dev-token command and tests. */
+  public static String signStreamReader(String secret, String sessionId, Duration ttl, Clock clock) {
+    return sign(secret, new JWTClaimsSet.Builder()
+        .claim(SESSION_ID, sessionId)
+        .expirationTime(Date.from(clock.instant().plus(ttl)))
+        .build());
+  }
+
+  private static String sign(String secret, JWTClaimsSet claims) {
+    SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
     try {
       jwt.sign(new MACSigner(secret.getBytes(StandardCharsets.UTF_8)));
     } catch (JOSEException e) {

@@ -50,6 +50,7 @@ public final class LakeshardNode {
   public static CompletionStage<LakeshardNode> start(Config config) {
     NodeSettings settings = NodeSettings.fromConfig(config);
     Optional<JwtAuth> auth = authFrom(settings.auth());
+    StreamAuth streamAuth = streamAuthFrom(settings);
     IcebergLake lake = openLake(settings.lake(), settings.catalogue());
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "lakeshard", withDiscovery(config, settings.cluster()));
     system.getWhenTerminated().thenRun(() -> closeLake(lake));
@@ -73,7 +74,7 @@ public final class LakeshardNode {
               .newServerAt(settings.httpHost(), settings.httpPort())
               // Stream routes first: SyncRoutes answers every path it does not know with 404.
               .bind(Directives.concat(
-                  new StreamRoutes(system, settings, streams, auth).routes(),
+                  new StreamRoutes(system, settings, streams, streamAuth).routes(),
                   new SyncRoutes(system, settings, auth).routes()));
         })
         .thenApply(binding -> {
@@ -189,6 +190,14 @@ public final class LakeshardNode {
           "no JWT secret: set LAKESHARD_JWT_SECRET (at least 32 bytes), or LAKESHARD_AUTH_ENABLED=false for a local experiment");
     }
     return Optional.of(new JwtAuth(auth.secret(), auth.previousSecret(), Clock.systemUTC()));
+  }
+
+  private static StreamAuth streamAuthFrom(NodeSettings settings) {
+    StreamAuth streamAuth = StreamAuth.from(settings.streams(), settings.auth());
+    log.info("stream writes {}, stream reads {}",
+        streamAuth.writesOpen() ? "open" : "need the write token",
+        streamAuth.readsOpen() ? "open" : "need a JWT");
+    return streamAuth;
   }
 
   public int httpPort() {

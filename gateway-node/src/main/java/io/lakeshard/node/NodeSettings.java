@@ -18,6 +18,7 @@ public record NodeSettings(
     long wsMaxFrameBytes,
     int wsBroadcastBuffer,
     AuthSettings auth,
+    StreamRouteSettings streams,
     GatewaySettings gateway,
     LakeSettings lake,
     CatalogueSettings catalogue,
@@ -27,6 +28,13 @@ public record NodeSettings(
   public record ClusterSettings(String discovery, List<String> endpoints) {}
 
   public record AuthSettings(boolean enabled, String secret, String previousSecret) {}
+
+  /**
+   * The stream routes: {@code writeToken} every PUT, POST and DELETE must carry (empty: open),
+   * {@code readJwt} whether GET and HEAD need an HS256 JWT signed with the auth secret,
+   * {@code registry} whether creations and deletions are recorded in the {@code __registry__} stream.
+   */
+  public record StreamRouteSettings(String writeToken, boolean readJwt, boolean registry) {}
 
   /** {@code type} local (with {@code dir}) or s3 (with {@code s3}). */
   public record LakeSettings(String type, Path dir, S3Settings s3, boolean createBucket) {}
@@ -49,6 +57,10 @@ public record NodeSettings(
             node.getBoolean("auth.enabled"),
             node.getString("auth.secret"),
             node.getString("auth.previous-secret")),
+        new StreamRouteSettings(
+            node.getString("stream.auth.write-token"),
+            node.getBoolean("stream.auth.read-jwt"),
+            node.getBoolean("stream.registry")),
         GatewaySettings.fromConfig(config),
         new LakeSettings(
             node.getString("lake.type"),

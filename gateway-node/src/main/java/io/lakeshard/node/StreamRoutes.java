@@ -93,15 +93,17 @@ public final class StreamRoutes extends AllDirectives {
   private final Duration askTimeout;
   /** Live reads wait up to the long-poll timeout in the entity before it answers. */
   private final Duration liveAskTimeout;
-  private final Optional<JwtAuth> auth;
+  private final StreamAuth auth;
+  private final StreamRegistry registry;
   private final Clock clock = Clock.systemUTC();
 
-  public StreamRoutes(ActorSystem<?> system, NodeSettings nodeSettings, StreamSettings settings, Optional<JwtAuth> auth) {
+  public StreamRoutes(ActorSystem<?> system, NodeSettings nodeSettings, StreamSettings settings, StreamAuth auth) {
     this.sharding = ClusterSharding.get(system);
     this.settings = settings;
     this.askTimeout = nodeSettings.askTimeout();
     this.liveAskTimeout = settings.longPollTimeout().plus(nodeSettings.askTimeout());
-    this.auth = settings.authEnabled() ? auth : Optional.empty();
+    this.auth = auth;
+    this.registry = new StreamRegistry(system, askTimeout, nodeSettings.streams().registry());
   }
 
   /** Only {@code /v1/stream/...}; anything else is left to the routes concatenated after this. */
@@ -116,7 +118,7 @@ public final class StreamRoutes extends AllDirectives {
               if (!STREAM_ID.matcher(id).matches()) {
                 return error(StatusCodes.BAD_REQUEST, "INVALID_STREAM_ID", "stream id must match " + STREAM_ID);
               }
-              return authenticated(() -> dispatch(id, request));
+              return authorized(id, request, () -> dispatch(id, request));
             })))));
   }
 
@@ -128,7 +130,8 @@ public final class StreamRoutes extends AllDirectives {
       case "GET" -> read(id, request);
       case "HEAD" -> head(id);
       case "DELETE" -> onSuccess(stream(id).<Stream.DeleteReply>ask(Stream.Delete::new, askTimeout), reply ->
-          reply instanceof Stream.Refused refused ? refused(refused) : complete(StatusCodes.NO_CONTENT));
+          reply instanceof Stream.Refused refused ? refused(refused)
+              : onSuccess(registry.deleted(id), recorded -> complete(StatusCodes.NO_CONTENT)));
       default -> error(StatusCodes.METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", method + " is not supported on streams");
     };
   }
@@ -216,14 +219,17 @@ public final class StreamRoutes extends AllDirectives {
           if (created.meta().closed()) {
             headers.add(RawHeader.create(CLOSED, "true"));
           }
-          if (created.isNew()) {
-            headers.add(RawHeader.create("Location",
-                request.getUri().path(PATH_PREFIX + id).query(Query.EMPTY).toString()));
-          }
-          return complete(HttpResponse.create()
-              .withStatus(created.isNew() ? StatusCodes.CREATED : StatusCodes.OK)
+          HttpResponse response = HttpResponse.create()
               .addHeaders(headers)
-              .withEntity(HttpEntities.create(contentType(created.meta().contentType()), new byte[0])));
+              .withEntity(HttpEntities.create(contentType(created.meta().contentType()), new byte[0]));
+          if (!created.isNew()) {
+            return complete(response);
+          }
+          HttpHeader location = RawHeader.create("Location",
+              request.getUri().path(PATH_PREFIX + id).query(Query.EMPTY).toString());
+          // Answered once recorded, so a client that deletes after this answer finds both events in order.
+          return onSuccess(registry.created(id, created.meta().contentType()), recorded ->
+              complete(response.withStatus(StatusCodes.CREATED).addHeader(location)));
         });
   }
 
@@ -536,24 +542,14 @@ public final class StreamRoutes extends AllDirectives {
         extractStrictEntity(askTimeout, settings.maxBodyBytes(), entity -> inner.apply(entity.getData().toArray())));
   }
 
-  private Route authenticated(Supplier<Route> inner) {
-    if (auth.isEmpty()) {
-      return inner.get();
-    }
-    return optionalHeaderValueByType(Authorization.class, header -> {
-      Optional<String> token = header.map(h -> h.credentials())
-          .filter(c -> c.scheme().equalsIgnoreCase("bearer"))
-          .map(HttpCredentials::token);
-      if (token.isEmpty()) {
-        return error(StatusCodes.UNAUTHORIZED, "UNAUTHORIZED", "missing bearer token");
-      }
-      try {
-        auth.get().verify(token.get());
-      } catch (JwtAuth.InvalidTokenException e) {
-        return error(StatusCodes.UNAUTHORIZED, "UNAUTHORIZED", e.getMessage());
-      }
-      return inner.get();
-    });
+  private Route authorized(String id, HttpRequest request, Supplier<Route> inner) {
+    Optional<String> bearer = request.getHeader(Authorization.class)
+        .map(Authorization::credentials)
+        .filter(credentials -> credentials.scheme().equalsIgnoreCase("bearer"))
+        .map(HttpCredentials::token);
+    return auth.check(request.method(), id, bearer)
+        .map(denied -> error(denied.status(), denied.code(), denied.message()))
+        .orElseGet(inner);
   }
 
   /** The request's media type as a stream stores it (no parameters: Pekko adds charset=UTF-8 to every text type). */

@@ -1,6 +1,7 @@
 package io.lakeshard.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -19,17 +20,22 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Three nodes in one JVM, formed by Cluster Bootstrap, sharing one journal: any node serves any
- * gateway, and a push through one node reaches WebSocket sessions held on the others.
+ * gateway and any stream; a push through one node reaches WebSocket sessions held on the others,
+ * and an append through one node wakes stream readers waiting on the others.
  */
 class ClusterBroadcastTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -110,6 +116,33 @@ class ClusterBroadcastTest {
     assertThat(SyncResponse.parseFrom(onFirst.next()).getServerHlc()).isPositive();
     assertThat(broadcastRows(onThird)).containsExactly("via-ws");
     assertThat(onFirst.messages).as("no broadcast back to the pusher").isEmpty();
+  }
+
+  @Test
+  @Timeout(60)
+  void anAppendThroughOneNodeWakesLongPollAndSseReadersOnAnother() throws Exception {
+    NodeHttp first = http(nodes.get(0));
+    NodeHttp third = http(nodes.get(2));
+    HttpResponse<String> created = third.send("PUT", "/v1/stream/across", "text/plain", null);
+    assertThat(created.statusCode()).isEqualTo(201);
+    String tail = created.headers().firstValue("Stream-Next-Offset").orElseThrow();
+
+    try (NodeHttp.SseLines events = first.sse("/v1/stream/across?offset=" + tail + "&live=sse")) {
+      events.readUntil(line -> line.contains("\"upToDate\":true"));
+      CompletableFuture<HttpResponse<String>> longPoll = first.sendAsync(
+          first.request("GET", "/v1/stream/across?offset=" + tail + "&live=long-poll", null, null),
+          HttpResponse.BodyHandlers.ofString());
+      assertThatThrownBy(() -> longPoll.get(500, TimeUnit.MILLISECONDS)).as("a long-poll at the tail waits")
+          .isInstanceOf(TimeoutException.class);
+
+      assertThat(third.send("POST", "/v1/stream/across", "text/plain", "woken").statusCode()).isEqualTo(204);
+      HttpResponse<String> woken = longPoll.get(20, TimeUnit.SECONDS);
+      assertThat(woken.statusCode()).isEqualTo(200);
+      assertThat(woken.body()).isEqualTo("woken");
+      assertThat(events.readUntil(line -> line.startsWith("data:"))).contains("event: data", "data:woken");
+    }
+    // The registry is one stream for the whole cluster: a create through node 3 is seen through node 1.
+    assertThat(first.send("GET", "/v1/stream/__registry__?offset=-1", null, null).body()).contains("\"key\":\"across\"");
   }
 
   @Test

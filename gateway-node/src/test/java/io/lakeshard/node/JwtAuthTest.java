@@ -3,6 +3,12 @@ package io.lakeshard.node;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -27,5 +33,23 @@ class JwtAuthTest {
     assertThatThrownBy(() -> new JwtAuth("short", "", clock))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("at least 32 bytes");
+  }
+
+  @Test
+  void streamReaderTokensCarryTheirSessionAndNeedOurSignatureAndAnExpiry() throws Exception {
+    JwtAuth auth = new JwtAuth(CURRENT, "", clock);
+    assertThat(auth.verifyStreamReader(JwtAuth.signStreamReader(CURRENT, "abc", Duration.ofMinutes(1), clock)))
+        .hasValue("abc");
+    assertThat(auth.verifyStreamReader(JwtAuth.sign(CURRENT, "alice", "gw1", false, Duration.ofMinutes(1), clock)))
+        .as("a gateway token has no session").isEmpty();
+    assertThatThrownBy(() -> auth.verifyStreamReader(
+        JwtAuth.signStreamReader(CURRENT, "abc", Duration.ofMinutes(-1), clock))).hasMessage("token expired");
+    assertThatThrownBy(() -> auth.verifyStreamReader(
+        JwtAuth.signStreamReader(PREVIOUS, "abc", Duration.ofMinutes(1), clock))).hasMessage("bad token signature");
+
+    SignedJWT withoutExpiry = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256),
+        new JWTClaimsSet.Builder().claim("session_id", "abc").build());
+    withoutExpiry.sign(new MACSigner(CURRENT.getBytes(StandardCharsets.UTF_8)));
+    assertThatThrownBy(() -> auth.verifyStreamReader(withoutExpiry.serialize())).hasMessage("token has no exp");
   }
 }

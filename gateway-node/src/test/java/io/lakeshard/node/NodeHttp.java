@@ -5,15 +5,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lakeshard.core.hlc.HybridClock;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.IntSupplier;
+import java.util.function.Predicate;
 
 /**
  * A node's HTTP API on 127.0.0.1 as the tests call it: requests with an optional bearer token, a
@@ -59,6 +65,65 @@ final class NodeHttp {
   /** A GET, with {@code Authorization: Bearer token} unless {@code token} is null. */
   HttpResponse<String> get(String path, String token) throws IOException, InterruptedException {
     return send(request(path, token).GET());
+  }
+
+  /**
+   * Any request, as the stream routes take them: {@code contentType} and {@code body} unless null,
+   * then {@code headers} as name, value pairs.
+   */
+  HttpRequest request(String method, String path, String contentType, String body, String... headers) {
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).timeout(timeout)
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    if (contentType != null) {
+      request.header("Content-Type", contentType);
+    }
+    for (int i = 0; i < headers.length; i += 2) {
+      request.header(headers[i], headers[i + 1]);
+    }
+    return request.build();
+  }
+
+  HttpResponse<String> send(String method, String path, String contentType, String body, String... headers)
+      throws IOException, InterruptedException {
+    return send(request(method, path, contentType, body, headers), HttpResponse.BodyHandlers.ofString());
+  }
+
+  <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> body) throws IOException, InterruptedException {
+    return client.send(request, body);
+  }
+
+  <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> body) {
+    return client.sendAsync(request, body);
+  }
+
+  /** An SSE read ({@code GET path}), which must answer 200 with an event stream, to read line by line. */
+  SseLines sse(String path, String... headers) throws IOException, InterruptedException {
+    HttpResponse<InputStream> response = send(request("GET", path, null, null, headers),
+        HttpResponse.BodyHandlers.ofInputStream());
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("Content-Type").orElseThrow()).startsWith("text/event-stream");
+    return new SseLines(response, new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8)));
+  }
+
+  /** An open SSE response, read line by line; close it to end the connection. */
+  record SseLines(HttpResponse<InputStream> response, BufferedReader reader) implements AutoCloseable {
+    /** The lines up to and including the first that {@code last} accepts; fails if the stream ends first. */
+    List<String> readUntil(Predicate<String> last) throws IOException {
+      List<String> lines = new ArrayList<>();
+      String line;
+      while ((line = reader.readLine()) != null) {
+        lines.add(line);
+        if (last.test(line)) {
+          return lines;
+        }
+      }
+      throw new AssertionError("the event stream ended after " + lines);
+    }
+
+    @Override
+    public void close() throws IOException {
+      response.body().close();
+    }
   }
 
   private HttpRequest.Builder request(String path, String token) {

@@ -1,42 +1,35 @@
 package io.lakeshard.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.BufferedReader;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.net.URI;
-import java.net.http.HttpClient;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
-/** Durable Streams over real HTTP on a real node: the protocol's basics, live reads, and durability across a restart. */
+/**
+ * Durable Streams over real HTTP on a real node: the protocol's basics, live reads, the registry,
+ * expiry, producer retries, and durability across a restart.
+ */
 class StreamHttpTest extends NodeTestBase {
   private static final String OFFSET = "Stream-Next-Offset";
-  private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-
-  private URI uri(String pathAndQuery) {
-    return URI.create("http://127.0.0.1:" + node.httpPort() + pathAndQuery);
-  }
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final NodeHttp http = new NodeHttp(() -> node.httpPort(), Duration.ofSeconds(15));
 
   private HttpResponse<String> send(String method, String path, String contentType, String body, String... headers)
       throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(15))
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-    if (contentType != null) {
-      request.header("Content-Type", contentType);
-    }
-    for (int i = 0; i < headers.length; i += 2) {
-      request.header(headers[i], headers[i + 1]);
-    }
-    return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    return http.send(method, path, contentType, body, headers);
   }
 
   @Test
@@ -78,9 +71,9 @@ class StreamHttpTest extends NodeTestBase {
   @Test
   void aPostWithoutContentTypeIsRefusedWith400() throws Exception {
     send("PUT", "/v1/stream/no-type", "text/plain", null);
-    HttpRequest noType = HttpRequest.newBuilder(uri("/v1/stream/no-type"))
+    HttpRequest noType = HttpRequest.newBuilder(http.uri("/v1/stream/no-type"))
         .POST(HttpRequest.BodyPublishers.ofString("data")).build();
-    assertThat(client.send(noType, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(400);
+    assertThat(http.send(noType, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(400);
   }
 
   @Test
@@ -95,11 +88,11 @@ class StreamHttpTest extends NodeTestBase {
   @Test
   void aLongPollAtTheTailIsAnsweredByTheNextAppend() throws Exception {
     String tail = send("PUT", "/v1/stream/live", "text/plain", "x").headers().firstValue(OFFSET).orElseThrow();
-    CompletableFuture<HttpResponse<String>> waiting = client.sendAsync(
-        HttpRequest.newBuilder(uri("/v1/stream/live?offset=" + tail + "&live=long-poll")).build(),
+    CompletableFuture<HttpResponse<String>> waiting = http.sendAsync(
+        http.request("GET", "/v1/stream/live?offset=" + tail + "&live=long-poll", null, null),
         HttpResponse.BodyHandlers.ofString());
-    Thread.sleep(300);
-    assertThat(waiting).isNotDone();
+    assertThatThrownBy(() -> waiting.get(300, TimeUnit.MILLISECONDS)).as("a long-poll at the tail waits")
+        .isInstanceOf(TimeoutException.class);
     send("POST", "/v1/stream/live", "text/plain", "y");
     HttpResponse<String> woken = waiting.get();
     assertThat(woken.statusCode()).isEqualTo(200);
@@ -110,20 +103,10 @@ class StreamHttpTest extends NodeTestBase {
   @Test
   void sseStreamsDataAndControlEventsChunked() throws Exception {
     send("PUT", "/v1/stream/sse", "text/plain", "first\nline");
-    HttpResponse<InputStream> events = client.send(
-        HttpRequest.newBuilder(uri("/v1/stream/sse?offset=-1&live=sse")).build(),
-        HttpResponse.BodyHandlers.ofInputStream());
-    assertThat(events.headers().firstValue("Content-Type").orElseThrow()).startsWith("text/event-stream");
-    assertThat(events.headers().firstValue("Content-Length")).isEmpty();
-    List<String> lines = new ArrayList<>();
-    try (BufferedReader reader = new BufferedReader(new InputStreamReader(events.body(), StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = reader.readLine()) != null) {
-        lines.add(line);
-        if (line.contains("upToDate")) {
-          break;
-        }
-      }
+    List<String> lines;
+    try (NodeHttp.SseLines events = http.sse("/v1/stream/sse?offset=-1&live=sse")) {
+      assertThat(events.response().headers().firstValue("Content-Length")).isEmpty();
+      lines = events.readUntil(line -> line.contains("upToDate"));
     }
     assertThat(lines).startsWith("event: data", "data:first", "data:line", "", "event: control");
     assertThat(lines.get(lines.size() - 1)).contains("\"streamNextOffset\"").contains("\"upToDate\":true");
@@ -156,13 +139,70 @@ class StreamHttpTest extends NodeTestBase {
   }
 
   @Test
-  void streamsAreOpenUnlessStreamAuthIsSwitchedOn() throws Exception {
-    assertThat(send("PUT", "/v1/stream/open", "text/plain", null).statusCode()).isEqualTo(201);
-    node.stop().toCompletableFuture().join();
-    node = TestNode.start(dataDir, Map.of("lakeshard.stream.auth-enabled", true));
+  void theRegistryRecordsCreationsAndDeletionsAsChangeEvents() throws Exception {
+    assertThat(send("PUT", "/v1/stream/registered", "text/plain", null).statusCode()).isEqualTo(201);
+    assertThat(send("PUT", "/v1/stream/registered", "text/plain", null).statusCode()).as("idempotent").isEqualTo(200);
+    assertThat(send("DELETE", "/v1/stream/registered", null, null).statusCode()).isEqualTo(204);
 
-    assertThat(send("GET", "/v1/stream/open", null, null).statusCode()).isEqualTo(401);
-    String token = TestNode.token("reader", "any");
-    assertThat(send("GET", "/v1/stream/open", null, null, "Authorization", "Bearer " + token).statusCode()).isEqualTo(200);
+    HttpResponse<String> registry = send("GET", "/v1/stream/__registry__?offset=-1", null, null);
+    assertThat(registry.statusCode()).isEqualTo(200);
+    assertThat(registry.headers().firstValue("Content-Type")).hasValue("application/json");
+    List<JsonNode> events = new ArrayList<>();
+    JSON.readTree(registry.body()).forEach(event -> {
+      if (event.get("key").asText().equals("registered")) {
+        events.add(event);
+      }
+    });
+    assertThat(events).hasSize(2);
+    JsonNode created = events.get(0);
+    assertThat(created.get("type").asText()).isEqualTo("stream");
+    assertThat(created.at("/headers/operation").asText()).isEqualTo("insert");
+    assertThat(created.at("/value/path").asText()).isEqualTo("registered");
+    assertThat(created.at("/value/contentType").asText()).isEqualTo("text/plain");
+    assertThat(created.at("/value/createdAt").asLong()).isPositive();
+    assertThat(events.get(1).at("/headers/operation").asText()).isEqualTo("delete");
+    assertThat(events.get(1).has("value")).isFalse();
+  }
+
+  @Test
+  @Timeout(60)
+  void streamsAreGoneOnceTheirTtlOrExpiryPasses() throws Exception {
+    assertThat(send("PUT", "/v1/stream/ttl", "text/plain", "x", "Stream-TTL", "1").statusCode()).isEqualTo(201);
+    String soon = Instant.now().plusSeconds(1).toString();
+    assertThat(send("PUT", "/v1/stream/expires", "text/plain", "x", "Stream-Expires-At", soon).statusCode())
+        .isEqualTo(201);
+    assertThat(send("GET", "/v1/stream/expires?offset=-1", null, null).body()).isEqualTo("x");
+
+    // HEAD does not count as a read, so it does not keep the TTL stream alive while this waits.
+    TestProbe<Object> probe = TestProbe.create(node.system());
+    probe.awaitAssert(Duration.ofSeconds(20), Duration.ofMillis(200), () -> {
+      assertThat(send("HEAD", "/v1/stream/ttl", null, null).statusCode()).isEqualTo(404);
+      assertThat(send("GET", "/v1/stream/expires?offset=-1", null, null).statusCode()).isEqualTo(404);
+      return null;
+    });
+    assertThat(send("GET", "/v1/stream/ttl?offset=-1", null, null).statusCode()).isEqualTo(404);
+    assertThat(send("POST", "/v1/stream/ttl", "text/plain", "y").statusCode()).isEqualTo(404);
+    assertThat(send("PUT", "/v1/stream/ttl", "text/plain", null).statusCode()).as("the id is free again").isEqualTo(201);
+  }
+
+  @Test
+  void aProducersRetryIsAcknowledgedAsADuplicateAndStoredOnceAlsoAfterARestart() throws Exception {
+    send("PUT", "/v1/stream/producer", "text/plain", null);
+    String[] first = {"Producer-Id", "p1", "Producer-Epoch", "0", "Producer-Seq", "0"};
+    HttpResponse<String> written = send("POST", "/v1/stream/producer", "text/plain", "a", first);
+    assertThat(written.statusCode()).isEqualTo(200);
+    HttpResponse<String> retried = send("POST", "/v1/stream/producer", "text/plain", "a", first);
+    assertThat(retried.statusCode()).isEqualTo(204);
+    assertThat(retried.headers().firstValue("Producer-Seq")).hasValue("0");
+    assertThat(retried.headers().firstValue(OFFSET)).isEqualTo(written.headers().firstValue(OFFSET));
+    assertThat(send("GET", "/v1/stream/producer?offset=-1", null, null).body()).isEqualTo("a");
+
+    node.stop().toCompletableFuture().join();
+    node = TestNode.start(dataDir);
+
+    assertThat(send("POST", "/v1/stream/producer", "text/plain", "a", first).statusCode()).isEqualTo(204);
+    assertThat(send("POST", "/v1/stream/producer", "text/plain", "b",
+        "Producer-Id", "p1", "Producer-Epoch", "0", "Producer-Seq", "1").statusCode()).isEqualTo(200);
+    assertThat(send("GET", "/v1/stream/producer?offset=-1", null, null).body()).isEqualTo("ab");
   }
 }

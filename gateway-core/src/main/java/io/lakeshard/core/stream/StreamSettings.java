@@ -11,10 +11,8 @@ import java.time.Duration;
  * @param readMaxBytes a catch-up read stops after the message that passes this (the reader follows
  *     Stream-Next-Offset); a read reply also crosses the cluster as one message
  * @param producerStateTtl an idempotent producer silent this long is forgotten
- * @param authEnabled whether stream routes require a valid bearer token (any gateway's) when the node has auth
  */
-public record StreamSettings(Duration longPollTimeout, long maxBodyBytes, long readMaxBytes, Duration producerStateTtl,
-                             boolean authEnabled) {
+public record StreamSettings(Duration longPollTimeout, long maxBodyBytes, long readMaxBytes, Duration producerStateTtl) {
 
   public static StreamSettings fromConfig(Config config) {
     Config stream = config.getConfig("lakeshard.stream");
@@ -22,7 +20,6 @@ public record StreamSettings(Duration longPollTimeout, long maxBodyBytes, long r
         stream.getDuration("longpoll-timeout"),
         stream.getBytes("max-body-bytes"),
         stream.getBytes("read-max-bytes"),
-        stream.getDuration("producer-state-ttl"),
-        stream.getBoolean("auth-enabled"));
+        stream.getDuration("producer-state-ttl"));
   }
 }

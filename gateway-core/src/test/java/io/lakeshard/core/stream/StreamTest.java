@@ -23,7 +23,7 @@ class StreamTest {
           .withFallback(ConfigFactory.load()));
   private static final PersistenceTestKit journal = PersistenceTestKit.create(testKit.system());
   private static final StreamSettings SETTINGS = new StreamSettings(
-      Duration.ofMillis(300), 2 * 1024 * 1024, 1024 * 1024, Duration.ofDays(7), false);
+      Duration.ofMillis(300), 2 * 1024 * 1024, 1024 * 1024, Duration.ofDays(7));
 
   private int streams;
 

@@ -1,0 +1,109 @@
+package io.lakeshard.node;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.util.Optional;
+import org.apache.pekko.http.javadsl.model.HttpMethod;
+import org.apache.pekko.http.javadsl.model.HttpMethods;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+
+/**
+ * Who may use {@code /v1/stream/{id}}: mutations (PUT, POST, DELETE) carry a static bearer token,
+ * reads (GET, HEAD, live or not) an HS256 JWT signed with the node's secret; each is off unless
+ * configured, as the protocol expects open streams. A read of a {@code session:{id}} stream needs
+ * a token whose {@code session_id} is {@code id}; other streams need just a valid token.
+ */
+final class StreamAuth {
+  static final String SESSION_PREFIX = "session:";
+
+  /** A refused request: 401 without valid credentials, 403 with credentials for another session. */
+  record Denied(StatusCode status, String code, String message) {}
+
+  /** SHA-256 of the write token: comparing digests takes the same time whatever the token's length or content. */
+  private final Optional<byte[]> writeTokenDigest;
+  private final Optional<JwtAuth> readTokens;
+
+  private StreamAuth(Optional<byte[]> writeTokenDigest, Optional<JwtAuth> readTokens) {
+    this.writeTokenDigest = writeTokenDigest;
+    this.readTokens = readTokens;
+  }
+
+  /** From the stream route settings; read tokens are checked with the node's JWT secrets, even when gateway auth is off. */
+  static StreamAuth from(NodeSettings.StreamRouteSettings streams, NodeSettings.AuthSettings auth) {
+    Optional<byte[]> writeToken = streams.writeToken().isEmpty() ? Optional.empty()
+        : Optional.of(sha256(streams.writeToken()));
+    if (!streams.readJwt()) {
+      return new StreamAuth(writeToken, Optional.empty());
+    }
+    if (auth.secret().isEmpty()) {
+      throw new IllegalStateException(
+          "LAKESHARD_STREAM_READ_JWT needs LAKESHARD_JWT_SECRET (at least 32 bytes) to check read tokens with");
+    }
+    return new StreamAuth(writeToken, Optional.of(new JwtAuth(auth.secret(), auth.previousSecret(), Clock.systemUTC())));
+  }
+
+  boolean writesOpen() {
+    return writeTokenDigest.isEmpty();
+  }
+
+  boolean readsOpen() {
+    return readTokens.isEmpty();
+  }
+
+  /** Empty when the request may go on; other methods than the protocol's are left to the routes. */
+  Optional<Denied> check(HttpMethod method, String streamId, Optional<String> bearer) {
+    if (method.equals(HttpMethods.PUT) || method.equals(HttpMethods.POST) || method.equals(HttpMethods.DELETE)) {
+      return checkWrite(bearer);
+    }
+    if (method.equals(HttpMethods.GET) || method.equals(HttpMethods.HEAD)) {
+      return checkRead(streamId, bearer);
+    }
+    return Optional.empty();
+  }
+
+  private Optional<Denied> checkWrite(Optional<String> bearer) {
+    if (writeTokenDigest.isEmpty()) {
+      return Optional.empty();
+    }
+    if (bearer.isEmpty()) {
+      return unauthorized("writing to a stream needs a bearer token");
+    }
+    return MessageDigest.isEqual(sha256(bearer.get()), writeTokenDigest.get()) ? Optional.empty()
+        : unauthorized("wrong write token");
+  }
+
+  private Optional<Denied> checkRead(String streamId, Optional<String> bearer) {
+    if (readTokens.isEmpty()) {
+      return Optional.empty();
+    }
+    if (bearer.isEmpty()) {
+      return unauthorized("reading a stream needs a bearer token");
+    }
+    Optional<String> session;
+    try {
+      session = readTokens.get().verifyStreamReader(bearer.get());
+    } catch (JwtAuth.InvalidTokenException e) {
+      return unauthorized(e.getMessage());
+    }
+    if (streamId.startsWith(SESSION_PREFIX)
+        && !session.filter(streamId.substring(SESSION_PREFIX.length())::equals).isPresent()) {
+      return Optional.of(new Denied(StatusCodes.FORBIDDEN, "FORBIDDEN", "token is not for session stream " + streamId));
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<Denied> unauthorized(String message) {
+    return Optional.of(new Denied(StatusCodes.UNAUTHORIZED, "UNAUTHORIZED", message));
+  }
+
+  private static byte[] sha256(String token) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
+  }
+}
