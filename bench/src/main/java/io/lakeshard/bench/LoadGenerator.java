@@ -56,9 +56,9 @@ public final class LoadGenerator {
     static Mode of(String name) {
       return switch (name) {
         case "quick" -> new Mode("quick", Duration.ofSeconds(2), Duration.ofMillis(1000), Duration.ofMillis(1500),
-            Duration.ofMillis(500), Duration.ofMillis(1000), 1_000, 1, 1_000, 10, Duration.ofMillis(1500));
+            Duration.ofMillis(500), Duration.ofMillis(1000), 1_000, 2, 1_000, 10, Duration.ofMillis(1500));
         case "full" -> new Mode("full", Duration.ofSeconds(16), Duration.ofSeconds(4), Duration.ofSeconds(8),
-            Duration.ofSeconds(2), Duration.ofSeconds(5), 10_000, 3, 1_000, 20, Duration.ofSeconds(8));
+            Duration.ofSeconds(2), Duration.ofSeconds(5), 10_000, 5, 1_000, 20, Duration.ofSeconds(8));
         default -> throw new IllegalArgumentException("mode must be quick or full, not " + name);
       };
     }
@@ -463,15 +463,21 @@ public final class LoadGenerator {
       long t0 = System.nanoTime();
       JsonNode flushed = admin(base, "POST", "/v1/admin/flush/" + gw, null, gw);
       long elapsed = System.nanoTime() - t0;
-      durations.recordValue(elapsed);
       Map<String, Object> round = new LinkedHashMap<>();
       round.put("gateway", gw);
+      round.put("ms", round(elapsed / 1e6));
+      // The first flush creates the table and runs the Parquet and Iceberg code cold: reported, not counted.
+      if (gateways.indexOf(gw) == 0 && gateways.size() > 1) {
+        round.put("warmUp", true);
+        rounds.add(round);
+        continue;
+      }
+      durations.recordValue(elapsed);
       round.put("bufferedDeltas", before.get("logSize").asLong());
       round.put("bufferedBytes", before.get("byteSize").asLong());
       round.put("rows", flushed.get("rows").asLong());
       round.put("parquetBytes", flushed.get("bytes").asLong());
       round.put("files", flushed.get("files").size());
-      round.put("ms", round(elapsed / 1e6));
       round.put("rowsPerSecond", round(flushed.get("rows").asLong() / (elapsed / 1e9)));
       rounds.add(round);
       rowsPerSecond.add(flushed.get("rows").asLong() / (elapsed / 1e9));
