@@ -59,8 +59,8 @@ import org.slf4j.LoggerFactory;
  * messages are written (off the actor) to the lake as an immutable {@link StreamSegment}, and only
  * once that object is durable does {@link SegmentSealed} add it to the segment index and drop the
  * messages from memory; a failed write is retried with backoff while appends go on. Reads from an
- * offset inside a segment load it off the actor (one loaded segment is kept) and are answered when
- * it arrives. Snapshots (hot tail and index) are taken after each segment and every
+ * offset inside a segment load the segments a page needs off the actor (and keep them for the next
+ * page) and are answered when they arrive. Snapshots (hot tail and index) are taken after each segment and every
  * {@link StreamSettings#snapshotEveryEvents()} events, deleting the events before them, so the
  * journal holds the hot tail and the index, not the stream's history.
  *
@@ -141,8 +141,11 @@ public final class Stream extends EventSourcedBehaviorWithEnforcedReplies<Stream
   /** The end of a failed segment write's backoff. */
   private enum SealRetry implements Command, NoSerializationVerificationNeeded { INSTANCE }
 
-  /** A segment read for {@code then} (a read or a fork), which is handled again now that it is loaded. */
-  private record SegmentLoaded(Segment segment, List<Message> messages, Throwable error, Command then)
+  /**
+   * Segments read for {@code then} (a read or a fork), which is handled again now that the
+   * {@code needed} ones are here: {@code read} (those that were not loaded yet) with their messages.
+   */
+  private record SegmentsLoaded(List<Segment> needed, Map<Segment, List<Message>> read, Throwable error, Command then)
       implements Command, NoSerializationVerificationNeeded {}
 
   public record Meta(String contentType, String tail, boolean closed, Long ttlSeconds, String expiresAt)
@@ -471,9 +474,6 @@ public final class Stream extends EventSourcedBehaviorWithEnforcedReplies<Stream
 
   private record Waiter(String after, ActorRef<ReadReply> replyTo) {}
 
-  /** The segment last read from the lake, with its messages. */
-  private record Loaded(Segment segment, List<Message> messages) {}
-
   private static final Logger log = LoggerFactory.getLogger(Stream.class);
   private static final Object SEAL_RETRY_TIMER = SealRetry.INSTANCE;
 
@@ -488,8 +488,8 @@ public final class Stream extends EventSourcedBehaviorWithEnforcedReplies<Stream
   private Segment sealing;
   /** Failed segment writes in a row; while the retry timer runs, no new write starts. */
   private int sealFailures;
-  /** Sequential catch-up reads page through one segment several times: keep the last one read. */
-  private Loaded loaded;
+  /** The segments the last cold page needed, with their messages: the next page usually starts in them. */
+  private Map<Segment, List<Message>> loaded = Map.of();
   /** Caught-up live readers by id; answered by the next append, close or delete, or their timer. */
   private final Map<Long, Waiter> waiters = new LinkedHashMap<>();
   private long nextWaiter;
@@ -579,7 +579,7 @@ public final class Stream extends EventSourcedBehaviorWithEnforcedReplies<Stream
           seal(state);
           return Effect().noReply();
         })
-        .onCommand(SegmentLoaded.class, this::onSegmentLoaded)
+        .onCommand(SegmentsLoaded.class, this::onSegmentsLoaded)
         .build();
   }
 
@@ -777,8 +777,9 @@ public final class Stream extends EventSourcedBehaviorWithEnforcedReplies<Stream
     }
     int cold = state.firstSegmentAfter(after);
     if (cold >= 0) {
-      Segment segment = state.segments.get(cold);
-      return isLoaded(segment) ? Effect().reply(read.replyTo(), coldChunk(state, cold, after)) : load(segment, read);
+      List<Segment> needed = pageSegments(state, cold);
+      return loaded.keySet().containsAll(needed) ? Effect().reply(read.replyTo(), coldChunk(state, needed, after))
+          : load(needed, read);
     }
     Chunk chunk = chunk(state, after);
     // Only a reader that is caught up waits; one behind (or at -1 of an empty stream) learns the tail first.
@@ -797,20 +798,33 @@ public final class Stream extends EventSourcedBehaviorWithEnforcedReplies<Stream
     return page(state, state.messages.subList(state.firstAfter(after), state.messages.size()), state.tail, true);
   }
 
-  /** Messages after {@code after} from the (loaded) segment at {@code index}, and on into the hot tail after the last one. */
-  private Chunk coldChunk(State state, int index, String after) {
-    Segment segment = state.segments.get(index);
+  /** The segments a page from the one at {@code index} may need: that one, and the next ones until a page's worth. */
+  private List<Segment> pageSegments(State state, int index) {
+    List<Segment> needed = new ArrayList<>();
+    long bytes = 0;
+    for (int i = index; i < state.segments.size() && (needed.isEmpty() || bytes < settings.readMaxBytes()); i++) {
+      needed.add(state.segments.get(i));
+      bytes += state.segments.get(i).bytes();
+    }
+    return needed;
+  }
+
+  /** Messages after {@code after} from the (loaded) {@code segments}, and on into the hot tail after the last segment. */
+  private Chunk coldChunk(State state, List<Segment> segments, String after) {
     List<Message> candidates = new ArrayList<>();
-    for (Message message : loaded.messages()) {
-      if ((after == null || message.offset().compareTo(after) > 0) && message.offset().compareTo(segment.last()) <= 0) {
-        candidates.add(message);
+    for (Segment segment : segments) {
+      for (Message message : loaded.get(segment)) {
+        if ((after == null || message.offset().compareTo(after) > 0) && message.offset().compareTo(segment.last()) <= 0) {
+          candidates.add(message);
+        }
       }
     }
-    boolean last = index == state.segments.size() - 1;
+    Segment end = segments.get(segments.size() - 1);
+    boolean last = end.equals(state.segments.get(state.segments.size() - 1));
     if (last) {
       candidates.addAll(state.messages);
     }
-    return page(state, candidates, last ? state.tail : segment.last(), last);
+    return page(state, candidates, last ? state.tail : end.last(), last);
   }
 
   /**
@@ -952,10 +966,10 @@ public final class Stream extends EventSourcedBehaviorWithEnforcedReplies<Stream
       int cold = state.firstSegmentAfter(at);
       if (cold >= 0) {
         Segment segment = state.segments.get(cold);
-        if (!isLoaded(segment)) {
-          return load(segment, fork);
+        if (!loaded.containsKey(segment)) {
+          return load(List.of(segment), fork);
         }
-        after = loaded.messages().stream().filter(m -> m.offset().compareTo(at) > 0).findFirst();
+        after = loaded.get(segment).stream().filter(m -> m.offset().compareTo(at) > 0).findFirst();
       } else {
         after = end < state.messages.size() ? Optional.of(state.messages.get(end)) : Optional.empty();
       }
@@ -1033,35 +1047,45 @@ public final class Stream extends EventSourcedBehaviorWithEnforcedReplies<Stream
     return Effect().noReply();
   }
 
-  private boolean isLoaded(Segment segment) {
-    return loaded != null && loaded.segment().equals(segment);
-  }
-
-  /** Reads a segment off the actor; {@code then} (the read or fork that needs it) is handled again once it is here. */
-  private ReplyEffect<Event, State> load(Segment segment, Command then) {
+  /** Reads the {@code needed} segments not loaded yet off the actor; {@code then} is handled again once they are here. */
+  private ReplyEffect<Event, State> load(List<Segment> needed, Command then) {
+    List<Segment> missing = needed.stream().filter(segment -> !loaded.containsKey(segment)).toList();
     context.pipeToSelf(CompletableFuture.supplyAsync(() -> {
-      try {
-        return StreamSegment.decode(lake.get(segment.key()));
-      } catch (LakeException e) {
-        throw new CompletionException(e);
+      Map<Segment, List<Message>> read = new LinkedHashMap<>();
+      for (Segment segment : missing) {
+        try {
+          List<Message> messages = StreamSegment.decode(lake.get(segment.key()));
+          if (messages.size() != segment.count()) {
+            throw new IllegalStateException(segment.key() + " holds " + messages.size() + " messages, the index says "
+                + segment.count());
+          }
+          read.put(segment, messages);
+        } catch (LakeException e) {
+          throw new CompletionException(e);
+        }
       }
-    }, lakeExecutor), (messages, error) -> new SegmentLoaded(segment, messages, error == null ? null : cause(error), then));
+      return read;
+    }, lakeExecutor), (read, error) -> new SegmentsLoaded(needed, read, error == null ? null : cause(error), then));
     return Effect().noReply();
   }
 
-  private ReplyEffect<Event, State> onSegmentLoaded(State state, SegmentLoaded read) {
-    Throwable error = read.error();
-    if (error == null && read.messages().size() != read.segment().count()) {
-      error = new IllegalStateException("holds " + read.messages().size() + " messages, the index says " + read.segment().count());
-    }
-    if (error != null) {
-      context.getLog().error("stream {}: cannot read segment {}: {}", streamId, read.segment().key(), error.toString());
+  private ReplyEffect<Event, State> onSegmentsLoaded(State state, SegmentsLoaded done) {
+    if (done.error() != null) {
+      context.getLog().error("stream {}: cannot read its segments: {}", streamId, done.error().toString());
       Refused unavailable = Refused.of(Refusal.UNAVAILABLE, "part of the stream cannot be read now");
-      return read.then() instanceof Read reader ? Effect().reply(reader.replyTo(), unavailable)
-          : Effect().reply(((ForkFrom) read.then()).replyTo(), unavailable);
+      return done.then() instanceof Read reader ? Effect().reply(reader.replyTo(), unavailable)
+          : Effect().reply(((ForkFrom) done.then()).replyTo(), unavailable);
     }
-    loaded = new Loaded(read.segment(), read.messages());
-    return read.then() instanceof Read reader ? onRead(state, reader) : onForkFrom(state, (ForkFrom) read.then());
+    Map<Segment, List<Message>> kept = new LinkedHashMap<>();
+    for (Segment segment : done.needed()) {
+      List<Message> messages = loaded.containsKey(segment) ? loaded.get(segment) : done.read().get(segment);
+      // One dropped meanwhile by another read is simply loaded again when the read is handled below.
+      if (messages != null) {
+        kept.put(segment, messages);
+      }
+    }
+    loaded = kept;
+    return done.then() instanceof Read reader ? onRead(state, reader) : onForkFrom(state, (ForkFrom) done.then());
   }
 
   /** This stream's own segments (a fork's inherited ones belong to its source). */
