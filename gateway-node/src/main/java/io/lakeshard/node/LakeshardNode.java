@@ -51,7 +51,8 @@ public final class LakeshardNode {
     NodeSettings settings = NodeSettings.fromConfig(config);
     Optional<JwtAuth> auth = authFrom(settings.auth());
     StreamAuth streamAuth = streamAuthFrom(settings);
-    IcebergLake lake = openLake(settings.lake(), settings.catalogue());
+    LakeAdapter store = openStore(settings.lake());
+    IcebergLake lake = openLake(store, settings.catalogue());
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "lakeshard", withDiscovery(config, settings.cluster()));
     system.getWhenTerminated().thenRun(() -> closeLake(lake));
     PekkoManagement.get(system).start();
@@ -69,7 +70,7 @@ public final class LakeshardNode {
         .thenCompose(done -> {
           SyncGateway.init(system, settings.gateway(), lake);
           StreamSettings streams = StreamSettings.fromConfig(system.settings().config());
-          Stream.init(system, streams);
+          Stream.init(system, streams, store);
           return Http.get(system)
               .newServerAt(settings.httpHost(), settings.httpPort())
               // Stream routes first: SyncRoutes answers every path it does not know with 404.
@@ -123,14 +124,18 @@ public final class LakeshardNode {
     }
   }
 
-  /** The object store and the Iceberg catalogue flushes commit to, as configured; fails fast when unusable. */
-  static IcebergLake openLake(NodeSettings.LakeSettings lakeSettings, NodeSettings.CatalogueSettings catalogue) {
-    LakeAdapter store = switch (lakeSettings.type()) {
+  /** The object store of flushes and stream segments, as configured; fails fast when unusable. */
+  static LakeAdapter openStore(NodeSettings.LakeSettings lakeSettings) {
+    return switch (lakeSettings.type()) {
       case "local" -> new LocalLakeAdapter(lakeSettings.dir());
       case "s3" -> s3Lake(lakeSettings);
       default -> throw new IllegalArgumentException(
           "lakeshard.lake.type (LAKESHARD_LAKE) must be local or s3, not '" + lakeSettings.type() + "'");
     };
+  }
+
+  /** The Iceberg catalogue flushes commit to, as configured; fails fast when unusable. */
+  static IcebergLake openLake(LakeAdapter store, NodeSettings.CatalogueSettings catalogue) {
     IcebergLake lake = switch (catalogue.type()) {
       case "jdbc" -> jdbcCatalogue(catalogue, store);
       case "nessie" -> {

@@ -597,6 +597,7 @@ public final class StreamRoutes extends AllDirectives {
       case INVALID, CONTENT_TYPE_MISSING, EPOCH_SEQ -> StatusCodes.BAD_REQUEST;
       case STALE_EPOCH -> StatusCodes.FORBIDDEN;
       case CONFLICT, CONTENT_TYPE_MISMATCH, STREAM_CLOSED, SEQ_CONFLICT, SEQ_GAP -> StatusCodes.CONFLICT;
+      case UNAVAILABLE -> StatusCodes.SERVICE_UNAVAILABLE;
     };
   }
 

@@ -1,6 +1,7 @@
 package io.lakeshard.core.stream;
 
 import com.typesafe.config.Config;
+import io.lakeshard.core.flush.FlushBackoff;
 import java.time.Duration;
 
 /**
@@ -11,8 +12,12 @@ import java.time.Duration;
  * @param readMaxBytes a catch-up read stops after the message that passes this (the reader follows
  *     Stream-Next-Offset); a read reply also crosses the cluster as one message
  * @param producerStateTtl an idempotent producer silent this long is forgotten
+ * @param segmentBytes once the in-memory (hot) tail holds this many bytes, they go to the lake as a segment
+ * @param snapshotEveryEvents a snapshot every this many events, deleting the events before it
+ * @param segmentBackoff when to retry a failed segment write
  */
-public record StreamSettings(Duration longPollTimeout, long maxBodyBytes, long readMaxBytes, Duration producerStateTtl) {
+public record StreamSettings(Duration longPollTimeout, long maxBodyBytes, long readMaxBytes, Duration producerStateTtl,
+                             long segmentBytes, int snapshotEveryEvents, FlushBackoff segmentBackoff) {
 
   public static StreamSettings fromConfig(Config config) {
     Config stream = config.getConfig("lakeshard.stream");
@@ -20,6 +25,10 @@ public record StreamSettings(Duration longPollTimeout, long maxBodyBytes, long r
         stream.getDuration("longpoll-timeout"),
         stream.getBytes("max-body-bytes"),
         stream.getBytes("read-max-bytes"),
-        stream.getDuration("producer-state-ttl"));
+        stream.getDuration("producer-state-ttl"),
+        stream.getBytes("segment-bytes"),
+        stream.getInt("snapshot-every-events"),
+        new FlushBackoff(stream.getDuration("segment-backoff.min"), stream.getDuration("segment-backoff.max"),
+            stream.getDouble("segment-backoff.jitter")));
   }
 }

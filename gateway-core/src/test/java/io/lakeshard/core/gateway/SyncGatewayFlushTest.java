@@ -14,8 +14,7 @@ import io.lakeshard.core.flush.FlushPlan;
 import io.lakeshard.core.flush.FlushResult;
 import io.lakeshard.core.flush.GatewayLake;
 import io.lakeshard.core.hlc.HybridClock;
-import io.lakeshard.core.lake.LakeAdapter;
-import io.lakeshard.core.lake.LakeException;
+import io.lakeshard.core.lake.FailingLake;
 import io.lakeshard.core.lake.LocalLakeAdapter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,10 +24,8 @@ import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
@@ -271,61 +268,4 @@ class SyncGatewayFlushTest {
   }
 
   /** The local lake, failing the next N writes: a fake only to inject the fault. */
-  private static final class FailingLake implements LakeAdapter {
-    private final LakeAdapter delegate;
-    private final AtomicInteger failuresLeft = new AtomicInteger();
-    private final List<Long> failedAt = new CopyOnWriteArrayList<>();
-
-    FailingLake(LakeAdapter delegate) {
-      this.delegate = delegate;
-    }
-
-    void failNext(int writes) {
-      failedAt.clear();
-      failuresLeft.set(writes);
-    }
-
-    List<Long> failedAt() {
-      return List.copyOf(failedAt);
-    }
-
-    @Override
-    public String uri() {
-      return delegate.uri();
-    }
-
-    @Override
-    public void put(String key, byte[] data, String contentType) throws LakeException {
-      if (failuresLeft.getAndUpdate(left -> Math.max(0, left - 1)) > 0) {
-        failedAt.add(System.nanoTime());
-        throw new LakeException.Transient("injected: object store unavailable", null);
-      }
-      delegate.put(key, data, contentType);
-    }
-
-    @Override
-    public byte[] get(String key) throws LakeException {
-      return delegate.get(key);
-    }
-
-    @Override
-    public ObjectInfo head(String key) throws LakeException {
-      return delegate.head(key);
-    }
-
-    @Override
-    public List<String> list(String prefix) throws LakeException {
-      return delegate.list(prefix);
-    }
-
-    @Override
-    public void delete(String key) throws LakeException {
-      delegate.delete(key);
-    }
-
-    @Override
-    public void deleteAll(Collection<String> keys) throws LakeException {
-      delegate.deleteAll(keys);
-    }
-  }
 }

@@ -3,7 +3,10 @@ package io.lakeshard.core.stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.typesafe.config.ConfigFactory;
+import io.lakeshard.core.flush.FlushBackoff;
+import io.lakeshard.core.lake.LocalLakeAdapter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -21,9 +24,12 @@ class StreamTest {
       PersistenceTestKitPlugin.getInstance().config()
           .withFallback(ConfigFactory.parseString("pekko.actor.serialize-messages = on"))
           .withFallback(ConfigFactory.load()));
+  /** Never written to: these streams stay far below a segment. */
+  private static final LocalLakeAdapter LAKE = new LocalLakeAdapter(Path.of("target", "stream-test-lake"));
   private static final PersistenceTestKit journal = PersistenceTestKit.create(testKit.system());
   private static final StreamSettings SETTINGS = new StreamSettings(
-      Duration.ofMillis(300), 2 * 1024 * 1024, 1024 * 1024, Duration.ofDays(7));
+      Duration.ofMillis(300), 2 * 1024 * 1024, 1024 * 1024, Duration.ofDays(7), 4 * 1024 * 1024, 1000,
+      new FlushBackoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2));
 
   private int streams;
 
@@ -38,7 +44,7 @@ class StreamTest {
   }
 
   private ActorRef<Stream.Command> spawn(String id) {
-    return testKit.spawn(Stream.create(id, SETTINGS), id + "-" + streams++);
+    return testKit.spawn(Stream.create(id, SETTINGS, LAKE), id + "-" + streams++);
   }
 
   private static byte[] bytes(String text) {
