@@ -63,11 +63,8 @@ final class WebSocketSession {
     ActorRef<SyncGateway.Broadcast> session = broadcasts.first();
     gateway.tell(new SyncGateway.Subscribe(session));
 
-    Source<Message, NotUsed> outbound = broadcasts.second().map(broadcast -> BinaryMessage.create(
-        ByteString.fromArrayUnsafe(Frames.encodeBroadcast(SyncResponse.newBuilder()
-            .addAllDeltas(WireDeltas.toWire(broadcast.deltas()))
-            .setServerHlc(broadcast.serverHlc())
-            .build()))));
+    Source<Message, NotUsed> outbound = broadcasts.second()
+        .map(broadcast -> BinaryMessage.create(ByteString.fromArrayUnsafe(broadcast.frame())));
 
     return Flow.<Message>create()
         .mapAsync(1, message -> handle(message, session))

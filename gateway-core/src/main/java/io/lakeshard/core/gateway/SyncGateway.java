@@ -4,11 +4,14 @@ import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.lakeshard.core.CborSerializable;
 import io.lakeshard.core.delta.RowDelta;
-import io.lakeshard.core.schema.TableSchema;
+import io.lakeshard.core.delta.WireDeltas;
 import io.lakeshard.core.flush.FlushPlan;
 import io.lakeshard.core.flush.FlushResult;
 import io.lakeshard.core.flush.GatewayLake;
 import io.lakeshard.core.hlc.HybridClock;
+import io.lakeshard.core.schema.TableSchema;
+import io.lakeshard.protocol.Frames;
+import io.lakeshard.protocol.v1.SyncResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -171,8 +174,11 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
   /** The cursor needed flushed deltas and the lake could not be read. */
   public record PullFailed(String message) implements PullResult {}
 
-  /** Deltas accepted from another client, sent to every session but the pusher's. */
-  public record Broadcast(List<RowDelta> deltas, long serverHlc) implements CborSerializable {}
+  /**
+   * Deltas accepted from another client, sent to every session but the pusher's, as the WebSocket
+   * frame the sessions forward: encoded once per push, not once per session.
+   */
+  public record Broadcast(byte[] frame) implements CborSerializable {}
 
   // ---- wiring ----
 
@@ -292,7 +298,7 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
     for (int i = 0; i < written.pushes().size(); i++) {
       List<RowDelta> accepted = written.accepted().get(i);
       if (!accepted.isEmpty()) {
-        broadcast(new Broadcast(accepted, written.serverHlc()), written.pushes().get(i).origin());
+        broadcast(accepted, written.serverHlc(), written.pushes().get(i).origin());
       }
     }
     writing = false;
@@ -430,7 +436,14 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
 
   // ---- sessions ----
 
-  private void broadcast(Broadcast message, ActorRef<Broadcast> origin) {
+  private void broadcast(List<RowDelta> deltas, long serverHlc, ActorRef<Broadcast> origin) {
+    if (sessions.isEmpty() || sessions.size() == 1 && sessions.contains(origin)) {
+      return;
+    }
+    Broadcast message = new Broadcast(Frames.encodeBroadcast(SyncResponse.newBuilder()
+        .addAllDeltas(WireDeltas.toWire(deltas))
+        .setServerHlc(serverHlc)
+        .build()));
     for (ActorRef<Broadcast> session : sessions) {
       if (!session.equals(origin)) {
         session.tell(message);

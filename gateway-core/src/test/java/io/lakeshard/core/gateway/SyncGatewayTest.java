@@ -12,7 +12,10 @@ import io.lakeshard.core.flush.FlushPlan;
 import io.lakeshard.core.flush.FlushResult;
 import io.lakeshard.core.flush.GatewayLake;
 import io.lakeshard.core.hlc.HybridClock;
+import io.lakeshard.protocol.Frames;
+import io.lakeshard.protocol.v1.SyncResponse;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -120,7 +123,7 @@ class SyncGatewayTest {
   }
 
   @Test
-  void broadcastsReachOtherSessionsButNotThePusher() {
+  void broadcastsReachOtherSessionsButNotThePusher() throws Exception {
     ActorRef<SyncGateway.Command> gateway = testKit.spawn(SyncGateway.create("g4", SETTINGS, NO_LAKE));
     TestProbe<SyncGateway.Broadcast> pusher = testKit.createTestProbe();
     TestProbe<SyncGateway.Broadcast> other = testKit.createTestProbe();
@@ -129,7 +132,10 @@ class SyncGatewayTest {
     TestProbe<SyncGateway.PushReply> replies = testKit.createTestProbe();
     gateway.tell(new SyncGateway.Push("a", List.of(insert("a", "1")), pusher.getRef(), replies.getRef()));
     replies.receiveMessage();
-    assertThat(other.receiveMessage().deltas()).extracting(RowDelta::rowId).containsExactly("1");
+    byte[] frame = other.receiveMessage().frame();
+    assertThat(frame[0]).isEqualTo(Frames.TAG_BROADCAST);
+    assertThat(SyncResponse.parseFrom(Arrays.copyOfRange(frame, 1, frame.length)).getDeltasList())
+        .extracting(io.lakeshard.protocol.v1.RowDelta::getRowId).containsExactly("1");
     pusher.expectNoMessage(Duration.ofMillis(200));
   }
 }
