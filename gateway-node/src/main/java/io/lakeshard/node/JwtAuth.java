@@ -14,7 +14,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * HS256 bearer tokens as LakeSync issues them: {@code sub} is the clientId, {@code gw} the
@@ -36,7 +38,15 @@ public final class JwtAuth {
     }
   }
 
+  /**
+   * The most tokens whose claims are kept once checked. A client sends the same token with every
+   * request; parsing it and checking its HMAC was a tenth of an HTTP push's cost. Expiry is still
+   * checked on every use; past this many the map starts afresh.
+   */
+  private static final int MAX_VERIFIED = 10_000;
+
   private final List<MACVerifier> verifiers = new ArrayList<>();
+  private final Map<String, JWTClaimsSet> verified = new ConcurrentHashMap<>();
   private final Clock clock;
 
   public JwtAuth(String secret, String previousSecret, Clock clock) {
@@ -85,6 +95,19 @@ public final class JwtAuth {
   }
 
   private JWTClaimsSet verifiedClaims(String token) throws InvalidTokenException {
+    JWTClaimsSet known = verified.get(token);
+    if (known != null) {
+      return unexpired(known);
+    }
+    JWTClaimsSet claims = checkedClaims(token);
+    if (verified.size() >= MAX_VERIFIED) {
+      verified.clear();
+    }
+    verified.put(token, claims);
+    return claims;
+  }
+
+  private JWTClaimsSet checkedClaims(String token) throws InvalidTokenException {
     SignedJWT jwt;
     JWTClaimsSet claims;
     try {
@@ -99,6 +122,10 @@ public final class JwtAuth {
     if (!signedByUs(jwt)) {
       throw new InvalidTokenException("bad token signature");
     }
+    return unexpired(claims);
+  }
+
+  private JWTClaimsSet unexpired(JWTClaimsSet claims) throws InvalidTokenException {
     Date expiry = claims.getExpirationTime();
     if (expiry == null) {
       throw new InvalidTokenException("token has no exp");

@@ -11,6 +11,9 @@ import com.nimbusds.jwt.SignedJWT;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;
 
 class JwtAuthTest {
@@ -26,6 +29,44 @@ class JwtAuthTest {
 
     JwtAuth rotated = new JwtAuth(CURRENT, "", clock);
     assertThatThrownBy(() -> rotated.verify(old)).isInstanceOf(JwtAuth.InvalidTokenException.class);
+  }
+
+  @Test
+  void aTokenCheckedOnceStillExpiresOnTime() throws Exception {
+    Instant start = Instant.parse("2026-11-25T12:00:00Z");
+    MutableClock now = new MutableClock(start);
+    JwtAuth auth = new JwtAuth(CURRENT, "", now);
+    String token = JwtAuth.sign(CURRENT, "alice", "gw1", false, Duration.ofMinutes(1), now);
+    assertThat(auth.verify(token).clientId()).isEqualTo("alice");
+    assertThat(auth.verify(token).clientId()).as("from the checked tokens").isEqualTo("alice");
+
+    now.instant = start.plus(Duration.ofMinutes(2));
+    assertThatThrownBy(() -> auth.verify(token)).isInstanceOf(JwtAuth.InvalidTokenException.class)
+        .hasMessageContaining("expired");
+  }
+
+  /** A clock the test moves. */
+  private static final class MutableClock extends Clock {
+    Instant instant;
+
+    MutableClock(Instant instant) {
+      this.instant = instant;
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return instant;
+    }
   }
 
   @Test
