@@ -109,10 +109,10 @@ final class WebSocketSession {
       var deltas = WireDeltas.fromWire(push.getDeltasList());
       return gateway.<SyncGateway.PushReply>ask(
               replyTo -> new SyncGateway.Push(push.getClientId(), deltas, session, replyTo), askTimeout())
+          // As LakeSync's gateway answers a WebSocket push: the server HLC, no deltas (the pusher has
+          // them; the other sessions get them as a broadcast).
           .thenCompose(reply -> reply instanceof SyncGateway.PushAccepted accepted
-              ? CompletableFuture.completedFuture(response(SyncResponse.newBuilder()
-                  .setServerHlc(accepted.serverHlc())
-                  .addAllDeltas(WireDeltas.toWire(accepted.deltas()))))
+              ? CompletableFuture.completedFuture(response(SyncResponse.newBuilder().setServerHlc(accepted.serverHlc())))
               : CompletableFuture.failedFuture(refusal(reply)));
     } catch (ProtocolException e) {
       return CompletableFuture.failedFuture(new CloseWith(POLICY_VIOLATION, e.getMessage()));
