@@ -4,11 +4,8 @@ import io.lakeshard.core.delta.RowDelta;
 import io.lakeshard.core.delta.RowVersion;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * A gateway's unflushed deltas: the log in acceptance order, the row index that LWW merges
@@ -25,18 +22,18 @@ public final class DeltaBuffer {
 
   private final List<Accepted> log;
   private final Map<String, RowVersion> rows;
-  private final Set<String> seenDeltaIds;
+  private final DeltaIdWindow seenDeltaIds;
   private long bytes;
 
   public DeltaBuffer() {
-    this(List.of(), Map.of(), List.of());
+    this(List.of(), Map.of(), new DeltaIdWindow());
   }
 
-  /** A buffer as a snapshot held it; {@code seenDeltaIds} oldest first. */
-  public DeltaBuffer(List<Accepted> log, Map<String, RowVersion> rows, List<String> seenDeltaIds) {
+  /** A buffer as a snapshot held it. */
+  public DeltaBuffer(List<Accepted> log, Map<String, RowVersion> rows, DeltaIdWindow seenDeltaIds) {
     this.log = new ArrayList<>(log);
     this.rows = new HashMap<>(rows);
-    this.seenDeltaIds = new LinkedHashSet<>(seenDeltaIds);
+    this.seenDeltaIds = seenDeltaIds;
     for (Accepted accepted : log) {
       bytes += accepted.delta().sizeBytes();
     }
@@ -76,12 +73,7 @@ public final class DeltaBuffer {
       bytes -= accepted.delta().sizeBytes();
     }
     flushed.clear();
-    int excess = seenDeltaIds.size() - Math.max(dedupeWindow, log.size());
-    Iterator<String> oldest = seenDeltaIds.iterator();
-    for (int i = 0; i < excess; i++) {
-      oldest.next();
-      oldest.remove();
-    }
+    seenDeltaIds.retainNewest(Math.max(dedupeWindow, log.size()));
   }
 
   /** Deltas stamped after {@code since}, oldest first, at most {@code limit}. */
@@ -118,9 +110,9 @@ public final class DeltaBuffer {
     return Map.copyOf(rows);
   }
 
-  /** Oldest first. */
-  public List<String> seenDeltaIds() {
-    return List.copyOf(seenDeltaIds);
+  /** The window's ids, oldest first, as {@link DeltaIdWindow#toBytes()} writes them. */
+  public byte[] seenDeltaIds() {
+    return seenDeltaIds.toBytes();
   }
 
   public long lastStamp() {

@@ -3,6 +3,7 @@ package io.lakeshard.core.gateway;
 import io.lakeshard.core.CborSerializable;
 import io.lakeshard.core.buffer.DeltaBuffer;
 import io.lakeshard.core.buffer.DeltaBuffer.Accepted;
+import io.lakeshard.core.buffer.DeltaIdWindow;
 import io.lakeshard.core.delta.RowDelta;
 import io.lakeshard.core.delta.RowVersion;
 import io.lakeshard.core.flush.FlushPlan;
@@ -107,10 +108,24 @@ final class GatewayLedger extends EventSourcedBehavior<GatewayLedger.Command, Ga
     }
   }
 
-  /** The state as a snapshot holds it, taken after each flush so recovery replays only what came since. */
+  /**
+   * The state as a snapshot holds it, taken after each flush so recovery replays only what came
+   * since. {@code seenIds} is the dedupe window as {@link DeltaIdWindow#toBytes()} writes it;
+   * snapshots of earlier versions hold {@code seenDeltaIds} (the ids as text) instead.
+   */
   record Snapshot(long clock, List<Accepted> log, Map<String, RowVersion> rows, List<String> seenDeltaIds,
-                  List<TableSchema> schemas, long flushSeq, long flushedUpTo, FlushPlanned pendingFlush,
-                  List<String> flushedTables) implements CborSerializable {}
+                  byte[] seenIds, List<TableSchema> schemas, long flushSeq, long flushedUpTo,
+                  FlushPlanned pendingFlush, List<String> flushedTables) implements CborSerializable {
+
+    DeltaIdWindow dedupeWindow() {
+      if (seenIds != null) {
+        return DeltaIdWindow.fromBytes(seenIds);
+      }
+      DeltaIdWindow window = new DeltaIdWindow();
+      (seenDeltaIds == null ? List.<String>of() : seenDeltaIds).forEach(window::add);
+      return window;
+    }
+  }
 
   static Behavior<Command> create(String gatewayId, GatewaySettings settings, GatewayLake lake, Executor lakeExecutor,
                                   ActorRef<SyncGateway.Command> gateway) {
@@ -147,8 +162,8 @@ final class GatewayLedger extends EventSourcedBehavior<GatewayLedger.Command, Ga
     return new SnapshotAdapter<>() {
       @Override
       public Object toJournal(State state) {
-        return new Snapshot(state.clock.last(), state.buffer.log(), state.buffer.rows(), state.buffer.seenDeltaIds(),
-            List.copyOf(state.schemas.values()), state.flushSeq, state.flushedUpTo, state.pendingFlush,
+        return new Snapshot(state.clock.last(), state.buffer.log(), state.buffer.rows(), null,
+            state.buffer.seenDeltaIds(), List.copyOf(state.schemas.values()), state.flushSeq, state.flushedUpTo, state.pendingFlush,
             List.copyOf(state.flushedTables));
       }
 
@@ -159,7 +174,7 @@ final class GatewayLedger extends EventSourcedBehavior<GatewayLedger.Command, Ga
         clock.advanceTo(snapshot.clock());
         Map<String, TableSchema> schemas = new HashMap<>();
         snapshot.schemas().forEach(schema -> schemas.put(schema.table(), schema));
-        return new State(clock, new DeltaBuffer(snapshot.log(), snapshot.rows(), snapshot.seenDeltaIds()), schemas,
+        return new State(clock, new DeltaBuffer(snapshot.log(), snapshot.rows(), snapshot.dedupeWindow()), schemas,
             snapshot.flushSeq(), snapshot.flushedUpTo(), snapshot.pendingFlush(), new HashSet<>(snapshot.flushedTables()));
       }
     };

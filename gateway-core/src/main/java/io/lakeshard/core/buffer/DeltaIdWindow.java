@@ -1,0 +1,206 @@
+package io.lakeshard.core.buffer;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+
+/**
+ * The deltaIds a gateway has seen, oldest first, for dedupe: a first-in first-out set of 256-bit
+ * ids held in primitive arrays, a ring in arrival order and an open-addressing table of ring
+ * positions.
+ *
+ * <p>A gateway keeps up to {@code dedupe-window} (100 000) of them. As strings in a linked hash set
+ * that was about 150 bytes and three objects per id for the collector to trace, and 6.6 MB of every
+ * snapshot; here it is about 40 bytes and no objects, and half the snapshot. A LakeSync deltaId is
+ * the hex SHA-256 of its delta: those 256 bits are kept as they are, so two ids are equal exactly
+ * when their bits are. Any other id is kept as the SHA-256 of its text.
+ */
+public final class DeltaIdWindow {
+  private static final int WORDS = 4;
+  private static final int MIN_CAPACITY = 16;
+  private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
+  });
+
+  /** Ids in arrival order, {@link #WORDS} longs each; the oldest at position {@code head}. */
+  private long[] ring = new long[WORDS * MIN_CAPACITY];
+  private int head;
+  private int size;
+  /** Linear probing; a slot holds a ring position + 1, 0 when free. At most half full. */
+  private int[] table = new int[2 * MIN_CAPACITY];
+
+  /** A window as {@link #toBytes()} wrote it. */
+  public static DeltaIdWindow fromBytes(byte[] ids) {
+    DeltaIdWindow window = new DeltaIdWindow();
+    ByteBuffer buffer = ByteBuffer.wrap(ids);
+    long[] id = new long[WORDS];
+    while (buffer.remaining() >= 8 * WORDS) {
+      for (int w = 0; w < WORDS; w++) {
+        id[w] = buffer.getLong();
+      }
+      window.add(id);
+    }
+    return window;
+  }
+
+  /** Every id, oldest first, 32 bytes each: how snapshots hold the window. */
+  public byte[] toBytes() {
+    ByteBuffer buffer = ByteBuffer.allocate(8 * WORDS * size);
+    for (int i = 0; i < size; i++) {
+      int at = position(i);
+      for (int w = 0; w < WORDS; w++) {
+        buffer.putLong(ring[WORDS * at + w]);
+      }
+    }
+    return buffer.array();
+  }
+
+  public int size() {
+    return size;
+  }
+
+  public boolean contains(String deltaId) {
+    return slotOf(bits(deltaId)) >= 0;
+  }
+
+  /** Adds {@code deltaId} as the newest; false (and no change) when it is already in the window. */
+  public boolean add(String deltaId) {
+    return add(bits(deltaId));
+  }
+
+  /** Forgets the oldest ids until at most {@code newest} remain. */
+  public void retainNewest(int newest) {
+    while (size > newest) {
+      removeFromTable(head);
+      head = (head + 1) % capacity();
+      size--;
+    }
+  }
+
+  private int capacity() {
+    return ring.length / WORDS;
+  }
+
+  /** The ring position of the i-th oldest id. */
+  private int position(int i) {
+    return (head + i) % capacity();
+  }
+
+  private boolean add(long[] id) {
+    if (slotOf(id) >= 0) {
+      return false;
+    }
+    if (size == capacity()) {
+      growRing();
+    }
+    int at = position(size);
+    System.arraycopy(id, 0, ring, WORDS * at, WORDS);
+    size++;
+    if (2 * size > table.length) {
+      rehash(2 * table.length);
+    } else {
+      insertIntoTable(at);
+    }
+    return true;
+  }
+
+  /** Doubles the ring, oldest first from position 0; positions change, so the table is rebuilt. */
+  private void growRing() {
+    long[] grown = new long[2 * ring.length];
+    for (int i = 0; i < size; i++) {
+      System.arraycopy(ring, WORDS * position(i), grown, WORDS * i, WORDS);
+    }
+    ring = grown;
+    head = 0;
+    rehash(table.length);
+  }
+
+  private void rehash(int slots) {
+    table = new int[slots];
+    for (int i = 0; i < size; i++) {
+      insertIntoTable(position(i));
+    }
+  }
+
+  private int home(long firstWord) {
+    return (int) ((firstWord * 0x9E3779B97F4A7C15L) >>> 33) & (table.length - 1);
+  }
+
+  private boolean idAt(int at, long[] id) {
+    int base = WORDS * at;
+    return ring[base] == id[0] && ring[base + 1] == id[1] && ring[base + 2] == id[2] && ring[base + 3] == id[3];
+  }
+
+  private int slotOf(long[] id) {
+    int mask = table.length - 1;
+    for (int slot = home(id[0]); table[slot] != 0; slot = (slot + 1) & mask) {
+      if (idAt(table[slot] - 1, id)) {
+        return slot;
+      }
+    }
+    return -1;
+  }
+
+  private void insertIntoTable(int at) {
+    int mask = table.length - 1;
+    int slot = home(ring[WORDS * at]);
+    while (table[slot] != 0) {
+      slot = (slot + 1) & mask;
+    }
+    table[slot] = at + 1;
+  }
+
+  /** Removes ring position {@code at}, shifting later entries of its probe run back over the hole. */
+  private void removeFromTable(int at) {
+    int mask = table.length - 1;
+    int hole = home(ring[WORDS * at]);
+    while (table[hole] != at + 1) {
+      hole = (hole + 1) & mask;
+    }
+    for (int next = (hole + 1) & mask; table[next] != 0; next = (next + 1) & mask) {
+      int home = home(ring[WORDS * (table[next] - 1)]);
+      // The entry at next stays unless the hole lies on its probe path, between its home and next.
+      boolean homeAfterHole = hole <= next ? home > hole && home <= next : home > hole || home <= next;
+      if (!homeAfterHole) {
+        table[hole] = table[next];
+        hole = next;
+      }
+    }
+    table[hole] = 0;
+  }
+
+  /** A LakeSync id's 256 bits (64 lowercase hex digits), else the SHA-256 of the id's text. */
+  static long[] bits(String deltaId) {
+    if (deltaId.length() == 16 * WORDS) {
+      long[] id = new long[WORDS];
+      boolean hex = true;
+      for (int i = 0; i < deltaId.length() && hex; i++) {
+        char c = deltaId.charAt(i);
+        int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        hex = digit >= 0;
+        id[i / 16] = id[i / 16] << 4 | digit;
+      }
+      if (hex) {
+        return id;
+      }
+    }
+    ByteBuffer digest = ByteBuffer.wrap(SHA256.get().digest(deltaId.getBytes(StandardCharsets.UTF_8)));
+    return new long[] {digest.getLong(), digest.getLong(), digest.getLong(), digest.getLong()};
+  }
+
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof DeltaIdWindow that && Arrays.equals(toBytes(), that.toBytes());
+  }
+
+  @Override
+  public int hashCode() {
+    return Arrays.hashCode(toBytes());
+  }
+}
