@@ -60,7 +60,7 @@ public final class LoadGenerator {
       return switch (name) {
         case "quick" -> new Mode("quick", Duration.ofSeconds(2), Duration.ofMillis(1000), Duration.ofMillis(1500),
             Duration.ofMillis(500), Duration.ofMillis(1000), 1_000, 1, 1_000, 10, Duration.ofMillis(1500),
-            Duration.ofMillis(1000), Duration.ofMillis(1500), 8);
+            Duration.ofMillis(750), Duration.ofMillis(1250), 4);
         case "full" -> new Mode("full", Duration.ofSeconds(16), Duration.ofSeconds(4), Duration.ofSeconds(8),
             Duration.ofSeconds(2), Duration.ofSeconds(5), 10_000, 3, 1_000, 20, Duration.ofSeconds(8),
             Duration.ofSeconds(4), Duration.ofSeconds(8), 32);
@@ -704,7 +704,7 @@ public final class LoadGenerator {
   }
 
   /**
-   * Catch-up reads: a stream filled beforehand with 4 KiB messages (8 MiB quick, 32 MiB full) is
+   * Catch-up reads: a stream filled beforehand with 4 KiB messages (4 MiB quick, 32 MiB full) is
    * read from offset -1, following Stream-Next-Offset until Stream-Up-To-Date, by 2 closed-loop
    * readers; each whole catch-up is one operation (its latency is the whole read).
    */
