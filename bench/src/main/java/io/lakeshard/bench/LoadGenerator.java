@@ -15,6 +15,7 @@ import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,6 +30,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Flow;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
@@ -38,6 +40,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
@@ -52,19 +55,21 @@ public final class LoadGenerator {
   /** How long and how big, per mode. */
   record Mode(String name, Duration jitWarmup, Duration warmup, Duration measure, Duration ceilingWarmup,
               Duration ceilingMeasure, int idleGateways, int flushRounds, int subscribers, double broadcastRate,
-              Duration broadcastMeasure) {
+              Duration broadcastMeasure, Duration streamWarmup, Duration streamMeasure, int streamReadMiB) {
     static Mode of(String name) {
       return switch (name) {
         case "quick" -> new Mode("quick", Duration.ofSeconds(2), Duration.ofMillis(1000), Duration.ofMillis(1500),
-            Duration.ofMillis(500), Duration.ofMillis(1000), 1_000, 2, 1_000, 10, Duration.ofMillis(1500));
+            Duration.ofMillis(500), Duration.ofMillis(1000), 1_000, 2, 1_000, 10, Duration.ofMillis(1500),
+            Duration.ofMillis(750), Duration.ofMillis(1250), 4);
         case "full" -> new Mode("full", Duration.ofSeconds(16), Duration.ofSeconds(4), Duration.ofSeconds(8),
-            Duration.ofSeconds(2), Duration.ofSeconds(5), 10_000, 5, 1_000, 20, Duration.ofSeconds(8));
+            Duration.ofSeconds(2), Duration.ofSeconds(5), 10_000, 5, 1_000, 20, Duration.ofSeconds(8),
+            Duration.ofSeconds(4), Duration.ofSeconds(8), 32);
         default -> throw new IllegalArgumentException("mode must be quick or full, not " + name);
       };
     }
   }
 
-  /** A server under test: the node(s) or the ceiling. */
+  /** A server under test: the node(s), the ceiling, or the Durable Streams reference server. */
   record Target(String name, List<String> bases, List<Long> pids, boolean node) {
     String base(int i) {
       return bases.get(Math.floorMod(i, bases.size()));
@@ -79,6 +84,9 @@ public final class LoadGenerator {
   private final Mode mode;
   private final Target nodes;
   private final Target ceiling;
+  /** The npm reference server for the stream scenarios; null when scripts/bench could not start it. */
+  private final Target reference;
+  private final String referenceSkipped;
   private final Workload workload;
   private final Path jfrDir;
   private final Path gcLog;
@@ -98,6 +106,9 @@ public final class LoadGenerator {
     this.mode = Mode.of(options.getOrDefault("mode", "quick"));
     this.nodes = new Target("node", List.of(options.get("node").split(",")), pids(options.get("node-pids")), true);
     this.ceiling = new Target("ceiling", List.of(options.get("ceiling")), pids(options.get("ceiling-pid")), false);
+    this.reference = options.containsKey("reference")
+        ? new Target("reference", List.of(options.get("reference")), pids(options.get("reference-pid")), false) : null;
+    this.referenceSkipped = options.getOrDefault("reference-skipped", "no --reference given");
     this.workload = new Workload(options.get("secret"));
     this.jfrDir = options.containsKey("jfr-dir") ? Path.of(options.get("jfr-dir")) : null;
     this.gcLog = options.containsKey("node-gc-log") ? Path.of(options.get("node-gc-log")) : null;
@@ -116,6 +127,7 @@ public final class LoadGenerator {
   private static String usage() {
     return "LoadGenerator --mode quick|full --node http://127.0.0.1:P[,...] --node-pids PID[,...] "
         + "--ceiling http://127.0.0.1:P --ceiling-pid PID --secret S --out results.json "
+        + "[--reference http://127.0.0.1:P --reference-pid PID | --reference-skipped WHY] "
         + "[--jfr-dir DIR] [--node-gc-log FILE] [--setup embedded|cluster|lake] [--only scenario,...]";
   }
 
@@ -140,7 +152,8 @@ public final class LoadGenerator {
   // ---------------------------------------------------------------- the run
 
   private void run() throws IOException {
-    say("mode " + mode.name() + " (" + setup + "): node " + nodes.bases() + ", ceiling " + ceiling.bases());
+    say("mode " + mode.name() + " (" + setup + "): node " + nodes.bases() + ", ceiling " + ceiling.bases() + ", reference "
+        + (reference == null ? "skipped (" + referenceSkipped + ")" : reference.bases()));
     // First, on a fresh node: what idle gateways and sessions cost, before any busy gateway holds data.
     scenario("memory", this::memory, this::memoryCeiling);
     warmUpJit();
@@ -157,33 +170,61 @@ public final class LoadGenerator {
     scenario("flush", this::flush, null);
     scenario("pull-http-lake", this::pullLake, () -> pullBuffer(ceiling, "http"));
     scenario("broadcast-1000", () -> broadcast(nodes), () -> broadcast(ceiling));
+    streamScenario("stream-append", this::streamAppend);
+    streamScenario("stream-read", this::streamRead);
+    streamScenario("stream-sse", this::streamSse);
     scenario("memory-end", this::memoryAtEnd, null);
     writeAndPrint();
   }
 
   /** Runs one scenario on the node and, when it has one, on the ceiling, and keeps both results. */
   private void scenario(String id, Supplier<Map<String, Object>> onNode, Supplier<Map<String, Object>> onCeiling) {
-    if (!only.isEmpty() && only.stream().noneMatch(id::startsWith)) {
+    if (selected(id)) {
+      Map<String, Object> result = new LinkedHashMap<>();
+      run(result, id, "node", onNode);
+      if (onCeiling != null) {
+        run(result, id, "ceiling", onCeiling);
+      }
+      finish(result, id);
+    }
+  }
+
+  /**
+   * A Durable Streams scenario: the same client against the node and against the npm reference
+   * server (instead of the ceiling), with node / reference ratios in the result.
+   */
+  private void streamScenario(String id, Function<Target, Map<String, Object>> scenario) {
+    if (!selected(id)) {
       return;
     }
     Map<String, Object> result = new LinkedHashMap<>();
-    result.put("id", id);
+    run(result, id, "node", () -> scenario.apply(nodes));
+    if (reference == null) {
+      result.put("reference", Map.of("skipped", referenceSkipped));
+    } else {
+      run(result, id, "reference", () -> scenario.apply(reference));
+      result.put("ratioToReference", Report.ratios(Report.map(result.get("node")), Report.map(result.get("reference"))));
+    }
+    finish(result, id);
+  }
+
+  private boolean selected(String id) {
+    return only.isEmpty() || only.stream().anyMatch(id::startsWith);
+  }
+
+  private static void run(Map<String, Object> result, String id, String target, Supplier<Map<String, Object>> scenario) {
+    result.putIfAbsent("id", id);
     long t0 = System.nanoTime();
     try {
-      result.put("node", onNode.get());
+      result.put(target, scenario.get());
     } catch (RuntimeException e) {
-      result.put("node", Map.of("failed", e.toString()));
+      result.put(target, Map.of("failed", e.toString()));
       e.printStackTrace();
     }
-    if (onCeiling != null) {
-      try {
-        result.put("ceiling", onCeiling.get());
-      } catch (RuntimeException e) {
-        result.put("ceiling", Map.of("failed", e.toString()));
-        e.printStackTrace();
-      }
-    }
-    result.put("wallSeconds", round((System.nanoTime() - t0) / 1e9));
+    result.merge("wallSeconds", round((System.nanoTime() - t0) / 1e9), (a, b) -> round((Double) a + (Double) b));
+  }
+
+  private void finish(Map<String, Object> result, String id) {
     results.add(result);
     say(String.format("%-24s %s", id, summary(result)));
   }
@@ -628,6 +669,319 @@ public final class LoadGenerator {
     return result;
   }
 
+  // ---------------------------------------------------------------- Durable Streams
+
+  /** What the stream scenarios compare with; scripts/bench installs and starts this version. */
+  static final String REFERENCE_SERVER = "@durable-streams/server 0.3.7 (in-memory store)";
+  static final int STREAM_APPEND_STREAMS = 5;
+  static final int STREAM_APPEND_BYTES = 128;
+  static final int STREAM_READ_MESSAGE_BYTES = 4096;
+  static final int STREAM_READ_CLIENTS = 2;
+  private static final String OCTETS = "application/octet-stream";
+
+  private final String streamTag = Long.toString(System.currentTimeMillis() % 100000);
+
+  /**
+   * 50 closed-loop clients appending 128-byte bodies (POST /v1/stream/{id}) to 5 streams, one
+   * append in flight each; an append counts when it is acknowledged (on the node: durable).
+   */
+  private Map<String, Object> streamAppend(Target target) {
+    String id = "stream-append";
+    List<String> streams = new ArrayList<>();
+    for (int k = 0; k < STREAM_APPEND_STREAMS; k++) {
+      streams.add(streamUrl(target, k, "append-" + streamTag + "-" + k));
+      createStream(streams.get(k), OCTETS);
+    }
+    byte[] body = new byte[STREAM_APPEND_BYTES];
+    Arrays.fill(body, (byte) 'x');
+    List<Load.Op> ops = new ArrayList<>();
+    for (int i = 0; i < CLIENTS; i++) {
+      URI stream = URI.create(streams.get(i % streams.size()));
+      ops.add(() -> append(stream, OCTETS, body).thenApply(nanos -> new Load.Done(1, nanos)));
+    }
+    Map<String, Object> result = measure(target, id, () -> Load.closedLoop(ops, mode.streamWarmup(), mode.streamMeasure(),
+        hooksFor(target, id), executor, scheduler));
+    result.put("unit", "appends/s");
+    result.put("MBPerSecond", round(number(result.get("throughput")) * STREAM_APPEND_BYTES / 1e6));
+    result.put("clients", CLIENTS);
+    result.put("streams", STREAM_APPEND_STREAMS);
+    result.put("bodyBytes", STREAM_APPEND_BYTES);
+    return result;
+  }
+
+  /**
+   * Catch-up reads: a stream filled beforehand with 4 KiB messages (4 MiB quick, 32 MiB full) is
+   * read from offset -1, following Stream-Next-Offset until Stream-Up-To-Date, by 2 closed-loop
+   * readers; each whole catch-up is one operation (its latency is the whole read).
+   */
+  private Map<String, Object> streamRead(Target target) {
+    String id = "stream-read";
+    String stream = streamUrl(target, 0, "read-" + streamTag);
+    createStream(stream, OCTETS);
+    int messages = mode.streamReadMiB() * 1024 * 1024 / STREAM_READ_MESSAGE_BYTES;
+    long filled = fillStream(URI.create(stream), messages);
+    List<Load.Op> ops = new ArrayList<>();
+    for (int i = 0; i < STREAM_READ_CLIENTS; i++) {
+      ops.add(() -> catchUp(stream, "-1", 0, 0).thenApply(read -> {
+        long now = System.nanoTime();
+        if (read[0] != filled) {
+          throw new CompletionException(new IOException("caught up with " + read[0] + " bytes, expected " + filled));
+        }
+        return new Load.Done(read[0], now);
+      }));
+    }
+    long t0 = System.nanoTime();
+    long[] first = catchUp(stream, "-1", 0, 0).join();
+    double firstSeconds = (System.nanoTime() - t0) / 1e9;
+    Map<String, Object> result = measure(target, id, () -> Load.closedLoop(ops, mode.streamWarmup(), mode.streamMeasure(),
+        hooksFor(target, id), executor, scheduler));
+    result.put("bytesPerSecond", result.get("throughput"));
+    result.put("throughput", round(number(result.get("throughput")) / 1e6));
+    result.put("unit", "MB/s");
+    result.put("catchUpsPerSecond", result.remove("opsPerSecond"));
+    result.put("streamBytes", filled);
+    result.put("messageBytes", STREAM_READ_MESSAGE_BYTES);
+    result.put("responsesPerCatchUp", first[1]);
+    result.put("firstCatchUpSeconds", round(firstSeconds));
+    result.put("clients", STREAM_READ_CLIENTS);
+    return result;
+  }
+
+  /** Appends {@code messages} 4 KiB bodies, 16 at a time; returns the bytes written. */
+  private long fillStream(URI stream, int messages) {
+    byte[] body = new byte[STREAM_READ_MESSAGE_BYTES];
+    Arrays.fill(body, (byte) 'r');
+    AtomicLong errors = new AtomicLong();
+    forEachAsync(messages, 16, i -> append(stream, OCTETS, body).handle((nanos, error) -> {
+      if (error != null) {
+        errors.incrementAndGet();
+      }
+      return null;
+    }));
+    if (errors.get() > 0) {
+      throw new IllegalStateException(errors.get() + " of " + messages + " appends failed while filling " + stream);
+    }
+    return (long) messages * STREAM_READ_MESSAGE_BYTES;
+  }
+
+  /** Reads from {@code offset} to the tail: {bytes read, responses}. */
+  private CompletableFuture<long[]> catchUp(String stream, String offset, long bytes, long responses) {
+    HttpRequest request = HttpRequest.newBuilder(URI.create(stream + "?offset=" + URLEncoder.encode(offset, StandardCharsets.UTF_8)))
+        .timeout(Duration.ofSeconds(60)).GET().build();
+    return http.sendAsync(request, COUNT_BYTES).thenCompose(response -> {
+      if (response.statusCode() != 200) {
+        throw new CompletionException(new IOException("HTTP " + response.statusCode() + " reading " + stream));
+      }
+      long total = bytes + response.body();
+      String next = response.headers().firstValue("Stream-Next-Offset")
+          .orElseThrow(() -> new CompletionException(new IOException("no Stream-Next-Offset")));
+      if (response.headers().firstValue("Stream-Up-To-Date").isPresent()) {
+        return CompletableFuture.completedFuture(new long[] {total, responses + 1});
+      }
+      if (next.equals(offset)) {
+        throw new CompletionException(new IOException("Stream-Next-Offset did not move from " + offset));
+      }
+      return catchUp(stream, next, total, responses + 1);
+    });
+  }
+
+  /** Counts a response body's bytes without keeping them. */
+  private static final HttpResponse.BodyHandler<Long> COUNT_BYTES =
+      info -> HttpResponse.BodySubscribers.fromSubscriber(new ByteCounter(), ByteCounter::total);
+
+  private static final class ByteCounter implements Flow.Subscriber<List<ByteBuffer>> {
+    private long total;
+
+    @Override
+    public void onSubscribe(Flow.Subscription subscription) {
+      subscription.request(Long.MAX_VALUE);
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> buffers) {
+      buffers.forEach(buffer -> total += buffer.remaining());
+    }
+
+    @Override
+    public void onError(Throwable error) {}
+
+    @Override
+    public void onComplete() {}
+
+    long total() {
+      return total;
+    }
+  }
+
+  /**
+   * One appender, 1 000 {@code live=sse} readers on one text/plain stream: appends of "s{n}" leave
+   * at a fixed rate; every reader timestamps each data event, matched to its append by n, so the
+   * latency is append sent to event delivered, at every reader.
+   */
+  private Map<String, Object> streamSse(Target target) {
+    String stream = streamUrl(target, 0, "sse-" + streamTag);
+    createStream(stream, "text/plain");
+    int readers = mode.subscribers();
+    double rate = mode.broadcastRate();
+    Duration warm = mode.streamWarmup();
+    Duration meas = mode.streamMeasure();
+    int capacity = (int) (rate * (warm.toSeconds() + meas.toSeconds() + 30)) + 1000;
+    AtomicLongArray sentAt = new AtomicLongArray(capacity);
+    AtomicLong measureFrom = new AtomicLong(Long.MAX_VALUE);
+    AtomicLong measureTo = new AtomicLong(Long.MAX_VALUE);
+    Recorder recorder = new Recorder(3);
+    LongAdder delivered = new LongAdder();
+    LongAdder strays = new LongAdder();
+    SseReader.Sink sink = (payload, nanos) -> {
+      long seq = payload.startsWith("s") ? parseOrMinus(payload.substring(1)) : -1;
+      if (seq < 0 || seq >= capacity) {
+        strays.increment();
+      } else if (seq >= measureFrom.get() && seq < measureTo.get()) {
+        recorder.recordValue(Math.max(1, nanos - sentAt.get((int) seq)));
+        delivered.increment();
+      }
+    };
+    if (target.node()) {
+      // A node accepts 1 024 connections (pekko.http.server.max-connections): let the client's idle
+      // keep-alive connections from earlier scenarios close first (scripts/bench: keep-alive 1 s).
+      Load.sleep(Duration.ofMillis(1500));
+    }
+    List<SseReader> subs = new ArrayList<>();
+    long t0 = System.nanoTime();
+    AtomicInteger failed = new AtomicInteger();
+    forEachAsync(readers, 64, i -> {
+      SseReader reader = new SseReader(sink);
+      synchronized (subs) {
+        subs.add(reader);
+      }
+      HttpRequest request = HttpRequest.newBuilder(URI.create(streamUrl(target, i, "sse-" + streamTag) + "?offset=-1&live=sse"))
+          .GET().build();
+      // the WebSocket clients' two selector threads share the 1 000 connections' I/O
+      wsClients.get(i % wsClients.size()).sendAsync(request, reader.handler())
+          .whenComplete((response, error) -> reader.ready.completeExceptionally(
+              error != null ? error : new IOException("the event stream ended")));
+      return reader.ready.orTimeout(20, TimeUnit.SECONDS).whenComplete((ok, error) -> {
+        if (error != null) {
+          failed.incrementAndGet();
+        }
+      });
+    });
+    double connectSeconds = (System.nanoTime() - t0) / 1e9;
+    if (failed.get() > 0) {
+      say("  " + failed.get() + " of " + readers + " SSE readers failed to connect");
+    }
+    Probe.Recording recording = startRecording(target, "stream-sse");
+    Probe.CpuWindow cpu = new Probe.CpuWindow(target.pids());
+    LongAdder appendErrors = new LongAdder();
+    AtomicLong next = new AtomicLong();
+    AtomicInteger phase = new AtomicInteger();
+    URI appendTo = URI.create(stream);
+    Thread appender = new Thread(() -> {
+      double interval = 1e9 / rate;
+      long origin = System.nanoTime();
+      for (long k = 0; phase.get() < 2 && k < capacity; k++) {
+        long due = origin + (long) (k * interval);
+        long wait;
+        while ((wait = due - System.nanoTime()) > 0) {
+          LockSupport.parkNanos(wait);
+        }
+        sentAt.set((int) k, System.nanoTime());
+        next.set(k + 1);
+        append(appendTo, "text/plain", ("s" + k).getBytes(StandardCharsets.UTF_8)).whenComplete((nanos, error) -> {
+          if (error != null) {
+            appendErrors.increment();
+          }
+        });
+      }
+    }, "stream-appender");
+    appender.setDaemon(true);
+    appender.start();
+    Load.sleep(warm);
+    recorder.reset();
+    cpu.start();
+    measureFrom.set(next.get());
+    long start = System.nanoTime();
+    Load.sleep(meas);
+    measureTo.set(next.get());
+    double seconds = (System.nanoTime() - start) / 1e9;
+    phase.set(2);
+    long connected = readers - failed.get();
+    long expected = (measureTo.get() - measureFrom.get()) * connected;
+    long drainDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (delivered.sum() < expected && System.nanoTime() < drainDeadline) {
+      sleepMs(50);
+    }
+    cpu.end();
+    Histogram latency = recorder.getIntervalHistogram();
+    Map<String, Object> result = new LinkedHashMap<>();
+    result.put("unit", "deliveries/s");
+    result.put("throughput", round(delivered.sum() / seconds));
+    result.put("latencyMs", latency(latency));
+    result.put("errors", expected - delivered.sum() + appendErrors.sum() + failed.get() + strays.sum());
+    result.put("readers", readers);
+    result.put("readersFailed", failed.get());
+    result.put("appendsPerSecond", rate);
+    result.put("appendsMeasured", measureTo.get() - measureFrom.get());
+    result.put("deliveriesExpected", expected);
+    result.put("deliveriesMeasured", delivered.sum());
+    result.put("appendErrors", appendErrors.sum());
+    result.put("unexpectedEvents", strays.sum());
+    result.put("readerConnectSeconds", round(connectSeconds));
+    result.put("seconds", round(seconds));
+    putCpu(result, target, cpu);
+    stopRecording(recording, result);
+    subs.forEach(SseReader::cancel);
+    return result;
+  }
+
+  /** The stream's URL on the target's server for client {@code i} (nodes of a cluster in turn). */
+  private static String streamUrl(Target target, int i, String name) {
+    return target.base(i) + "/v1/stream/bench-" + name;
+  }
+
+  private void createStream(String url, String contentType) {
+    HttpRequest request = HttpRequest.newBuilder(URI.create(url)).header("Content-Type", contentType)
+        .timeout(Duration.ofSeconds(30)).PUT(HttpRequest.BodyPublishers.noBody()).build();
+    try {
+      HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() != 201 && response.statusCode() != 200) {
+        throw new IllegalStateException("PUT " + url + ": HTTP " + response.statusCode() + " " + response.body());
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("PUT " + url + ": " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** POST one append; completes with the System.nanoTime() of its acknowledgement (any 2xx). */
+  private CompletableFuture<Long> append(URI stream, String contentType, byte[] body) {
+    HttpRequest request = HttpRequest.newBuilder(stream).header("Content-Type", contentType)
+        .timeout(Duration.ofSeconds(20)).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+    return http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).thenApply(response -> {
+      long now = System.nanoTime();
+      if (response.statusCode() / 100 != 2) {
+        String text = response.body();
+        throw new CompletionException(new IOException("HTTP " + response.statusCode() + " "
+            + text.substring(0, Math.min(100, text.length()))));
+      }
+      return now;
+    });
+  }
+
+  private static long parseOrMinus(String digits) {
+    try {
+      return Long.parseLong(digits);
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  private static double number(Object o) {
+    return Report.number(o);
+  }
+
   // ---------------------------------------------------------------- memory
 
   private String idleTag;
@@ -956,11 +1310,13 @@ public final class LoadGenerator {
 
   private static String summary(Map<String, Object> result) {
     StringBuilder s = new StringBuilder();
-    for (String target : List.of("node", "ceiling")) {
+    for (String target : List.of("node", "ceiling", "reference")) {
       if (result.get(target) instanceof Map<?, ?> m) {
         s.append(target).append(' ');
         if (m.containsKey("failed")) {
           s.append("FAILED ").append(m.get("failed"));
+        } else if (m.containsKey("skipped")) {
+          s.append("skipped (").append(m.get("skipped")).append(')');
         } else {
           s.append(m.get("throughput")).append(' ').append(m.get("unit"));
           if (m.get("latencyMs") instanceof Map<?, ?> l && l.containsKey("p99")) {
@@ -984,13 +1340,15 @@ public final class LoadGenerator {
     doc.put("machine", Map.of("cores", Runtime.getRuntime().availableProcessors(),
         "java", System.getProperty("java.version"), "os", System.getProperty("os.name") + " " + System.getProperty("os.version")));
     doc.put("node", Map.of("urls", nodes.bases(), "pids", nodes.pids(), "jvmFlags", System.getProperty("bench.nodeFlags", "")));
+    doc.put("reference", reference == null ? Map.of("skipped", referenceSkipped)
+        : Map.of("server", REFERENCE_SERVER, "url", reference.bases().get(0), "pids", reference.pids()));
     doc.put("runSeconds", round((System.nanoTime() - startedNanos) / 1e9));
     List<Map<String, Object>> targets = Report.targets(results, setup);
     doc.put("targets", targets);
     doc.put("scenarios", results);
     Files.createDirectories(out.toAbsolutePath().getParent());
     json.writeValue(out.toFile(), doc);
-    System.out.println(Report.table(results, targets, mode.name(), setup));
+    System.out.println(Report.table(results, targets, mode.name(), setup, REFERENCE_SERVER));
     System.out.println("results: " + out);
   }
 }

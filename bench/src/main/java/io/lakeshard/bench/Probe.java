@@ -24,8 +24,11 @@ import jdk.jfr.consumer.RecordingFile;
 final class Probe {
   private static final double CLOCK_TICKS = 100.0; // USER_HZ on Linux
   private static final Pattern HEAP_USED = Pattern.compile(
-      "^\\s*(PSYoungGen|ParOldGen|garbage-first heap|def new generation|tenured generation|ZHeap|Shenandoah)\\b.*?total (\\d+)K, used (\\d+)K",
+      "^\\s*(PSYoungGen|ParOldGen|garbage-first heap|def new generation|tenured generation|Shenandoah)\\b.*?total (\\d+)K, used (\\d+)K",
       Pattern.MULTILINE);
+  /** ZGC's line has its own shape: " ZHeap           used 84M, capacity 378M, max capacity 6028M". */
+  private static final Pattern Z_HEAP_USED = Pattern.compile(
+      "^\\s*ZHeap\\s+used (\\d+)([KMG]), capacity (\\d+)([KMG])", Pattern.MULTILINE);
 
   private Probe() {}
 
@@ -101,7 +104,20 @@ final class Probe {
       committed += Long.parseLong(m.group(2)) * 1024;
       used += Long.parseLong(m.group(3)) * 1024;
     }
+    Matcher z = Z_HEAP_USED.matcher(info);
+    while (z.find()) {
+      used += bytes(z.group(1), z.group(2));
+      committed += bytes(z.group(3), z.group(4));
+    }
     return new long[] {used, committed};
+  }
+
+  private static long bytes(String number, String unit) {
+    return Long.parseLong(number) << switch (unit) {
+      case "G" -> 30;
+      case "M" -> 20;
+      default -> 10;
+    };
   }
 
   static String jcmd(long pid, String... command) {

@@ -26,19 +26,32 @@ final class Report {
     TITLES.put("pull-http-lake", "pull HTTP 1000 lake");
     TITLES.put("broadcast-1000", "broadcast 1 -> 1000 WS");
     TITLES.put("flush", "flush 3.9 MiB -> Parquet");
+    TITLES.put("stream-append", "append 128 B, 50 c, 5 str");
+    TITLES.put("stream-read", "catch-up read, 4 KiB msgs");
+    TITLES.put("stream-sse", "SSE 1 append -> 1000 rdrs");
   }
 
-  static String table(List<Map<String, Object>> results, List<Map<String, Object>> targets, String mode, String setup) {
+  private static final String ROW = "%-28s %17s %8s %8s %8s %7s | %17s %8s %6s | %s%n";
+
+  static String table(List<Map<String, Object>> results, List<Map<String, Object>> targets, String mode, String setup,
+                      String reference) {
     StringBuilder out = new StringBuilder();
     String header = String.format("%-28s %17s %8s %8s %8s %7s | %17s %8s %6s | %s",
         "scenario", "node", "p50 ms", "p99 ms", "p99.9", "errors", "ceiling", "p99 ms", "ratio", "cpu cores srv/cli/other, node GC pauses");
-    out.append("\nLakeshard benchmark, ").append(mode).append(" mode, ").append(setup)
-        .append(" (latencies in ms; ratio = node / ceiling, the same client against a no-op Pekko HTTP server)\n");
-    out.append(header).append('\n').append("-".repeat(header.length())).append('\n');
+    out.append("\nLakeshard benchmark, ").append(mode).append(" mode, ").append(setup).append(" (latencies in ms)\n");
+    if (results.stream().anyMatch(result -> !((String) result.get("id")).startsWith("stream-"))) {
+      out.append("ratio = node / ceiling, the same client against a no-op Pekko HTTP server\n");
+      out.append(header).append('\n').append("-".repeat(header.length())).append('\n');
+    }
+    List<Map<String, Object>> streams = new ArrayList<>();
     for (Map<String, Object> result : results) {
       String id = (String) result.get("id");
       Map<?, ?> node = map(result.get("node"));
       Map<?, ?> ceiling = map(result.get("ceiling"));
+      if (id.startsWith("stream-")) {
+        streams.add(result);
+        continue;
+      }
       if (id.equals("memory")) {
         memoryRows(out, node, ceiling);
         continue;
@@ -49,33 +62,83 @@ final class Report {
             "rss " + fmt(node.get("rssMiB")) + " MiB, heap committed " + fmt(node.get("heapCommittedMiB")) + " MiB"));
         continue;
       }
-      String title = TITLES.getOrDefault(id, id);
-      if (node.containsKey("failed")) {
-        out.append(String.format("%-28s FAILED: %s%n", title, node.get("failed")));
-        continue;
-      }
-      String unit = String.valueOf(node.get("unit")).replace("deliveries", "dlv").replace("deltas", "d");
-      Map<?, ?> lat = map(node.get("latencyMs"));
-      Map<?, ?> clat = map(ceiling.get("latencyMs"));
-      double nodeThroughput = number(node.get("throughput"));
-      double ceilingThroughput = number(ceiling.get("throughput"));
-      out.append(String.format("%-28s %17s %8s %8s %8s %7s | %17s %8s %6s | %s%n",
-          title,
-          thousands(nodeThroughput) + " " + unit,
-          fmt(lat.get("p50")), fmt(lat.get("p99")), fmt(lat.get("p999")),
-          node.get("errors"),
-          ceiling.isEmpty() ? "-" : thousands(ceilingThroughput) + " " + unit,
-          ceiling.isEmpty() ? "-" : fmt(clat.get("p99")),
-          ceiling.isEmpty() || ceilingThroughput == 0 ? "-" : String.format("%.2f", nodeThroughput / ceilingThroughput),
-          cpu(node)));
+      row(out, TITLES.getOrDefault(id, id), node, ceiling);
     }
-    out.append("\nTargets (one node, 2 cores):\n");
+    if (!streams.isEmpty()) {
+      String streamHeader = String.format("%-28s %17s %8s %8s %8s %7s | %17s %8s %6s | %s",
+          "Durable Streams", "node", "p50 ms", "p99 ms", "p99.9", "errors", "reference", "p99 ms", "ratio",
+          "p50/p99 ratio; cpu cores srv/cli/other");
+      out.append("\nDurable Streams: ratio = node / reference, the same client against ").append(reference)
+          .append("; throughput ratio > 1 and latency ratio < 1: the node is better\n");
+      out.append(streamHeader).append('\n').append("-".repeat(streamHeader.length())).append('\n');
+      for (Map<String, Object> result : streams) {
+        String id = (String) result.get("id");
+        Map<?, ?> node = map(result.get("node"));
+        Map<?, ?> ref = map(result.get("reference"));
+        if (ref.containsKey("skipped")) {
+          row(out, TITLES.getOrDefault(id, id), node, Map.of());
+        } else {
+          Map<?, ?> ratios = map(result.get("ratioToReference"));
+          String latencyRatios = ratios.containsKey("p50") ? fmt(ratios.get("p50")) + "/" + fmt(ratios.get("p99")) + "; " : "";
+          row(out, TITLES.getOrDefault(id, id), node, ref, latencyRatios);
+        }
+      }
+      streams.stream().map(r -> map(r.get("reference")).get("skipped")).filter(why -> why != null).findFirst()
+          .ifPresent(why -> out.append("  reference server skipped: ").append(why).append('\n'));
+    }
+    if (!targets.isEmpty()) {
+      out.append("\nTargets (one node, 2 cores):\n");
+    }
     for (Map<String, Object> target : targets) {
       out.append(String.format("  %-4s %-62s measured %s%n",
           Boolean.TRUE.equals(target.get("met")) ? "MET" : target.get("met") == null ? "n/a" : "MISS",
           target.get("target"), target.get("measured")));
     }
     return out.toString();
+  }
+
+  private static void row(StringBuilder out, String title, Map<?, ?> node, Map<?, ?> other) {
+    row(out, title, node, other, "");
+  }
+
+  /** One scenario: the node's figures, the comparison server's (ceiling or reference), and their ratio. */
+  private static void row(StringBuilder out, String title, Map<?, ?> node, Map<?, ?> other, String note) {
+    if (node.containsKey("failed")) {
+      out.append(String.format("%-28s FAILED: %s%n", title, node.get("failed")));
+      return;
+    }
+    String unit = String.valueOf(node.get("unit")).replace("deliveries", "dlv").replace("deltas", "d");
+    Map<?, ?> lat = map(node.get("latencyMs"));
+    double nodeThroughput = number(node.get("throughput"));
+    boolean compared = !other.isEmpty() && !other.containsKey("failed");
+    double otherThroughput = number(other.get("throughput"));
+    out.append(String.format(ROW,
+        title,
+        quantity(nodeThroughput) + " " + unit,
+        fmt(lat.get("p50")), fmt(lat.get("p99")), fmt(lat.get("p999")),
+        node.get("errors"),
+        other.containsKey("failed") ? "FAILED" : compared ? quantity(otherThroughput) + " " + unit : "-",
+        compared ? fmt(map(other.get("latencyMs")).get("p99")) : "-",
+        !compared || otherThroughput == 0 ? "-" : String.format("%.2f", nodeThroughput / otherThroughput),
+        note + cpu(node)));
+  }
+
+  /** Node / reference for throughput and the latency percentiles (what is measured on both sides). */
+  static Map<String, Object> ratios(Map<?, ?> node, Map<?, ?> reference) {
+    Map<String, Object> ratios = new LinkedHashMap<>();
+    ratio(ratios, "throughput", node.get("throughput"), reference.get("throughput"));
+    Map<?, ?> lat = map(node.get("latencyMs"));
+    Map<?, ?> refLat = map(reference.get("latencyMs"));
+    for (String p : List.of("p50", "p99", "p999")) {
+      ratio(ratios, p, lat.get(p), refLat.get(p));
+    }
+    return ratios;
+  }
+
+  private static void ratio(Map<String, Object> ratios, String key, Object node, Object reference) {
+    if (node instanceof Number n && reference instanceof Number r && r.doubleValue() > 0) {
+      ratios.put(key, Math.round(100 * n.doubleValue() / r.doubleValue()) / 100.0);
+    }
   }
 
   private static void memoryRows(StringBuilder out, Map<?, ?> node, Map<?, ?> ceiling) {
@@ -187,6 +250,11 @@ final class Report {
     }
     double v = n.doubleValue();
     return v >= 100 ? String.format("%.0f", v) : v >= 10 ? String.format("%.1f", v) : String.format("%.2f", v);
+  }
+
+  /** Large figures with thousands separators, small ones with two or three significant digits (MB/s). */
+  static String quantity(double v) {
+    return v >= 100 ? thousands(v) : fmt(v);
   }
 
   static String thousands(double v) {
