@@ -62,7 +62,7 @@ class SyncGatewayFlushTest {
 
   private static Path tempDir() {
     try {
-      return Files.createTempDirectory("lakeshard-flush-test");
+      return Files.createTempDirectory(Files.createDirectories(Path.of("target")), "flush-test-").toAbsolutePath();
     } catch (java.io.IOException e) {
       throw new IllegalStateException(e);
     }

@@ -63,7 +63,7 @@ class StreamSegmentTest {
 
   private static Path tempDir() {
     try {
-      return Files.createTempDirectory("stream-segments");
+      return Files.createTempDirectory(Files.createDirectories(Path.of("target")), "stream-segments-").toAbsolutePath();
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
