@@ -79,6 +79,7 @@ public final class LakeshardNode {
           Stream.init(system, streams, store);
           return Http.get(system)
               .newServerAt(settings.httpHost(), settings.httpPort())
+              .withSettings(ExplicitContentType.serverSettings(system))
               // Stream routes first: SyncRoutes answers every path it does not know with 404.
               .bind(Directives.concat(
                   new StreamRoutes(system, settings, streams, streamAuth).routes(),

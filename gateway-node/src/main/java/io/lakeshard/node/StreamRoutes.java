@@ -171,10 +171,6 @@ public final class StreamRoutes extends AllDirectives {
         return error(StatusCodes.BAD_REQUEST, "INVALID_FORK", "Stream-Forked-From must be a stream path");
       }
       fork = new Stream.ForkPoint(source.get(), forkOffset.orElse(null), subOffset);
-      // Pekko HTTP cannot tell a missing Content-Type from octet-stream: for a fork both inherit.
-      if (mediaType == null || mediaType.equals(Stream.DEFAULT_CONTENT_TYPE)) {
-        mediaType = null;
-      }
     } else if (mediaType == null) {
       mediaType = Stream.DEFAULT_CONTENT_TYPE;
     }
@@ -552,11 +548,13 @@ public final class StreamRoutes extends AllDirectives {
         .orElseGet(inner);
   }
 
-  /** The request's media type as a stream stores it (no parameters: Pekko adds charset=UTF-8 to every text type). */
+  /**
+   * The request's media type as a stream stores it (no parameters: Pekko adds charset=UTF-8 to
+   * every text type), null when the request had no Content-Type header.
+   */
   private static String mediaType(HttpRequest request) {
     ContentType type = request.entity().getContentType();
-    // A request without a body (and without Content-Type) has Pekko's "none/none".
-    if (type.equals(ContentTypes.NO_CONTENT_TYPE)) {
+    if (!ExplicitContentType.present(type)) {
       return null;
     }
     return type.mediaType().toString().toLowerCase(Locale.ROOT);

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
@@ -69,11 +68,23 @@ class StreamHttpTest extends NodeTestBase {
   }
 
   @Test
-  void aPostWithoutContentTypeIsRefusedWith400() throws Exception {
+  void aMissingContentTypeIsToldApartFromAnExplicitOctetStream() throws Exception {
     send("PUT", "/v1/stream/no-type", "text/plain", null);
-    HttpRequest noType = HttpRequest.newBuilder(http.uri("/v1/stream/no-type"))
-        .POST(HttpRequest.BodyPublishers.ofString("data")).build();
-    assertThat(http.send(noType, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(400);
+    assertThat(send("POST", "/v1/stream/no-type", null, "data").statusCode()).as("missing").isEqualTo(400);
+    assertThat(send("POST", "/v1/stream/no-type", "application/octet-stream", "data").statusCode())
+        .as("another type").isEqualTo(409);
+
+    send("PUT", "/v1/stream/bytes", "application/octet-stream", null);
+    assertThat(send("POST", "/v1/stream/bytes", null, "data").statusCode()).as("missing").isEqualTo(400);
+    assertThat(send("POST", "/v1/stream/bytes", "Application/Octet-Stream; x=1", "data").statusCode()).isEqualTo(204);
+    assertThat(send("PUT", "/v1/stream/untyped", null, "first").headers().firstValue("Content-Type"))
+        .as("created without a type").hasValue("application/octet-stream");
+
+    // A fork without Content-Type takes its source's; an explicit octet-stream is another type.
+    assertThat(send("PUT", "/v1/stream/no-type-fork", null, null, "Stream-Forked-From", "/v1/stream/no-type")
+        .headers().firstValue("Content-Type")).hasValue("text/plain");
+    assertThat(send("PUT", "/v1/stream/octet-fork", "application/octet-stream", null,
+        "Stream-Forked-From", "/v1/stream/no-type").statusCode()).isEqualTo(409);
   }
 
   @Test

@@ -695,11 +695,11 @@ public final class Stream extends EventSourcedBehaviorWithEnforcedReplies<Stream
         return Effect().reply(replyTo, Refused.of(Refusal.INVALID, "empty body"));
       }
       String sent = JsonMode.mediaType(spec.contentType());
+      if (sent.isEmpty()) {
+        return Effect().reply(replyTo, Refused.of(Refusal.CONTENT_TYPE_MISSING, "Content-Type " + state.contentType + " required"));
+      }
       if (!sent.equals(JsonMode.mediaType(state.contentType))) {
-        // Pekko HTTP gives a request without Content-Type the type application/octet-stream.
-        return Effect().reply(replyTo, sent.isEmpty() || sent.equals(DEFAULT_CONTENT_TYPE)
-            ? Refused.of(Refusal.CONTENT_TYPE_MISSING, "Content-Type " + state.contentType + " required")
-            : Refused.of(Refusal.CONTENT_TYPE_MISMATCH, "stream has content type " + state.contentType));
+        return Effect().reply(replyTo, Refused.of(Refusal.CONTENT_TYPE_MISMATCH, "stream has content type " + state.contentType));
       }
     }
     if (spec.producer() != null) {
