@@ -13,7 +13,7 @@ import java.util.Arrays;
  *
  * <p>A gateway keeps up to {@code dedupe-window} (100 000) of them. As strings in a linked hash set
  * that was about 150 bytes and three objects per id for the collector to trace, and 6.6 MB of every
- * snapshot; here it is about 40 bytes and no objects, and half the snapshot. A LakeSync deltaId is
+ * snapshot; here it is 48 to 80 bytes and no objects, and half the snapshot. A LakeSync deltaId is
  * the hex SHA-256 of its delta: those 256 bits are kept as they are, so two ids are equal exactly
  * when their bits are. Any other id is kept as the SHA-256 of its text.
  */
@@ -32,8 +32,12 @@ public final class DeltaIdWindow {
   private long[] ring = new long[WORDS * MIN_CAPACITY];
   private int head;
   private int size;
-  /** Linear probing; a slot holds a ring position + 1, 0 when free. At most half full. */
-  private int[] table = new int[2 * MIN_CAPACITY];
+  /**
+   * Linear probing, at most half full; a slot holds 32 bits of its id (the tag, compared before
+   * the ring is read, so a probe past other ids costs no cache miss in the ring) and its ring
+   * position + 1 in the low 32 bits; 0 when free.
+   */
+  private long[] table = new long[2 * MIN_CAPACITY];
 
   /** A window as {@link #toBytes()} wrote it. */
   public static DeltaIdWindow fromBytes(byte[] ids) {
@@ -93,10 +97,12 @@ public final class DeltaIdWindow {
   }
 
   private boolean add(long[] id) {
-    if (slotOf(id) >= 0) {
+    int slot = slotOf(id);
+    if (slot >= 0) {
       return false;
     }
-    if (size == capacity()) {
+    boolean reshaped = size == capacity();
+    if (reshaped) {
       growRing();
     }
     int at = position(size);
@@ -104,8 +110,10 @@ public final class DeltaIdWindow {
     size++;
     if (2 * size > table.length) {
       rehash(2 * table.length);
-    } else {
+    } else if (reshaped) {
       insertIntoTable(at);
+    } else {
+      table[-slot - 1] = entry(at); // the free slot the lookup ended on
     }
     return true;
   }
@@ -122,7 +130,7 @@ public final class DeltaIdWindow {
   }
 
   private void rehash(int slots) {
-    table = new int[slots];
+    table = new long[slots];
     for (int i = 0; i < size; i++) {
       insertIntoTable(position(i));
     }
@@ -132,19 +140,34 @@ public final class DeltaIdWindow {
     return (int) ((firstWord * 0x9E3779B97F4A7C15L) >>> 33) & (table.length - 1);
   }
 
+  private static int tag(long secondWord) {
+    return (int) secondWord;
+  }
+
+  private long entry(int at) {
+    return (long) tag(ring[WORDS * at + 1]) << 32 | (at + 1L);
+  }
+
+  private static int positionOf(long entry) {
+    return (int) entry - 1;
+  }
+
   private boolean idAt(int at, long[] id) {
     int base = WORDS * at;
     return ring[base] == id[0] && ring[base + 1] == id[1] && ring[base + 2] == id[2] && ring[base + 3] == id[3];
   }
 
+  /** The id's slot, or -(the free slot where its probe ended) - 1. */
   private int slotOf(long[] id) {
     int mask = table.length - 1;
-    for (int slot = home(id[0]); table[slot] != 0; slot = (slot + 1) & mask) {
-      if (idAt(table[slot] - 1, id)) {
+    int tag = tag(id[1]);
+    int slot = home(id[0]);
+    for (; table[slot] != 0; slot = (slot + 1) & mask) {
+      if ((int) (table[slot] >>> 32) == tag && idAt(positionOf(table[slot]), id)) {
         return slot;
       }
     }
-    return -1;
+    return -slot - 1;
   }
 
   private void insertIntoTable(int at) {
@@ -153,18 +176,18 @@ public final class DeltaIdWindow {
     while (table[slot] != 0) {
       slot = (slot + 1) & mask;
     }
-    table[slot] = at + 1;
+    table[slot] = entry(at);
   }
 
   /** Removes ring position {@code at}, shifting later entries of its probe run back over the hole. */
   private void removeFromTable(int at) {
     int mask = table.length - 1;
     int hole = home(ring[WORDS * at]);
-    while (table[hole] != at + 1) {
+    while (positionOf(table[hole]) != at) {
       hole = (hole + 1) & mask;
     }
     for (int next = (hole + 1) & mask; table[next] != 0; next = (next + 1) & mask) {
-      int home = home(ring[WORDS * (table[next] - 1)]);
+      int home = home(ring[WORDS * positionOf(table[next])]);
       // The entry at next stays unless the hole lies on its probe path, between its home and next.
       boolean homeAfterHole = hole <= next ? home > hole && home <= next : home > hole || home <= next;
       if (!homeAfterHole) {
