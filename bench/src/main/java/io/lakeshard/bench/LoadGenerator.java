@@ -35,12 +35,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
+import java.util.function.LongFunction;
 import java.util.function.Supplier;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
@@ -561,29 +563,15 @@ public final class LoadGenerator {
   private Map<String, Object> broadcast(Target target) {
     String gw = "broadcast-" + (target.node() ? "node" : "ceiling");
     int subscribers = mode.subscribers();
-    double rate = mode.broadcastRate();
-    Duration warm = target.node() ? mode.warmup() : mode.ceilingWarmup();
-    Duration meas = mode.broadcastMeasure();
-    int capacity = (int) (rate * (warm.toSeconds() + meas.toSeconds() + 30)) + 1000;
-    AtomicLongArray sentAt = new AtomicLongArray(capacity);
-    AtomicLong measureFrom = new AtomicLong(Long.MAX_VALUE);
-    AtomicLong measureTo = new AtomicLong(Long.MAX_VALUE);
-    Recorder recorder = new Recorder(3);
-    LongAdder delivered = new LongAdder();
-    LongAdder deliveredAll = new LongAdder();
+    PacedFanOut fanOut = new PacedFanOut(mode.broadcastRate(),
+        target.node() ? mode.warmup() : mode.ceilingWarmup(), mode.broadcastMeasure());
     WsConnection.BroadcastSink sink = (frame, nanos) -> {
       try {
         SyncResponse response = SyncResponse.parseFrom(CodedInputStream.newInstance(frame, 1, frame.length - 1));
         for (RowDelta delta : response.getDeltasList()) {
           String rowId = delta.getRowId();
-          if (!rowId.startsWith("b")) {
-            continue;
-          }
-          long seq = Long.parseLong(rowId.substring(1));
-          deliveredAll.increment();
-          if (seq >= measureFrom.get() && seq < measureTo.get()) {
-            recorder.recordValue(Math.max(1, nanos - sentAt.get((int) seq)));
-            delivered.increment();
+          if (rowId.startsWith("b")) {
+            fanOut.delivered(Long.parseLong(rowId.substring(1)), nanos);
           }
         }
       } catch (IOException | RuntimeException e) {
@@ -609,64 +597,121 @@ public final class LoadGenerator {
     }
     Probe.Recording recording = startRecording(target, "broadcast");
     Probe.CpuWindow cpu = new Probe.CpuWindow(target.pids());
-    LongAdder ackErrors = new LongAdder();
-    AtomicLong next = new AtomicLong();
-    AtomicInteger phase = new AtomicInteger();
-    Thread sender = new Thread(() -> {
-      double interval = 1e9 / rate;
-      long origin = System.nanoTime();
-      for (long k = 0; phase.get() < 2 && k < capacity; k++) {
-        long due = origin + (long) (k * interval);
-        long wait;
-        while ((wait = due - System.nanoTime()) > 0) {
-          LockSupport.parkNanos(wait);
-        }
-        sentAt.set((int) k, System.nanoTime());
-        next.set(k + 1);
-        push.request(Frames.encodePush(pusher.tagged("b" + k))).whenComplete((r, e) -> {
-          if (e != null) {
-            ackErrors.increment();
-          }
-        });
-      }
-    }, "broadcast-pusher");
-    sender.setDaemon(true);
-    sender.start();
-    Load.sleep(warm);
-    recorder.reset();
-    cpu.start();
-    measureFrom.set(next.get());
-    long start = System.nanoTime();
-    Load.sleep(meas);
-    measureTo.set(next.get());
-    double seconds = (System.nanoTime() - start) / 1e9;
-    phase.set(2);
-    long expected = (measureTo.get() - measureFrom.get()) * subscribers;
-    long drainDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (delivered.sum() < expected && System.nanoTime() < drainDeadline) {
-      sleepMs(50);
-    }
-    cpu.end();
-    Histogram latency = recorder.getIntervalHistogram();
-    Map<String, Object> result = new LinkedHashMap<>();
-    result.put("unit", "deliveries/s");
-    result.put("throughput", round(delivered.sum() / seconds));
-    result.put("latencyMs", latency(latency));
-    result.put("errors", expected - delivered.sum() + ackErrors.sum());
+    PacedFanOut.Window window = fanOut.run("broadcast-pusher",
+        k -> push.request(Frames.encodePush(pusher.tagged("b" + k))), subscribers, cpu);
+    Map<String, Object> result = fanOut.result(window, 0);
     result.put("subscribers", subscribers);
     result.put("sessionsSeenByNode", sessions);
-    result.put("pushesPerSecond", rate);
-    result.put("pushesMeasured", measureTo.get() - measureFrom.get());
-    result.put("deliveriesExpected", expected);
-    result.put("deliveriesMeasured", delivered.sum());
-    result.put("pushAckErrors", ackErrors.sum());
+    result.put("pushesPerSecond", mode.broadcastRate());
+    result.put("pushesMeasured", window.sends());
+    result.put("pushAckErrors", fanOut.sendErrors.sum());
     result.put("subscriberConnectSeconds", round(connectSeconds));
-    result.put("seconds", round(seconds));
     putCpu(result, target, cpu);
     stopRecording(recording, result);
     push.abort();
     subs.forEach(WsSlot::abort);
     return result;
+  }
+
+  /**
+   * What the broadcast and SSE scenarios share: one sender at a fixed rate, its sends numbered
+   * 0, 1, ...; every receiver reports each delivery of send n, and those of sends in the measured
+   * window count, with their latency from the send.
+   */
+  private static final class PacedFanOut {
+    /** How the measured window went: its length, the sends in it, and the deliveries they owe. */
+    record Window(double seconds, long sends, long expected) {}
+
+    private final double rate;
+    private final Duration warm;
+    private final Duration measure;
+    private final int capacity;
+    private final AtomicLongArray sentAt;
+    private final AtomicLong measureFrom = new AtomicLong(Long.MAX_VALUE);
+    private final AtomicLong measureTo = new AtomicLong(Long.MAX_VALUE);
+    private final Recorder recorder = new Recorder(3);
+    private final LongAdder delivered = new LongAdder();
+    final LongAdder sendErrors = new LongAdder();
+
+    PacedFanOut(double rate, Duration warm, Duration measure) {
+      this.rate = rate;
+      this.warm = warm;
+      this.measure = measure;
+      this.capacity = (int) (rate * (warm.toSeconds() + measure.toSeconds() + 30)) + 1000;
+      this.sentAt = new AtomicLongArray(capacity);
+    }
+
+    /** Whether {@code seq} can be a send of this run. */
+    boolean isSend(long seq) {
+      return seq >= 0 && seq < capacity;
+    }
+
+    /** A receiver got send {@code seq} at {@code nanos}. */
+    void delivered(long seq, long nanos) {
+      if (seq >= measureFrom.get() && seq < measureTo.get()) {
+        recorder.recordValue(Math.max(1, nanos - sentAt.get((int) seq)));
+        delivered.increment();
+      }
+    }
+
+    /**
+     * Sends at the rate through warm-up and measurement (send k by {@code send.apply(k)}), then
+     * waits up to 5 s for {@code receivers} deliveries of each measured send.
+     */
+    Window run(String thread, LongFunction<CompletableFuture<?>> send, long receivers, Probe.CpuWindow cpu) {
+      AtomicLong next = new AtomicLong();
+      AtomicBoolean stop = new AtomicBoolean();
+      Thread sender = new Thread(() -> {
+        double interval = 1e9 / rate;
+        long origin = System.nanoTime();
+        for (long k = 0; !stop.get() && k < capacity; k++) {
+          long due = origin + (long) (k * interval);
+          long wait;
+          while ((wait = due - System.nanoTime()) > 0) {
+            LockSupport.parkNanos(wait);
+          }
+          sentAt.set((int) k, System.nanoTime());
+          next.set(k + 1);
+          send.apply(k).whenComplete((reply, error) -> {
+            if (error != null) {
+              sendErrors.increment();
+            }
+          });
+        }
+      }, thread);
+      sender.setDaemon(true);
+      sender.start();
+      Load.sleep(warm);
+      recorder.reset();
+      cpu.start();
+      measureFrom.set(next.get());
+      long start = System.nanoTime();
+      Load.sleep(measure);
+      measureTo.set(next.get());
+      double seconds = (System.nanoTime() - start) / 1e9;
+      stop.set(true);
+      long sends = measureTo.get() - measureFrom.get();
+      long expected = sends * receivers;
+      long drainDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (delivered.sum() < expected && System.nanoTime() < drainDeadline) {
+        sleepMs(50);
+      }
+      cpu.end();
+      return new Window(seconds, sends, expected);
+    }
+
+    /** Throughput and latency; errors are missing deliveries, send errors and {@code otherErrors}. */
+    Map<String, Object> result(Window window, long otherErrors) {
+      Map<String, Object> result = new LinkedHashMap<>();
+      result.put("unit", "deliveries/s");
+      result.put("throughput", round(delivered.sum() / window.seconds()));
+      result.put("latencyMs", latency(recorder.getIntervalHistogram()));
+      result.put("errors", window.expected() - delivered.sum() + sendErrors.sum() + otherErrors);
+      result.put("deliveriesExpected", window.expected());
+      result.put("deliveriesMeasured", delivered.sum());
+      result.put("seconds", round(window.seconds()));
+      return result;
+    }
   }
 
   // ---------------------------------------------------------------- Durable Streams
@@ -822,30 +867,16 @@ public final class LoadGenerator {
     String stream = streamUrl(target, 0, "sse-" + streamTag);
     createStream(stream, "text/plain");
     int readers = mode.subscribers();
-    double rate = mode.broadcastRate();
-    Duration warm = mode.streamWarmup();
-    Duration meas = mode.streamMeasure();
-    int capacity = (int) (rate * (warm.toSeconds() + meas.toSeconds() + 30)) + 1000;
-    AtomicLongArray sentAt = new AtomicLongArray(capacity);
-    AtomicLong measureFrom = new AtomicLong(Long.MAX_VALUE);
-    AtomicLong measureTo = new AtomicLong(Long.MAX_VALUE);
-    Recorder recorder = new Recorder(3);
-    LongAdder delivered = new LongAdder();
+    PacedFanOut fanOut = new PacedFanOut(mode.broadcastRate(), mode.streamWarmup(), mode.streamMeasure());
     LongAdder strays = new LongAdder();
     SseReader.Sink sink = (payload, nanos) -> {
       long seq = payload.startsWith("s") ? parseOrMinus(payload.substring(1)) : -1;
-      if (seq < 0 || seq >= capacity) {
+      if (fanOut.isSend(seq)) {
+        fanOut.delivered(seq, nanos);
+      } else {
         strays.increment();
-      } else if (seq >= measureFrom.get() && seq < measureTo.get()) {
-        recorder.recordValue(Math.max(1, nanos - sentAt.get((int) seq)));
-        delivered.increment();
       }
     };
-    if (target.node()) {
-      // A node accepts 1 024 connections (pekko.http.server.max-connections): let the client's idle
-      // keep-alive connections from earlier scenarios close first (scripts/bench: keep-alive 1 s).
-      Load.sleep(Duration.ofMillis(1500));
-    }
     List<SseReader> subs = new ArrayList<>();
     long t0 = System.nanoTime();
     AtomicInteger failed = new AtomicInteger();
@@ -872,62 +903,17 @@ public final class LoadGenerator {
     }
     Probe.Recording recording = startRecording(target, "stream-sse");
     Probe.CpuWindow cpu = new Probe.CpuWindow(target.pids());
-    LongAdder appendErrors = new LongAdder();
-    AtomicLong next = new AtomicLong();
-    AtomicInteger phase = new AtomicInteger();
     URI appendTo = URI.create(stream);
-    Thread appender = new Thread(() -> {
-      double interval = 1e9 / rate;
-      long origin = System.nanoTime();
-      for (long k = 0; phase.get() < 2 && k < capacity; k++) {
-        long due = origin + (long) (k * interval);
-        long wait;
-        while ((wait = due - System.nanoTime()) > 0) {
-          LockSupport.parkNanos(wait);
-        }
-        sentAt.set((int) k, System.nanoTime());
-        next.set(k + 1);
-        append(appendTo, "text/plain", ("s" + k).getBytes(StandardCharsets.UTF_8)).whenComplete((nanos, error) -> {
-          if (error != null) {
-            appendErrors.increment();
-          }
-        });
-      }
-    }, "stream-appender");
-    appender.setDaemon(true);
-    appender.start();
-    Load.sleep(warm);
-    recorder.reset();
-    cpu.start();
-    measureFrom.set(next.get());
-    long start = System.nanoTime();
-    Load.sleep(meas);
-    measureTo.set(next.get());
-    double seconds = (System.nanoTime() - start) / 1e9;
-    phase.set(2);
-    long connected = readers - failed.get();
-    long expected = (measureTo.get() - measureFrom.get()) * connected;
-    long drainDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (delivered.sum() < expected && System.nanoTime() < drainDeadline) {
-      sleepMs(50);
-    }
-    cpu.end();
-    Histogram latency = recorder.getIntervalHistogram();
-    Map<String, Object> result = new LinkedHashMap<>();
-    result.put("unit", "deliveries/s");
-    result.put("throughput", round(delivered.sum() / seconds));
-    result.put("latencyMs", latency(latency));
-    result.put("errors", expected - delivered.sum() + appendErrors.sum() + failed.get() + strays.sum());
+    PacedFanOut.Window window = fanOut.run("stream-appender",
+        k -> append(appendTo, "text/plain", ("s" + k).getBytes(StandardCharsets.UTF_8)), readers - failed.get(), cpu);
+    Map<String, Object> result = fanOut.result(window, failed.get() + strays.sum());
     result.put("readers", readers);
     result.put("readersFailed", failed.get());
-    result.put("appendsPerSecond", rate);
-    result.put("appendsMeasured", measureTo.get() - measureFrom.get());
-    result.put("deliveriesExpected", expected);
-    result.put("deliveriesMeasured", delivered.sum());
-    result.put("appendErrors", appendErrors.sum());
+    result.put("appendsPerSecond", mode.broadcastRate());
+    result.put("appendsMeasured", window.sends());
+    result.put("appendErrors", fanOut.sendErrors.sum());
     result.put("unexpectedEvents", strays.sum());
     result.put("readerConnectSeconds", round(connectSeconds));
-    result.put("seconds", round(seconds));
     putCpu(result, target, cpu);
     stopRecording(recording, result);
     subs.forEach(SseReader::cancel);
