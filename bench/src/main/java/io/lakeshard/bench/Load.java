@@ -141,14 +141,7 @@ final class Load {
       return;
     }
     long start = System.nanoTime();
-    inFlight.incrementAndGet();
-    CompletableFuture<Done> result;
-    try {
-      result = op.run();
-    } catch (RuntimeException e) {
-      result = CompletableFuture.failedFuture(e);
-    }
-    result.whenComplete((done, error) -> {
+    started(op).whenComplete((done, error) -> {
       boolean failed = complete(start, done, error);
       inFlight.decrementAndGet();
       if (failed) {
@@ -173,17 +166,20 @@ final class Load {
         break;
       }
       Op op = targets.get((int) (k % targets.size()));
-      inFlight.incrementAndGet();
-      CompletableFuture<Done> result;
-      try {
-        result = op.run();
-      } catch (RuntimeException e) {
-        result = CompletableFuture.failedFuture(e);
-      }
-      result.whenComplete((done, error) -> {
+      started(op).whenComplete((done, error) -> {
         complete(due, done, error);
         inFlight.decrementAndGet();
       });
+    }
+  }
+
+  /** Runs {@code op}, counted in flight; a throw becomes a failed result. */
+  private CompletableFuture<Done> started(Op op) {
+    inFlight.incrementAndGet();
+    try {
+      return op.run();
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
     }
   }
 

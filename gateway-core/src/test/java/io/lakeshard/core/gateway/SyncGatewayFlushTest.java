@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.lakeshard.core.InMemoryPersistence;
 import io.lakeshard.core.buffer.DeltaBuffer.Accepted;
 import io.lakeshard.core.catalogue.IcebergLake;
 import io.lakeshard.core.delta.ColumnValue;
@@ -33,8 +34,6 @@ import org.apache.iceberg.io.CloseableIterable;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
-import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -43,11 +42,7 @@ import org.junit.jupiter.api.Test;
  * faults injected into the object store and between the catalogue commit and the journal write.
  */
 class SyncGatewayFlushTest {
-  private static final ActorTestKit testKit = ActorTestKit.create(
-      PersistenceTestKitPlugin.getInstance().config()
-          .withFallback(PersistenceTestKitSnapshotPlugin.config())
-          .withFallback(ConfigFactory.parseString("pekko.actor.serialize-messages = on"))
-          .withFallback(ConfigFactory.load()));
+  private static final ActorTestKit testKit = ActorTestKit.create(InMemoryPersistence.config());
   private static final Path DIR = tempDir();
   private static final FailingLake STORE = new FailingLake(new LocalLakeAdapter(DIR.resolve("lake")));
   private static final IcebergLake LAKE = IcebergLake.jdbc(

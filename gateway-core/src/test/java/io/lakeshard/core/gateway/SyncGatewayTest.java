@@ -2,7 +2,7 @@ package io.lakeshard.core.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.typesafe.config.ConfigFactory;
+import io.lakeshard.core.InMemoryPersistence;
 import io.lakeshard.core.buffer.DeltaBuffer;
 import io.lakeshard.core.delta.ColumnValue;
 import io.lakeshard.core.delta.DeltaIds;
@@ -21,7 +21,6 @@ import java.util.List;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
 import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,10 +28,7 @@ import org.junit.jupiter.api.Test;
 
 /** The entity with an in-memory journal: group commit, replies after the write, broadcasts. */
 class SyncGatewayTest {
-  private static final ActorTestKit testKit = ActorTestKit.create(
-      PersistenceTestKitPlugin.getInstance().config()
-          .withFallback(ConfigFactory.parseString("pekko.actor.serialize-messages = on"))
-          .withFallback(ConfigFactory.load()));
+  private static final ActorTestKit testKit = ActorTestKit.create(InMemoryPersistence.config());
   private static final PersistenceTestKit journal = PersistenceTestKit.create(testKit.system());
   private static final GatewaySettings SETTINGS = GatewaySettings.fromConfig(testKit.system().settings().config());
   /** These tests end long before the 30 s flush alarm: a flush here is a bug. */

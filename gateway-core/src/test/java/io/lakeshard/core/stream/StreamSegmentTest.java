@@ -2,7 +2,7 @@ package io.lakeshard.core.stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.typesafe.config.ConfigFactory;
+import io.lakeshard.core.InMemoryPersistence;
 import io.lakeshard.core.flush.FlushBackoff;
 import io.lakeshard.core.lake.FailingLake;
 import io.lakeshard.core.lake.LakeException;
@@ -21,8 +21,6 @@ import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
-import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
-import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
 import org.apache.pekko.persistence.testkit.SnapshotMeta;
 import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
 import org.apache.pekko.persistence.testkit.javadsl.SnapshotTestKit;
@@ -34,16 +32,12 @@ import org.junit.jupiter.api.Test;
 /** Cold segments: rotation into the lake, reads across the hot/cold boundary, recovery from snapshots, failing writes. */
 class StreamSegmentTest {
   private static final ActorTestKit testKit = ActorTestKit.create(
-      PersistenceTestKitPlugin.getInstance().config()
-          .withFallback(PersistenceTestKitSnapshotPlugin.config())
-          // A one-node cluster: a fork tells its source through Cluster Sharding.
-          .withFallback(ConfigFactory.parseString("""
-              pekko.actor.serialize-messages = on
-              pekko.actor.provider = cluster
-              pekko.remote.artery.canonical.hostname = 127.0.0.1
-              pekko.remote.artery.canonical.port = 0
-              """))
-          .withFallback(ConfigFactory.load()));
+      // A one-node cluster: a fork tells its source through Cluster Sharding.
+      InMemoryPersistence.config("""
+          pekko.actor.provider = cluster
+          pekko.remote.artery.canonical.hostname = 127.0.0.1
+          pekko.remote.artery.canonical.port = 0
+          """));
   private static final PersistenceTestKit journal = PersistenceTestKit.create(testKit.system());
   private static final SnapshotTestKit snapshots = SnapshotTestKit.create(testKit.system());
   /** Segments of about 100 bytes and read pages of about 64: a few messages each, so every read crosses something. */

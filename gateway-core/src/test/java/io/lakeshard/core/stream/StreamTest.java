@@ -2,7 +2,7 @@ package io.lakeshard.core.stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.typesafe.config.ConfigFactory;
+import io.lakeshard.core.InMemoryPersistence;
 import io.lakeshard.core.flush.FlushBackoff;
 import io.lakeshard.core.lake.LocalLakeAdapter;
 import java.nio.charset.StandardCharsets;
@@ -12,7 +12,6 @@ import java.util.List;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
 import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -20,10 +19,7 @@ import org.junit.jupiter.api.Test;
 
 /** The Stream entity with an in-memory journal: sequencing, JSON mode, producers, live readers, recovery. */
 class StreamTest {
-  private static final ActorTestKit testKit = ActorTestKit.create(
-      PersistenceTestKitPlugin.getInstance().config()
-          .withFallback(ConfigFactory.parseString("pekko.actor.serialize-messages = on"))
-          .withFallback(ConfigFactory.load()));
+  private static final ActorTestKit testKit = ActorTestKit.create(InMemoryPersistence.config());
   /** Never written to: these streams stay far below a segment. */
   private static final LocalLakeAdapter LAKE = new LocalLakeAdapter(Path.of("target", "stream-test-lake"));
   private static final PersistenceTestKit journal = PersistenceTestKit.create(testKit.system());
