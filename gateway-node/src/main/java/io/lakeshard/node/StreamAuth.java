@@ -1,8 +1,7 @@
 package io.lakeshard.node;
 
-import java.nio.charset.StandardCharsets;
+import io.lakeshard.core.Sha256;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.util.Optional;
 import org.apache.pekko.http.javadsl.model.HttpMethod;
@@ -34,7 +33,7 @@ final class StreamAuth {
   /** From the stream route settings; read tokens are checked with the node's JWT secrets, even when gateway auth is off. */
   static StreamAuth from(NodeSettings.StreamRouteSettings streams, NodeSettings.AuthSettings auth) {
     Optional<byte[]> writeToken = streams.writeToken().isEmpty() ? Optional.empty()
-        : Optional.of(sha256(streams.writeToken()));
+        : Optional.of(Sha256.of(streams.writeToken()));
     if (!streams.readJwt()) {
       return new StreamAuth(writeToken, Optional.empty());
     }
@@ -71,7 +70,7 @@ final class StreamAuth {
     if (bearer.isEmpty()) {
       return unauthorized("writing to a stream needs a bearer token");
     }
-    return MessageDigest.isEqual(sha256(bearer.get()), writeTokenDigest.get()) ? Optional.empty()
+    return MessageDigest.isEqual(Sha256.of(bearer.get()), writeTokenDigest.get()) ? Optional.empty()
         : unauthorized("wrong write token");
   }
 
@@ -97,13 +96,5 @@ final class StreamAuth {
 
   private static Optional<Denied> unauthorized(String message) {
     return Optional.of(new Denied(StatusCodes.UNAUTHORIZED, "UNAUTHORIZED", message));
-  }
-
-  private static byte[] sha256(String token) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JVM has SHA-256", e);
-    }
   }
 }

@@ -1,9 +1,7 @@
 package io.lakeshard.core.buffer;
 
+import io.lakeshard.core.Sha256;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 
 /**
@@ -20,13 +18,6 @@ import java.util.Arrays;
 public final class DeltaIdWindow {
   private static final int WORDS = 4;
   private static final int MIN_CAPACITY = 16;
-  private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JVM has SHA-256", e);
-    }
-  });
 
   /** Ids in arrival order, {@link #WORDS} longs each; the oldest at position {@code head}. */
   private long[] ring = new long[WORDS * MIN_CAPACITY];
@@ -213,7 +204,7 @@ public final class DeltaIdWindow {
         return id;
       }
     }
-    ByteBuffer digest = ByteBuffer.wrap(SHA256.get().digest(deltaId.getBytes(StandardCharsets.UTF_8)));
+    ByteBuffer digest = ByteBuffer.wrap(Sha256.of(deltaId));
     return new long[] {digest.getLong(), digest.getLong(), digest.getLong(), digest.getLong()};
   }
 

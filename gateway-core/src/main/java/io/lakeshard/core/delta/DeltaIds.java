@@ -2,10 +2,8 @@ package io.lakeshard.core.delta;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lakeshard.core.Sha256;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -43,7 +41,7 @@ public final class DeltaIds {
     out.append(",\"table\":");
     string(out, table);
     out.append('}');
-    return sha256Hex(out.toString());
+    return HexFormat.of().formatHex(Sha256.of(out.toString()));
   }
 
   private static JsonNode parse(String json) {
@@ -125,14 +123,5 @@ public final class DeltaIds {
       }
     }
     out.append('"');
-  }
-
-  private static String sha256Hex(String payload) {
-    try {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      return HexFormat.of().formatHex(sha.digest(payload.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is part of every JRE", e);
-    }
   }
 }
