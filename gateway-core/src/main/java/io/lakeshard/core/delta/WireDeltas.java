@@ -22,8 +22,11 @@ public final class WireDeltas {
 
   static String shared(String name) {
     String known = SHARED_NAMES.get(name);
-    if (known != null || SHARED_NAMES.size() >= MAX_SHARED_NAMES) {
-      return known != null ? known : name;
+    if (known != null) {
+      return known;
+    }
+    if (SHARED_NAMES.size() >= MAX_SHARED_NAMES) {
+      return name;
     }
     known = SHARED_NAMES.putIfAbsent(name, name);
     return known != null ? known : name;

@@ -163,8 +163,8 @@ final class GatewayLedger extends EventSourcedBehavior<GatewayLedger.Command, Ga
       @Override
       public Object toJournal(State state) {
         return new Snapshot(state.clock.last(), state.buffer.log(), state.buffer.rows(), null,
-            state.buffer.seenDeltaIds(), List.copyOf(state.schemas.values()), state.flushSeq, state.flushedUpTo, state.pendingFlush,
-            List.copyOf(state.flushedTables));
+            state.buffer.seenDeltaIds(), List.copyOf(state.schemas.values()), state.flushSeq, state.flushedUpTo,
+            state.pendingFlush, List.copyOf(state.flushedTables));
       }
 
       @Override
