@@ -1,5 +1,6 @@
 package io.lakeshard.node;
 
+import io.lakeshard.node.auth.JwtAuth;
 import java.time.Clock;
 import java.time.Duration;
 

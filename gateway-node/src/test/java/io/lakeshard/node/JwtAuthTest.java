@@ -8,6 +8,7 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import io.lakeshard.node.auth.JwtAuth;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;

@@ -3,6 +3,7 @@ package io.lakeshard.node;
 import static io.lakeshard.node.NodeHttp.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.lakeshard.node.auth.JwtAuth;
 import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;

@@ -2,6 +2,7 @@ package io.lakeshard.node;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.lakeshard.node.auth.JwtAuth;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;

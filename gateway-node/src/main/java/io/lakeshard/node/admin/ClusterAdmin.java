@@ -1,4 +1,4 @@
-package io.lakeshard.node;
+package io.lakeshard.node.admin;
 
 import io.lakeshard.core.gateway.SyncGateway;
 import io.lakeshard.protocol.JsonCodec;
@@ -25,12 +25,12 @@ import org.apache.pekko.pattern.Patterns;
  * gateways each node holds, and every live gateway's buffer and last flush. Gathered by asking
  * every node's SyncGateway shard region, then each live gateway.
  */
-final class ClusterAdmin {
+public final class ClusterAdmin {
   private final ActorSystem<?> system;
   private final ClusterSharding sharding;
   private final Duration timeout;
 
-  ClusterAdmin(ActorSystem<?> system, Duration timeout) {
+  public ClusterAdmin(ActorSystem<?> system, Duration timeout) {
     this.system = system;
     this.sharding = ClusterSharding.get(system);
     this.timeout = timeout;
@@ -41,7 +41,7 @@ final class ClusterAdmin {
 
   private record LiveGateway(String id, Address node, SyncGateway.Stats stats) {}
 
-  CompletionStage<byte[]> describe() {
+  public CompletionStage<byte[]> describe() {
     List<Member> members = new ArrayList<>();
     Cluster.get(system).state().getMembers().forEach(members::add);
     Set<Member> unreachable = Cluster.get(system).state().getUnreachable();

@@ -1,4 +1,4 @@
-package io.lakeshard.node;
+package io.lakeshard.node.auth;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;

@@ -1,4 +1,4 @@
-package io.lakeshard.node;
+package io.lakeshard.node.stream;
 
 import java.util.Map;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -16,7 +16,7 @@ import org.apache.pekko.http.javadsl.settings.ServerSettings;
  * uses only when a header names that type. An empty body without the header has no content type
  * at all. HTTP/1.x only: HTTP/2's header parsing ignores custom media types (it is not enabled).
  */
-final class ExplicitContentType {
+public final class ExplicitContentType {
   private static final String MARK = "lakeshard-explicit-content-type";
   private static final MediaType.Binary OCTET_STREAM =
       MediaTypes.customBinary("application", "octet-stream", false, Map.of(), false, MARK);
@@ -24,7 +24,7 @@ final class ExplicitContentType {
   private ExplicitContentType() {}
 
   /** The node's server settings, with the marked application/octet-stream. */
-  static ServerSettings serverSettings(ActorSystem<?> system) {
+  public static ServerSettings serverSettings(ActorSystem<?> system) {
     ServerSettings settings = ServerSettings.create(system.settings().config());
     return settings.withParserSettings(settings.getParserSettings().withCustomMediaTypes(OCTET_STREAM));
   }

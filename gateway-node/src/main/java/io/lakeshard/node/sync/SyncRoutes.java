@@ -1,12 +1,17 @@
-package io.lakeshard.node;
+package io.lakeshard.node.sync;
 
-import static io.lakeshard.node.JsonErrors.error;
+import static io.lakeshard.node.http.JsonErrors.error;
 
 import io.lakeshard.core.delta.RowDelta;
 import io.lakeshard.core.delta.WireDeltas;
 import io.lakeshard.core.flush.FlushResult;
 import io.lakeshard.core.gateway.SyncGateway;
 import io.lakeshard.core.schema.TableSchema;
+import io.lakeshard.node.NodeSettings;
+import io.lakeshard.node.admin.ClusterAdmin;
+import io.lakeshard.node.auth.JwtAuth;
+import io.lakeshard.node.http.JsonErrors;
+import io.lakeshard.node.http.WebSocketCloseCodes;
 import io.lakeshard.protocol.JsonCodec;
 import io.lakeshard.protocol.ProtocolException;
 import io.lakeshard.protocol.v1.SyncPush;
@@ -26,16 +31,16 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import org.apache.pekko.http.javadsl.model.AttributeKeys;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
-import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.HttpCredentials;
 import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
-import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -98,7 +103,7 @@ public final class SyncRoutes extends AllDirectives {
           path("ws", () -> get(() -> authorized(gatewayId, principal ->
               extractRequest(request -> request.getAttribute(AttributeKeys.webSocketUpgrade)
                   .flatMap(upgrade -> webSockets.upgrade(upgrade,
-                      new WebSocketSession(system, gateway(gatewayId), principal, settings).flow()))
+                      new SyncSocket(system, gateway(gatewayId), principal, settings).flow()))
                   .map(this::complete)
                   .orElseGet(() -> error(StatusCodes.BAD_REQUEST, "NOT_WEBSOCKET", "expected a WebSocket upgrade")))))),
           path("pull", () -> get(() -> authorized(gatewayId, principal ->

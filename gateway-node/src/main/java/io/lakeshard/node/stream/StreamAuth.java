@@ -1,6 +1,8 @@
-package io.lakeshard.node;
+package io.lakeshard.node.stream;
 
 import io.lakeshard.core.Sha256;
+import io.lakeshard.node.NodeSettings;
+import io.lakeshard.node.auth.JwtAuth;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.util.Optional;
@@ -15,7 +17,7 @@ import org.apache.pekko.http.javadsl.model.StatusCodes;
  * configured, as the protocol expects open streams. A read of a {@code session:{id}} stream needs
  * a token whose {@code session_id} is {@code id}; other streams need just a valid token.
  */
-final class StreamAuth {
+public final class StreamAuth {
   static final String SESSION_PREFIX = "session:";
 
   /** A refused request: 401 without valid credentials, 403 with credentials for another session. */
@@ -31,7 +33,7 @@ final class StreamAuth {
   }
 
   /** From the stream route settings; read tokens are checked with the node's JWT secrets, even when gateway auth is off. */
-  static StreamAuth from(NodeSettings.StreamRouteSettings streams, NodeSettings.AuthSettings auth) {
+  public static StreamAuth from(NodeSettings.StreamRouteSettings streams, NodeSettings.AuthSettings auth) {
     Optional<byte[]> writeToken = streams.writeToken().isEmpty() ? Optional.empty()
         : Optional.of(Sha256.of(streams.writeToken()));
     if (!streams.readJwt()) {
@@ -44,11 +46,11 @@ final class StreamAuth {
     return new StreamAuth(writeToken, Optional.of(new JwtAuth(auth.secret(), auth.previousSecret(), Clock.systemUTC())));
   }
 
-  boolean writesOpen() {
+  public boolean writesOpen() {
     return writeTokenDigest.isEmpty();
   }
 
-  boolean readsOpen() {
+  public boolean readsOpen() {
     return readTokens.isEmpty();
   }
 

@@ -1,4 +1,4 @@
-package io.lakeshard.node;
+package io.lakeshard.node.admin;
 
 import com.typesafe.config.Config;
 import java.sql.Connection;

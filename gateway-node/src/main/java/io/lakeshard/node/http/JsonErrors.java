@@ -1,4 +1,4 @@
-package io.lakeshard.node;
+package io.lakeshard.node.http;
 
 import io.lakeshard.protocol.JsonCodec;
 import java.util.concurrent.TimeoutException;
@@ -17,22 +17,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** The JSON error answers every route family gives: {@code {"error": CODE, "message": text}}. */
-final class JsonErrors {
+public final class JsonErrors {
   private static final Logger log = LoggerFactory.getLogger(JsonErrors.class);
 
   private JsonErrors() {}
 
-  static Route error(StatusCode status, String code, String message) {
+  public static Route error(StatusCode status, String code, String message) {
     return Directives.complete(HttpResponse.create().withStatus(status)
         .withEntity(ContentTypes.APPLICATION_JSON, JsonCodec.encodeError(code, message)));
   }
 
-  static Route tooLarge(long maxBodyBytes) {
+  public static Route tooLarge(long maxBodyBytes) {
     return error(StatusCodes.CONTENT_TOO_LARGE, "PAYLOAD_TOO_LARGE", "body over " + maxBodyBytes + " bytes");
   }
 
   /** 503 with Retry-After when the entity ({@code what}: gateway, stream) did not answer in time. */
-  static Route unavailable(String what, Throwable e) {
+  public static Route unavailable(String what, Throwable e) {
     log.warn("{} did not answer in time: {}", what, e.getMessage());
     return Directives.complete(HttpResponse.create().withStatus(StatusCodes.SERVICE_UNAVAILABLE)
         .addHeader(RetryAfter.create(1L))
@@ -40,7 +40,7 @@ final class JsonErrors {
   }
 
   /** Oversized bodies, malformed requests and timeouts as JSON; anything else is logged and 500. */
-  static ExceptionHandler handler(String what, long maxBodyBytes) {
+  public static ExceptionHandler handler(String what, long maxBodyBytes) {
     return ExceptionHandler.newBuilder()
         .match(EntityStreamSizeException.class, e -> tooLarge(maxBodyBytes))
         .match(IllegalRequestException.class, e -> e.info().summary().startsWith("Request too large")

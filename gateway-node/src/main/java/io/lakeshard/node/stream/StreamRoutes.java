@@ -1,12 +1,14 @@
-package io.lakeshard.node;
+package io.lakeshard.node.stream;
 
-import static io.lakeshard.node.JsonErrors.error;
+import static io.lakeshard.node.http.JsonErrors.error;
 
 import io.lakeshard.core.stream.JsonMode;
 import io.lakeshard.core.stream.Offsets;
 import io.lakeshard.core.stream.Stream;
 import io.lakeshard.core.stream.StreamCursor;
 import io.lakeshard.core.stream.StreamSettings;
+import io.lakeshard.node.NodeSettings;
+import io.lakeshard.node.http.JsonErrors;
 import io.lakeshard.protocol.JsonCodec;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;

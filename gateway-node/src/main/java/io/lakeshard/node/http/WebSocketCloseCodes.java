@@ -1,4 +1,4 @@
-package io.lakeshard.node;
+package io.lakeshard.node.http;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
@@ -26,7 +26,7 @@ import scala.concurrent.duration.FiniteDuration;
  * internal WebSocket stack (the layers {@code WebSocket.stack} composes), pinned with the
  * Pekko HTTP version in the parent pom.
  */
-final class WebSocketCloseCodes {
+public final class WebSocketCloseCodes {
   public static final int PROTOCOL_ERROR = 1002;
   public static final int UNSUPPORTED_DATA = 1003;
   public static final int POLICY_VIOLATION = 1008;
@@ -36,10 +36,10 @@ final class WebSocketCloseCodes {
   private static final int MAX_REASON_BYTES = 123;
 
   /** Fail the handler with this to close the connection with {@code code}. */
-  static final class CloseWith extends RuntimeException {
+  public static final class CloseWith extends RuntimeException {
     final int code;
 
-    CloseWith(int code, String reason) {
+    public CloseWith(int code, String reason) {
       super(reason, null, false, false);
       this.code = code;
     }
@@ -58,14 +58,14 @@ final class WebSocketCloseCodes {
   private final FiniteDuration closeTimeout = FiniteDuration.apply(3, TimeUnit.SECONDS);
   private final LoggingAdapter log;
 
-  WebSocketCloseCodes(ActorSystem<?> system) {
+  public WebSocketCloseCodes(ActorSystem<?> system) {
     this.settings = (WebSocketSettings) ServerSettings.create(system.classicSystem()).getWebsocketSettings();
     this.log = Logging.getLogger(system.classicSystem(), WebSocketCloseCodes.class);
   }
 
   /** The upgrade response that runs {@code handler}, or empty when the request is no WebSocket upgrade. */
   @SuppressWarnings({"unchecked", "rawtypes"})
-  Optional<HttpResponse> upgrade(WebSocketUpgrade upgrade, Flow<Message, Message, ?> handler) {
+  public Optional<HttpResponse> upgrade(WebSocketUpgrade upgrade, Flow<Message, Message, ?> handler) {
     if (!(upgrade instanceof UpgradeToWebSocketLowLevel lowLevel)) {
       return Optional.empty();
     }

@@ -1,4 +1,4 @@
-package io.lakeshard.node;
+package io.lakeshard.node.stream;
 
 import io.lakeshard.core.stream.Stream;
 import io.lakeshard.protocol.JsonCodec;

@@ -1,14 +1,16 @@
-package io.lakeshard.node;
+package io.lakeshard.node.sync;
 
-import static io.lakeshard.node.WebSocketCloseCodes.MESSAGE_TOO_BIG;
-import static io.lakeshard.node.WebSocketCloseCodes.POLICY_VIOLATION;
-import static io.lakeshard.node.WebSocketCloseCodes.PROTOCOL_ERROR;
-import static io.lakeshard.node.WebSocketCloseCodes.TRY_AGAIN_LATER;
-import static io.lakeshard.node.WebSocketCloseCodes.UNSUPPORTED_DATA;
+import static io.lakeshard.node.http.WebSocketCloseCodes.MESSAGE_TOO_BIG;
+import static io.lakeshard.node.http.WebSocketCloseCodes.POLICY_VIOLATION;
+import static io.lakeshard.node.http.WebSocketCloseCodes.PROTOCOL_ERROR;
+import static io.lakeshard.node.http.WebSocketCloseCodes.TRY_AGAIN_LATER;
+import static io.lakeshard.node.http.WebSocketCloseCodes.UNSUPPORTED_DATA;
 
 import io.lakeshard.core.delta.WireDeltas;
 import io.lakeshard.core.gateway.SyncGateway;
-import io.lakeshard.node.WebSocketCloseCodes.CloseWith;
+import io.lakeshard.node.NodeSettings;
+import io.lakeshard.node.auth.JwtAuth;
+import io.lakeshard.node.http.WebSocketCloseCodes.CloseWith;
 import io.lakeshard.protocol.Frames;
 import io.lakeshard.protocol.ProtocolException;
 import io.lakeshard.protocol.v1.SyncPull;
@@ -37,13 +39,13 @@ import org.apache.pekko.util.ByteString;
  * order of requests; broadcasts from the gateway (wherever it lives) are merged into the same
  * outbound stream. The broadcast source's actor is the session the gateway knows and watches.
  */
-final class WebSocketSession {
+final class SyncSocket {
   private final ActorSystem<?> system;
   private final EntityRef<SyncGateway.Command> gateway;
   private final Optional<JwtAuth.Principal> principal;
   private final NodeSettings settings;
 
-  WebSocketSession(ActorSystem<?> system, EntityRef<SyncGateway.Command> gateway,
+  SyncSocket(ActorSystem<?> system, EntityRef<SyncGateway.Command> gateway,
                    Optional<JwtAuth.Principal> principal, NodeSettings settings) {
     this.system = system;
     this.gateway = gateway;
