@@ -2,6 +2,7 @@ package io.lakeshard.core.buffer;
 
 import io.lakeshard.core.delta.RowDelta;
 import io.lakeshard.core.delta.RowVersion;
+import io.lakeshard.core.paging.Pages;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -84,17 +85,7 @@ public final class DeltaBuffer {
   }
 
   private int firstAfter(long stamp) {
-    int low = 0;
-    int high = log.size();
-    while (low < high) {
-      int mid = (low + high) >>> 1;
-      if (Long.compareUnsigned(log.get(mid).stamp(), stamp) <= 0) {
-        low = mid + 1;
-      } else {
-        high = mid;
-      }
-    }
-    return low;
+    return Pages.firstAfter(log, accepted -> Long.compareUnsigned(accepted.stamp(), stamp));
   }
 
   /** The stamp of the oldest unflushed delta, 0 when empty. */

@@ -1,8 +1,8 @@
 package io.lakeshard.core.gateway;
 
 import io.lakeshard.core.CborSerializable;
-import io.lakeshard.core.buffer.DeltaBuffer;
 import io.lakeshard.core.buffer.DeltaBuffer.Accepted;
+import io.lakeshard.core.buffer.DeltaBuffer;
 import io.lakeshard.core.buffer.DeltaIdWindow;
 import io.lakeshard.core.delta.RowDelta;
 import io.lakeshard.core.delta.RowVersion;
@@ -15,6 +15,7 @@ import io.lakeshard.core.gateway.SyncGateway.PushRefused;
 import io.lakeshard.core.gateway.SyncGateway.Refusal;
 import io.lakeshard.core.hlc.ClockDriftException;
 import io.lakeshard.core.hlc.HybridClock;
+import io.lakeshard.core.paging.Pages;
 import io.lakeshard.core.schema.TableSchema;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -387,11 +388,7 @@ final class GatewayLedger extends EventSourcedBehavior<GatewayLedger.Command, Ga
    * come, the cursor is the last stamp returned, so the next page starts right after it.
    */
   private SyncGateway.PullReply pullReply(List<Accepted> page, boolean hasMore, long serverHlc) {
-    int fits = 0;
-    long bytes = 0;
-    while (fits < page.size() && (fits == 0 || bytes + page.get(fits).delta().sizeBytes() <= settings.maxPullBytes())) {
-      bytes += page.get(fits++).delta().sizeBytes();
-    }
+    int fits = Pages.fitting(page, accepted -> accepted.delta().sizeBytes(), settings.maxPullBytes());
     if (fits < page.size()) {
       page = page.subList(0, fits);
       hasMore = true;

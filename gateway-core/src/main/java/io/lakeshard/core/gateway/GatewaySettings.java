@@ -1,12 +1,12 @@
 package io.lakeshard.core.gateway;
 
 import com.typesafe.config.Config;
-import io.lakeshard.core.flush.FlushBackoff;
+import io.lakeshard.core.retry.Backoff;
 import java.time.Duration;
 
 /** Typed settings of the SyncGateway entity, from {@code lakeshard.gateway}. */
 public record GatewaySettings(Duration maxClockDrift, int defaultPullLimit, int maxPullLimit, long maxPullBytes,
-                              long maxBufferBytes, Duration maxBufferAge, FlushBackoff flushBackoff,
+                              long maxBufferBytes, Duration maxBufferAge, Backoff flushBackoff,
                               int dedupeWindow) {
 
   public static GatewaySettings fromConfig(Config config) {
@@ -18,8 +18,7 @@ public record GatewaySettings(Duration maxClockDrift, int defaultPullLimit, int 
         gateway.getBytes("pull.max-bytes"),
         gateway.getBytes("flush.max-buffer-bytes"),
         gateway.getDuration("flush.max-buffer-age"),
-        new FlushBackoff(gateway.getDuration("flush.backoff.min"), gateway.getDuration("flush.backoff.max"),
-            gateway.getDouble("flush.backoff.jitter")),
+        Backoff.fromConfig(gateway.getConfig("flush.backoff")),
         gateway.getInt("dedupe-window"));
   }
 

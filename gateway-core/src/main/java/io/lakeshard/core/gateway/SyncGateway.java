@@ -9,6 +9,7 @@ import io.lakeshard.core.flush.FlushPlan;
 import io.lakeshard.core.flush.FlushResult;
 import io.lakeshard.core.flush.GatewayLake;
 import io.lakeshard.core.hlc.HybridClock;
+import io.lakeshard.core.lake.OffActor;
 import io.lakeshard.core.schema.TableSchema;
 import io.lakeshard.protocol.Frames;
 import io.lakeshard.protocol.v1.SyncResponse;
@@ -53,8 +54,6 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
 
   public static final EntityTypeKey<Command> ENTITY_TYPE_KEY =
       EntityTypeKey.create(Command.class, "SyncGateway");
-  /** Blocking object-store and catalogue calls run on this dispatcher (reference.conf). */
-  public static final String LAKE_DISPATCHER = "lakeshard.lake-dispatcher";
 
   // ---- protocol ----
 
@@ -223,7 +222,7 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
     this.gatewayId = gatewayId;
     this.settings = settings;
     this.lake = lake;
-    this.lakeExecutor = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(LAKE_DISPATCHER));
+    this.lakeExecutor = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(OffActor.DISPATCHER));
     this.ledger = context.spawn(GatewayLedger.create(gatewayId, settings, lake, lakeExecutor, context.getSelf()), "ledger");
     // A failed journal write stops the ledger; the gateway stops with it rather than queue forever,
     // and sharding starts it afresh (recovering from the journal) on its next message.

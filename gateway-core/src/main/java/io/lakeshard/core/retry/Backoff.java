@@ -1,13 +1,19 @@
-package io.lakeshard.core.flush;
+package io.lakeshard.core.retry;
 
+import com.typesafe.config.Config;
 import java.time.Duration;
 import java.util.function.DoubleSupplier;
 
 /**
- * When to retry a failed flush: {@code min} doubling with each failure up to {@code max}, each
- * delay spread by ±{@code jitter} (a fraction) so gateways that failed together do not retry together.
+ * When to retry a failed call: {@code min} doubling with each failure up to {@code max}, each
+ * delay spread by ±{@code jitter} (a fraction) so entities that failed together do not retry together.
  */
-public record FlushBackoff(Duration min, Duration max, double jitter) {
+public record Backoff(Duration min, Duration max, double jitter) {
+
+  /** From a config block with {@code min}, {@code max} and {@code jitter}. */
+  public static Backoff fromConfig(Config config) {
+    return new Backoff(config.getDuration("min"), config.getDuration("max"), config.getDouble("jitter"));
+  }
 
   /** The delay after the {@code failures}-th failure in a row (1 for the first). */
   public Duration delay(int failures, DoubleSupplier random) {

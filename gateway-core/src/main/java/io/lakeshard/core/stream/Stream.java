@@ -1,9 +1,10 @@
 package io.lakeshard.core.stream;
 
 import io.lakeshard.core.CborSerializable;
-import io.lakeshard.core.gateway.SyncGateway;
 import io.lakeshard.core.lake.LakeAdapter;
 import io.lakeshard.core.lake.LakeException;
+import io.lakeshard.core.lake.OffActor;
+import io.lakeshard.core.paging.Pages;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -343,17 +344,7 @@ public final class Stream extends EventSourcedBehaviorWithEnforcedReplies<Stream
       if (offset == null) {
         return 0;
       }
-      int low = 0;
-      int high = messages.size();
-      while (low < high) {
-        int mid = (low + high) >>> 1;
-        if (messages.get(mid).offset().compareTo(offset) <= 0) {
-          low = mid + 1;
-        } else {
-          high = mid;
-        }
-      }
-      return low;
+      return Pages.firstAfter(messages, message -> message.offset().compareTo(offset));
     }
 
     State apply(Event event) {
@@ -447,7 +438,7 @@ public final class Stream extends EventSourcedBehaviorWithEnforcedReplies<Stream
 
   // ---- wiring ----
 
-  /** {@code lake}: where segments go (blocking calls, run on {@link SyncGateway#LAKE_DISPATCHER}). */
+  /** {@code lake}: where segments go (blocking calls, run on {@link OffActor#DISPATCHER}). */
   public static void init(ActorSystem<?> system, StreamSettings settings, LakeAdapter lake) {
     ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY, entity -> create(entity.getEntityId(), settings, lake)));
   }
@@ -502,7 +493,7 @@ public final class Stream extends EventSourcedBehaviorWithEnforcedReplies<Stream
     this.streamId = streamId;
     this.settings = settings;
     this.lake = lake;
-    this.lakeExecutor = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(SyncGateway.LAKE_DISPATCHER));
+    this.lakeExecutor = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(OffActor.DISPATCHER));
     this.timers = timers;
     this.context = context;
     this.system = context.getSystem();
@@ -832,15 +823,9 @@ public final class Stream extends EventSourcedBehaviorWithEnforcedReplies<Stream
    * {@code end}: the offset the candidates reach, {@code reachTail}: whether that is the stream's tail.
    */
   private Chunk page(State state, List<Message> candidates, String end, boolean reachTail) {
-    List<Message> page = new ArrayList<>();
-    long bytes = 0;
-    int index = 0;
-    while (index < candidates.size() && (page.isEmpty() || bytes + candidates.get(index).data().length <= settings.readMaxBytes())) {
-      Message message = candidates.get(index++);
-      page.add(message);
-      bytes += message.data().length;
-    }
-    boolean upToDate = reachTail && index == candidates.size();
+    int fits = Pages.fitting(candidates, message -> message.data().length, settings.readMaxBytes());
+    List<Message> page = List.copyOf(candidates.subList(0, fits));
+    boolean upToDate = reachTail && fits == candidates.size();
     String next = page.isEmpty() ? end : page.get(page.size() - 1).offset();
     return new Chunk(state.meta(), page, next, upToDate, upToDate && state.closed);
   }

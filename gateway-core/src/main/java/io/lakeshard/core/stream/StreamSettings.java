@@ -1,7 +1,7 @@
 package io.lakeshard.core.stream;
 
 import com.typesafe.config.Config;
-import io.lakeshard.core.flush.FlushBackoff;
+import io.lakeshard.core.retry.Backoff;
 import java.time.Duration;
 
 /**
@@ -17,7 +17,7 @@ import java.time.Duration;
  * @param segmentBackoff when to retry a failed segment write
  */
 public record StreamSettings(Duration longPollTimeout, long maxBodyBytes, long readMaxBytes, Duration producerStateTtl,
-                             long segmentBytes, int snapshotEveryEvents, FlushBackoff segmentBackoff) {
+                             long segmentBytes, int snapshotEveryEvents, Backoff segmentBackoff) {
 
   public static StreamSettings fromConfig(Config config) {
     Config stream = config.getConfig("lakeshard.stream");
@@ -28,7 +28,6 @@ public record StreamSettings(Duration longPollTimeout, long maxBodyBytes, long r
         stream.getDuration("producer-state-ttl"),
         stream.getBytes("segment-bytes"),
         stream.getInt("snapshot-every-events"),
-        new FlushBackoff(stream.getDuration("segment-backoff.min"), stream.getDuration("segment-backoff.max"),
-            stream.getDouble("segment-backoff.jitter")));
+        Backoff.fromConfig(stream.getConfig("segment-backoff")));
   }
 }

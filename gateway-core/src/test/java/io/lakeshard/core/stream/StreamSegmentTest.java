@@ -3,10 +3,10 @@ package io.lakeshard.core.stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lakeshard.core.InMemoryPersistence;
-import io.lakeshard.core.flush.FlushBackoff;
 import io.lakeshard.core.lake.FailingLake;
 import io.lakeshard.core.lake.LakeException;
 import io.lakeshard.core.lake.LocalLakeAdapter;
+import io.lakeshard.core.retry.Backoff;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,10 +21,10 @@ import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.japi.Pair;
 import org.apache.pekko.persistence.testkit.SnapshotMeta;
 import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
 import org.apache.pekko.persistence.testkit.javadsl.SnapshotTestKit;
-import org.apache.pekko.japi.Pair;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -44,7 +44,7 @@ class StreamSegmentTest {
   private static final int SNAPSHOT_EVERY = 10;
   private static final StreamSettings SETTINGS = new StreamSettings(
       Duration.ofMillis(300), 1024 * 1024, 64, Duration.ofDays(7), 100, SNAPSHOT_EVERY,
-      new FlushBackoff(Duration.ofMillis(50), Duration.ofMillis(200), 0.2));
+      new Backoff(Duration.ofMillis(50), Duration.ofMillis(200), 0.2));
   private static final FailingLake LAKE = new FailingLake(new LocalLakeAdapter(tempDir()));
 
   private int incarnations;

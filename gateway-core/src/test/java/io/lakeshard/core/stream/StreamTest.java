@@ -3,8 +3,8 @@ package io.lakeshard.core.stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lakeshard.core.InMemoryPersistence;
-import io.lakeshard.core.flush.FlushBackoff;
 import io.lakeshard.core.lake.LocalLakeAdapter;
+import io.lakeshard.core.retry.Backoff;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,7 +25,7 @@ class StreamTest {
   private static final PersistenceTestKit journal = PersistenceTestKit.create(testKit.system());
   private static final StreamSettings SETTINGS = new StreamSettings(
       Duration.ofMillis(300), 2 * 1024 * 1024, 1024 * 1024, Duration.ofDays(7), 4 * 1024 * 1024, 1000,
-      new FlushBackoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2));
+      new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2));
 
   private int streams;
 
