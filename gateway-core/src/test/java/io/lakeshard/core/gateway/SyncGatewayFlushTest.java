@@ -214,6 +214,21 @@ class SyncGatewayFlushTest {
     }
   }
 
+  /** The ledger restarts after the failed write of the flush's plan; the flush is retried with its backoff. */
+  @Test
+  void aFlushWhosePlanCouldNotBeJournaledIsRetriedAndLandsOnce() throws Exception {
+    GatewaySettings settings = settings("max-buffer-age = 1h, backoff { min = 100ms, max = 1s, jitter = 0 }");
+    ActorRef<SyncGateway.Command> gateway = testKit.spawn(SyncGateway.create("f-plan", settings, LAKE));
+    assertThat(push(gateway, "plan", rows("j", 0, 10))).isInstanceOf(SyncGateway.PushAccepted.class);
+    PersistenceTestKit.create(testKit.system()).failNextPersisted("SyncGateway|f-plan");
+
+    assertThat(flush(gateway)).isInstanceOf(SyncGateway.FlushFailed.class);
+    awaitAssert(() -> assertThat(rowIdsInIceberg("plan")).hasSize(10));
+    assertThat(rowIdsInIceberg("plan")).containsExactlyInAnyOrder(rows("j", 0, 10));
+    assertThat(push(gateway, "plan", "j10")).isInstanceOf(SyncGateway.PushAccepted.class);
+    assertThat(pullAll(gateway, 100)).extracting(RowDelta::rowId).containsExactly(rows("j", 0, 11));
+  }
+
   @Test
   void aCrashBetweenTheCatalogueCommitAndTheJournalWriteLeavesNoDuplicates() throws Exception {
     CountDownLatch committed = new CountDownLatch(1);
