@@ -15,8 +15,10 @@ import io.lakeshard.core.gateway.SyncGateway.PushRefused;
 import io.lakeshard.core.gateway.SyncGateway.Refusal;
 import io.lakeshard.core.hlc.ClockDriftException;
 import io.lakeshard.core.hlc.HybridClock;
+import io.lakeshard.core.lake.OffActor;
 import io.lakeshard.core.paging.Pages;
 import io.lakeshard.core.schema.TableSchema;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -25,7 +27,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import io.lakeshard.core.lake.OffActor;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -269,7 +270,9 @@ final class GatewayLedger
   private void answerUnjournaled(Command failed, State state) {
     if (failed instanceof Append append) {
       List<List<RowDelta>> none = new ArrayList<>(append.pushes().size());
-      SyncGateway.PushThrottled refusal = new SyncGateway.PushThrottled(settings.journalBackoff().min(),
+      // Retry-After is in whole seconds; the ledger is back after the backoff's first step.
+      Duration retryAfter = Duration.ofSeconds(Math.max(1, settings.journalBackoff().min().toSeconds()));
+      SyncGateway.PushThrottled refusal = new SyncGateway.PushThrottled(retryAfter,
           "gateway " + gatewayId + " could not journal the push; it was not acknowledged, retry it");
       for (Push push : append.pushes()) {
         push.replyTo().tell(refusal);
