@@ -30,10 +30,12 @@ public final class NodeTokens {
   /** Fails fast when gateway auth is on without a secret; without a secret no verifier exists. */
   public static NodeTokens from(NodeSettings.AuthSettings auth) {
     if (!auth.enabled()) {
-      log.warn("AUTH IS DISABLED (lakeshard.auth.enabled=false): any client can push to and pull from any gateway");
+      log.warn("AUTH IS DISABLED (lakeshard.auth.enabled=false): "
+          + "any client can push to and pull from any gateway");
     } else if (auth.secret().isEmpty()) {
       throw new IllegalStateException(
-          "no JWT secret: set LAKESHARD_JWT_SECRET (at least 32 bytes), or LAKESHARD_AUTH_ENABLED=false for a local experiment");
+          "no JWT secret: set LAKESHARD_JWT_SECRET (at least 32 bytes), "
+              + "or LAKESHARD_AUTH_ENABLED=false for a local experiment");
     }
     Optional<JwtAuth> verifier = auth.secret().isEmpty() ? Optional.empty()
         : Optional.of(new JwtAuth(auth.secret(), auth.previousSecret(), Clock.systemUTC()));

@@ -7,7 +7,10 @@ import org.apache.pekko.http.javadsl.model.headers.HttpCredentials;
 import org.apache.pekko.http.javadsl.server.Directives;
 import org.apache.pekko.http.javadsl.server.Route;
 
-/** The bearer token of a request: {@code Authorization: Bearer …}, else {@code ?token=} (browsers' WebSockets cannot set headers). */
+/**
+ * The bearer token of a request: {@code Authorization: Bearer …}, else {@code ?token=} (a
+ * browser's WebSocket cannot set headers).
+ */
 public final class Bearer {
   private Bearer() {}
 

@@ -73,7 +73,8 @@ final class SyncSocket {
   private CompletionStage<Message> handle(Message message, ActorRef<SyncGateway.Broadcast> session) {
     if (message.isText()) {
       message.asTextMessage().getStreamedText().runWith(Sink.ignore(), system);
-      return CompletableFuture.failedFuture(new CloseWith(UNSUPPORTED_DATA, "text frames are not part of the protocol"));
+      return CompletableFuture.failedFuture(
+          new CloseWith(UNSUPPORTED_DATA, "text frames are not part of the protocol"));
     }
     // Drains an oversized frame rather than cancelling it, which would fail the whole connection.
     return message.asBinaryMessage().getStreamedData()
@@ -81,7 +82,8 @@ final class SyncSocket {
             (frame, chunk) -> frame.size() > maxFrameBytes ? frame : frame.concat(chunk), system)
         .thenCompose(bytes -> {
           if (bytes.size() > maxFrameBytes) {
-            return CompletableFuture.failedFuture(new CloseWith(MESSAGE_TOO_BIG, "frame over " + maxFrameBytes + " bytes"));
+            return CompletableFuture.failedFuture(
+                new CloseWith(MESSAGE_TOO_BIG, "frame over " + maxFrameBytes + " bytes"));
           }
           Frames.ClientFrame frame;
           try {
@@ -106,7 +108,8 @@ final class SyncSocket {
   /** As LakeSync's gateway answers a WebSocket push: the server HLC, no deltas (the others get a broadcast). */
   private static CompletionStage<Message> reply(PushOutcome outcome) {
     return outcome instanceof PushOutcome.Accepted accepted
-        ? CompletableFuture.completedFuture(response(SyncResponse.newBuilder().setServerHlc(accepted.ack().serverHlc())))
+        ? CompletableFuture.completedFuture(
+            response(SyncResponse.newBuilder().setServerHlc(accepted.ack().serverHlc())))
         : CompletableFuture.failedFuture(close(outcome));
   }
 
