@@ -153,7 +153,7 @@ class SyncGatewayFlushTest {
     assertThat(flush(gateway)).isInstanceOf(SyncGateway.NothingToFlush.class);
   }
 
-  /** ARCHITECTURE §3: a snapshot follows each flush and the journal before it is deleted. */
+  /** docs/design.md §5: a snapshot follows each flush and the journal before it is deleted. */
   @Test
   void afterEachFlushTheJournalHoldsOnlyWhatCameSinceAndOneSnapshot() throws Exception {
     PersistenceTestKit journal = PersistenceTestKit.create(testKit.system());
