@@ -68,7 +68,16 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
   public record Push(String clientId, List<RowDelta> deltas, ActorRef<Broadcast> origin,
                      ActorRef<PushReply> replyTo) implements Command {}
 
-  public record Pull(long since, int limit, ActorRef<PullResult> replyTo) implements Command {}
+  /**
+   * At most {@code limit} deltas stamped after {@code since}. A limit below 1 is taken as 1, also
+   * when a Pull arrives from another node: a bad message (a WebSocket {@code max_deltas}, a
+   * protobuf uint32, of 2^31 or more arrives negative) must not break the entity.
+   */
+  public record Pull(long since, int limit, ActorRef<PullResult> replyTo) implements Command {
+    public Pull {
+      limit = Math.max(1, limit);
+    }
+  }
 
   /** Registers or evolves a table's schema (only adding columns is allowed). */
   public record RegisterSchema(TableSchema schema, ActorRef<SchemaReply> replyTo) implements Command {}

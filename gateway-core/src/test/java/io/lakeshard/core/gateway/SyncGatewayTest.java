@@ -2,6 +2,8 @@ package io.lakeshard.core.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
 import com.typesafe.config.ConfigFactory;
 import io.lakeshard.core.InMemoryPersistence;
 import io.lakeshard.core.buffer.DeltaBuffer;
@@ -30,6 +32,10 @@ import org.apache.pekko.persistence.testkit.ProcessingResult;
 import org.apache.pekko.persistence.testkit.ProcessingSuccess$;
 import org.apache.pekko.persistence.testkit.WriteEvents;
 import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
+import org.apache.pekko.serialization.Serialization;
+import org.apache.pekko.serialization.SerializationExtension;
+import org.apache.pekko.serialization.Serializer;
+import org.apache.pekko.serialization.Serializers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -208,5 +214,52 @@ class SyncGatewayTest {
     gateway.tell(new SyncGateway.Push("b", List.of(insert("b", "2")), other.getRef(), replies.getRef()));
     replies.receiveMessage();
     assertThat(rowIds(pusher.receiveMessage().frame())).containsExactly("2");
+  }
+
+  /**
+   * A limit below 1 (a WebSocket {@code max_deltas}, a protobuf uint32, of 2^31 or more arrives
+   * negative) is served as 1: answered, without restarting the gateway, which keeps its sessions.
+   */
+  @Test
+  void aPullWithALimitBelowOneIsAnsweredWithOneDeltaAndTheGatewayKeepsServing() throws Exception {
+    ActorRef<SyncGateway.Command> gateway = testKit.spawn(SyncGateway.create("g5", SETTINGS, NO_LAKE));
+    TestProbe<SyncGateway.Broadcast> session = testKit.createTestProbe();
+    gateway.tell(new SyncGateway.Subscribe(session.getRef()));
+    TestProbe<SyncGateway.PushReply> replies = testKit.createTestProbe();
+    gateway.tell(new SyncGateway.Push("a", List.of(insert("a", "1"), insert("a", "2")), null, replies.getRef()));
+    assertThat(replies.receiveMessage()).isInstanceOf(SyncGateway.PushAccepted.class);
+    session.receiveMessage();
+
+    TestProbe<SyncGateway.PullResult> pull = testKit.createTestProbe();
+    for (int limit : new int[] {0, -1, Integer.MIN_VALUE}) {
+      gateway.tell(new SyncGateway.Pull(0, limit, pull.getRef()));
+      SyncGateway.PullReply page = (SyncGateway.PullReply) pull.receiveMessage();
+      assertThat(page.deltas()).as("limit " + limit).extracting(RowDelta::rowId).containsExactly("1");
+      assertThat(page.hasMore()).isTrue();
+    }
+
+    TestProbe<SyncGateway.Stats> stats = testKit.createTestProbe();
+    gateway.tell(new SyncGateway.GetStats(stats.getRef()));
+    assertThat(stats.receiveMessage().sessions()).isEqualTo(1);
+    gateway.tell(new SyncGateway.Push("b", List.of(insert("b", "3")), null, replies.getRef()));
+    assertThat(replies.receiveMessage()).isInstanceOf(SyncGateway.PushAccepted.class);
+    assertThat(rowIds(session.receiveMessage().frame())).as("still subscribed").containsExactly("3");
+  }
+
+  /** As another node (or an older version) may send it: the bytes are decoded through the record's constructor. */
+  @Test
+  void aPullDecodedWithALimitBelowOneIsTakenAsOne() throws Exception {
+    Serialization serialization = SerializationExtension.get(testKit.system());
+    TestProbe<SyncGateway.PullResult> probe = testKit.createTestProbe();
+    SyncGateway.Pull pull = new SyncGateway.Pull(5, 7, probe.getRef());
+    Serializer serializer = serialization.findSerializerFor(pull);
+    CBORMapper cbor = new CBORMapper();
+    ObjectNode fields = (ObjectNode) cbor.readTree(serialization.serialize(pull).get());
+    assertThat(fields.get("limit").asInt()).isEqualTo(7);
+    fields.put("limit", -1);
+
+    Object decoded = serialization.deserialize(cbor.writeValueAsBytes(fields), serializer.identifier(),
+        Serializers.manifestFor(serializer, pull)).get();
+    assertThat(decoded).isEqualTo(new SyncGateway.Pull(5, 1, probe.getRef()));
   }
 }
