@@ -8,12 +8,13 @@ import io.lakeshard.core.gateway.SyncGateway;
 import io.lakeshard.core.lake.LakeAdapter;
 import io.lakeshard.core.lake.LakeException;
 import io.lakeshard.core.lake.LocalLakeAdapter;
-import io.lakeshard.core.stream.Stream;
+import io.lakeshard.core.stream.DurableStream;
 import io.lakeshard.core.stream.StreamSettings;
 import io.lakeshard.node.auth.JwtAuth;
 import io.lakeshard.node.stream.ExplicitContentType;
 import io.lakeshard.node.stream.StreamAuth;
 import io.lakeshard.node.stream.StreamRoutes;
+import io.lakeshard.node.stream.StreamService;
 import io.lakeshard.node.sync.SyncRoutes;
 import java.io.IOException;
 import java.io.InputStream;
@@ -81,13 +82,13 @@ public final class LakeshardNode {
         .thenCompose(done -> {
           SyncGateway.init(system, settings.gateway(), lake);
           StreamSettings streams = StreamSettings.fromConfig(system.settings().config());
-          Stream.init(system, streams, store);
+          DurableStream.init(system, streams, store);
           return Http.get(system)
               .newServerAt(settings.httpHost(), settings.httpPort())
               .withSettings(ExplicitContentType.serverSettings(system))
               // Stream routes first: SyncRoutes answers every path it does not know with 404.
               .bind(Directives.concat(
-                  new StreamRoutes(system, settings, streams, streamAuth).routes(),
+                  new StreamRoutes(new StreamService(system, streams, streamAuth, settings.askTimeout())).routes(),
                   new SyncRoutes(system, settings, auth).routes()));
         })
         .thenApply(binding -> {

@@ -23,9 +23,8 @@ class StreamTest {
   /** Never written to: these streams stay far below a segment. */
   private static final LocalLakeAdapter LAKE = new LocalLakeAdapter(Path.of("target", "stream-test-lake"));
   private static final PersistenceTestKit journal = PersistenceTestKit.create(testKit.system());
-  private static final StreamSettings SETTINGS = new StreamSettings(
-      Duration.ofMillis(300), 2 * 1024 * 1024, 1024 * 1024, Duration.ofDays(7), 4 * 1024 * 1024, 1000,
-      new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2));
+  private static final StreamSettings SETTINGS = StreamTestSupport.settings(
+      Duration.ofMillis(300), 1024 * 1024, 4 * 1024 * 1024, 1000, new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2));
 
   private int streams;
 
@@ -39,58 +38,58 @@ class StreamTest {
     testKit.shutdownTestKit();
   }
 
-  private ActorRef<Stream.Command> spawn(String id) {
-    return testKit.spawn(Stream.create(id, SETTINGS, LAKE), id + "-" + streams++);
+  private ActorRef<DurableStream.Command> spawn(String id) {
+    return testKit.spawn(DurableStream.create(id, SETTINGS, LAKE, StreamTestSupport.NO_OTHER_STREAMS), id + "-" + streams++);
   }
 
   private static byte[] bytes(String text) {
     return text.getBytes(StandardCharsets.UTF_8);
   }
 
-  private static Stream.CreateSpec spec(String contentType, String body) {
-    return new Stream.CreateSpec(contentType, null, null, false, body == null ? null : bytes(body), null);
+  private static DurableStream.CreateSpec spec(String contentType, String body) {
+    return new DurableStream.CreateSpec(contentType, null, null, false, body == null ? null : bytes(body), null);
   }
 
-  private Stream.CreateReply create(ActorRef<Stream.Command> stream, Stream.CreateSpec spec) {
-    TestProbe<Stream.CreateReply> probe = testKit.createTestProbe();
-    stream.tell(new Stream.Create(spec, null, probe.getRef()));
+  private DurableStream.CreateReply create(ActorRef<DurableStream.Command> stream, DurableStream.CreateSpec spec) {
+    TestProbe<DurableStream.CreateReply> probe = testKit.createTestProbe();
+    stream.tell(new DurableStream.Create(spec, probe.getRef()));
     return probe.receiveMessage();
   }
 
-  private Stream.AppendReply append(ActorRef<Stream.Command> stream, Stream.AppendSpec spec) {
-    TestProbe<Stream.AppendReply> probe = testKit.createTestProbe();
-    stream.tell(new Stream.Append(spec, probe.getRef()));
+  private DurableStream.AppendReply append(ActorRef<DurableStream.Command> stream, DurableStream.AppendSpec spec) {
+    TestProbe<DurableStream.AppendReply> probe = testKit.createTestProbe();
+    stream.tell(new DurableStream.Append(spec, probe.getRef()));
     return probe.receiveMessage();
   }
 
-  private static Stream.AppendSpec text(String data) {
-    return new Stream.AppendSpec(bytes(data), "text/plain", null, null, false);
+  private static DurableStream.AppendSpec text(String data) {
+    return new DurableStream.AppendSpec(bytes(data), "text/plain", null, null, false);
   }
 
-  private Stream.ReadReply read(ActorRef<Stream.Command> stream, String offset) {
-    TestProbe<Stream.ReadReply> probe = testKit.createTestProbe();
-    stream.tell(new Stream.Read(offset, false, probe.getRef()));
+  private DurableStream.ReadReply read(ActorRef<DurableStream.Command> stream, String offset) {
+    TestProbe<DurableStream.ReadReply> probe = testKit.createTestProbe();
+    stream.tell(new DurableStream.Read(offset, false, probe.getRef()));
     return probe.receiveMessage();
   }
 
-  private static String text(Stream.ReadReply reply) {
+  private static String text(DurableStream.ReadReply reply) {
     StringBuilder out = new StringBuilder();
-    ((Stream.Chunk) reply).messages().forEach(m -> out.append(new String(m.data(), StandardCharsets.UTF_8)));
+    ((DurableStream.Chunk) reply).messages().forEach(m -> out.append(new String(m.data(), StandardCharsets.UTF_8)));
     return out.toString();
   }
 
   @Test
   void appendsAreJournaledBeforeTheyAreAcknowledgedAndOffsetsSortInAppendOrder() {
-    ActorRef<Stream.Command> stream = spawn("s");
-    assertThat(create(stream, spec("text/plain", "a"))).isInstanceOf(Stream.Created.class);
-    Stream.Appended first = (Stream.Appended) append(stream, text("b"));
+    ActorRef<DurableStream.Command> stream = spawn("s");
+    assertThat(create(stream, spec("text/plain", "a"))).isInstanceOf(DurableStream.Created.class);
+    DurableStream.Appended first = (DurableStream.Appended) append(stream, text("b"));
     assertThat(journal.persistedInStorage("Stream|s")).hasSize(2);
-    Stream.Appended second = (Stream.Appended) append(stream, text("c"));
+    DurableStream.Appended second = (DurableStream.Appended) append(stream, text("c"));
     assertThat(second.offset()).isGreaterThan(first.offset());
 
     assertThat(text(read(stream, Offsets.BEGINNING))).isEqualTo("abc");
     assertThat(text(read(stream, first.offset()))).isEqualTo("c");
-    Stream.Chunk atTail = (Stream.Chunk) read(stream, second.offset());
+    DurableStream.Chunk atTail = (DurableStream.Chunk) read(stream, second.offset());
     assertThat(atTail.messages()).isEmpty();
     assertThat(atTail.upToDate()).isTrue();
     assertThat(atTail.next()).isEqualTo(second.offset());
@@ -98,89 +97,89 @@ class StreamTest {
 
   @Test
   void recoveryRestoresEveryAcknowledgedAppendAtItsOffset() {
-    ActorRef<Stream.Command> stream = spawn("r");
+    ActorRef<DurableStream.Command> stream = spawn("r");
     create(stream, spec("text/plain", null));
-    Stream.Appended one = (Stream.Appended) append(stream, text("one"));
+    DurableStream.Appended one = (DurableStream.Appended) append(stream, text("one"));
     append(stream, text("two"));
     testKit.stop(stream);
 
-    ActorRef<Stream.Command> again = spawn("r");
+    ActorRef<DurableStream.Command> again = spawn("r");
     assertThat(text(read(again, one.offset()))).isEqualTo("two");
     assertThat(text(read(again, Offsets.BEGINNING))).isEqualTo("onetwo");
   }
 
   @Test
   void contentTypesAreCheckedAndAMissingOneIsToldApartFromAMismatch() {
-    ActorRef<Stream.Command> stream = spawn("ct");
+    ActorRef<DurableStream.Command> stream = spawn("ct");
     create(stream, spec("text/plain", null));
-    assertThat(((Stream.Refused) append(stream, new Stream.AppendSpec(bytes("x"), "application/json", null, null, false))).reason())
-        .isEqualTo(Stream.Refusal.CONTENT_TYPE_MISMATCH);
-    assertThat(((Stream.Refused) append(stream, new Stream.AppendSpec(bytes("x"), null, null, null, false))).reason())
-        .isEqualTo(Stream.Refusal.CONTENT_TYPE_MISSING);
-    assertThat(create(stream, spec("application/json", null))).isInstanceOf(Stream.Refused.class);
-    assertThat(((Stream.Created) create(stream, spec("text/plain", null))).isNew()).isFalse();
+    assertThat(((DurableStream.Refused) append(stream, new DurableStream.AppendSpec(bytes("x"), "application/json", null, null, false))).reason())
+        .isEqualTo(DurableStream.Refusal.CONTENT_TYPE_MISMATCH);
+    assertThat(((DurableStream.Refused) append(stream, new DurableStream.AppendSpec(bytes("x"), null, null, null, false))).reason())
+        .isEqualTo(DurableStream.Refusal.CONTENT_TYPE_MISSING);
+    assertThat(create(stream, spec("application/json", null))).isInstanceOf(DurableStream.Refused.class);
+    assertThat(((DurableStream.Created) create(stream, spec("text/plain", null))).isNew()).isFalse();
   }
 
   @Test
   void jsonStreamsFlattenArraysAndRefuseInvalidJson() {
-    ActorRef<Stream.Command> stream = spawn("j");
+    ActorRef<DurableStream.Command> stream = spawn("j");
     create(stream, spec("application/json", "[]"));
-    append(stream, new Stream.AppendSpec(bytes("[1, {\"a\": [2]}]"), "application/json", null, null, false));
-    append(stream, new Stream.AppendSpec(bytes("\"x\""), "application/json", null, null, false));
-    assertThat(((Stream.Refused) append(stream, new Stream.AppendSpec(bytes("{oops"), "application/json", null, null, false))).reason())
-        .isEqualTo(Stream.Refusal.INVALID);
-    assertThat(((Stream.Refused) append(stream, new Stream.AppendSpec(bytes("[]"), "application/json", null, null, false))).reason())
-        .isEqualTo(Stream.Refusal.INVALID);
-    List<byte[]> data = ((Stream.Chunk) read(stream, Offsets.BEGINNING)).messages().stream().map(Stream.Message::data).toList();
+    append(stream, new DurableStream.AppendSpec(bytes("[1, {\"a\": [2]}]"), "application/json", null, null, false));
+    append(stream, new DurableStream.AppendSpec(bytes("\"x\""), "application/json", null, null, false));
+    assertThat(((DurableStream.Refused) append(stream, new DurableStream.AppendSpec(bytes("{oops"), "application/json", null, null, false))).reason())
+        .isEqualTo(DurableStream.Refusal.INVALID);
+    assertThat(((DurableStream.Refused) append(stream, new DurableStream.AppendSpec(bytes("[]"), "application/json", null, null, false))).reason())
+        .isEqualTo(DurableStream.Refusal.INVALID);
+    List<byte[]> data = ((DurableStream.Chunk) read(stream, Offsets.BEGINNING)).messages().stream().map(DurableStream.Message::data).toList();
     assertThat(new String(JsonMode.array(data), StandardCharsets.UTF_8)).isEqualTo("[1,{\"a\":[2]},\"x\"]");
   }
 
   @Test
   void idempotentProducersAreDedupedAndFenced() {
-    ActorRef<Stream.Command> stream = spawn("p");
+    ActorRef<DurableStream.Command> stream = spawn("p");
     create(stream, spec("text/plain", null));
-    Stream.Producer zero = new Stream.Producer("w", 0, 0);
-    assertThat(append(stream, new Stream.AppendSpec(bytes("a"), "text/plain", null, zero, false))).isInstanceOf(Stream.Appended.class);
-    Stream.Duplicate duplicate = (Stream.Duplicate) append(stream, new Stream.AppendSpec(bytes("a"), "text/plain", null, zero, false));
+    DurableStream.Producer zero = new DurableStream.Producer("w", 0, 0);
+    assertThat(append(stream, new DurableStream.AppendSpec(bytes("a"), "text/plain", null, zero, false))).isInstanceOf(DurableStream.Appended.class);
+    DurableStream.Duplicate duplicate = (DurableStream.Duplicate) append(stream, new DurableStream.AppendSpec(bytes("a"), "text/plain", null, zero, false));
     assertThat(duplicate.lastSeq()).isZero();
     assertThat(journal.persistedInStorage("Stream|p")).hasSize(2);
 
-    Stream.Refused gap = (Stream.Refused) append(stream,
-        new Stream.AppendSpec(bytes("c"), "text/plain", null, new Stream.Producer("w", 0, 2), false));
-    assertThat(gap.reason()).isEqualTo(Stream.Refusal.SEQ_GAP);
+    DurableStream.Refused gap = (DurableStream.Refused) append(stream,
+        new DurableStream.AppendSpec(bytes("c"), "text/plain", null, new DurableStream.Producer("w", 0, 2), false));
+    assertThat(gap.reason()).isEqualTo(DurableStream.Refusal.SEQ_GAP);
     assertThat(gap.expectedSeq()).isEqualTo(1);
 
-    append(stream, new Stream.AppendSpec(bytes("b"), "text/plain", null, new Stream.Producer("w", 1, 0), false));
-    Stream.Refused stale = (Stream.Refused) append(stream,
-        new Stream.AppendSpec(bytes("z"), "text/plain", null, new Stream.Producer("w", 0, 1), false));
-    assertThat(stale.reason()).isEqualTo(Stream.Refusal.STALE_EPOCH);
+    append(stream, new DurableStream.AppendSpec(bytes("b"), "text/plain", null, new DurableStream.Producer("w", 1, 0), false));
+    DurableStream.Refused stale = (DurableStream.Refused) append(stream,
+        new DurableStream.AppendSpec(bytes("z"), "text/plain", null, new DurableStream.Producer("w", 0, 1), false));
+    assertThat(stale.reason()).isEqualTo(DurableStream.Refusal.STALE_EPOCH);
     assertThat(stale.currentEpoch()).isEqualTo(1);
     assertThat(text(read(stream, Offsets.BEGINNING))).isEqualTo("ab");
   }
 
   @Test
   void aCaughtUpLiveReaderIsWokenByTheNextAppendOrTimesOut() {
-    ActorRef<Stream.Command> stream = spawn("l");
-    Stream.Created created = (Stream.Created) create(stream, spec("text/plain", null));
-    TestProbe<Stream.ReadReply> waiting = testKit.createTestProbe();
-    stream.tell(new Stream.Read(created.meta().tail(), true, waiting.getRef()));
+    ActorRef<DurableStream.Command> stream = spawn("l");
+    DurableStream.Created created = (DurableStream.Created) create(stream, spec("text/plain", null));
+    TestProbe<DurableStream.ReadReply> waiting = testKit.createTestProbe();
+    stream.tell(new DurableStream.Read(created.meta().tail(), true, waiting.getRef()));
     waiting.expectNoMessage(Duration.ofMillis(100));
     append(stream, text("hi"));
     assertThat(text(waiting.receiveMessage())).isEqualTo("hi");
 
-    stream.tell(new Stream.Read(Offsets.NOW, true, waiting.getRef()));
-    assertThat(waiting.receiveMessage(Duration.ofSeconds(2))).isInstanceOf(Stream.TimedOut.class);
+    stream.tell(new DurableStream.Read(Offsets.NOW, true, waiting.getRef()));
+    assertThat(waiting.receiveMessage(Duration.ofSeconds(2))).isInstanceOf(DurableStream.TimedOut.class);
   }
 
   @Test
   void aClosedStreamRefusesAppendsAndAnswersWaitingReaders() {
-    ActorRef<Stream.Command> stream = spawn("c");
+    ActorRef<DurableStream.Command> stream = spawn("c");
     create(stream, spec("text/plain", "x"));
-    TestProbe<Stream.ReadReply> waiting = testKit.createTestProbe();
-    stream.tell(new Stream.Read(Offsets.NOW, true, waiting.getRef()));
-    assertThat(append(stream, new Stream.AppendSpec(new byte[0], null, null, null, true))).isInstanceOf(Stream.Appended.class);
-    assertThat(((Stream.Chunk) waiting.receiveMessage()).closedAtTail()).isTrue();
-    Stream.Refused refused = (Stream.Refused) append(stream, text("late"));
-    assertThat(refused.reason()).isEqualTo(Stream.Refusal.STREAM_CLOSED);
+    TestProbe<DurableStream.ReadReply> waiting = testKit.createTestProbe();
+    stream.tell(new DurableStream.Read(Offsets.NOW, true, waiting.getRef()));
+    assertThat(append(stream, new DurableStream.AppendSpec(new byte[0], null, null, null, true))).isInstanceOf(DurableStream.Appended.class);
+    assertThat(((DurableStream.Chunk) waiting.receiveMessage()).closedAtTail()).isTrue();
+    DurableStream.Refused refused = (DurableStream.Refused) append(stream, text("late"));
+    assertThat(refused.reason()).isEqualTo(DurableStream.Refusal.STREAM_CLOSED);
   }
 }
