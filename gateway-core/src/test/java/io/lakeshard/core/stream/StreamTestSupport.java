@@ -19,9 +19,15 @@ final class StreamTestSupport {
   /** The defaults of reference.conf with the given live-read timeout, sizes and segment retry; no registry. */
   static StreamSettings settings(Duration longPollTimeout, long readMaxBytes, long segmentBytes,
                                  int snapshotEveryEvents, Backoff segmentBackoff) {
+    return settings(longPollTimeout, readMaxBytes, segmentBytes, snapshotEveryEvents, segmentBackoff,
+        new Backoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
+  }
+
+  /** With the restart backoff after a journal failure too. */
+  static StreamSettings settings(Duration longPollTimeout, long readMaxBytes, long segmentBytes,
+                                 int snapshotEveryEvents, Backoff segmentBackoff, Backoff journalBackoff) {
     return new StreamSettings(longPollTimeout, 2 * 1024 * 1024, readMaxBytes, Duration.ofDays(7), segmentBytes,
         snapshotEveryEvents, segmentBackoff, Duration.ofSeconds(5), false,
-        new Backoff(Duration.ofMillis(50), Duration.ofMillis(500), 0.2),
-        new Backoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
+        new Backoff(Duration.ofMillis(50), Duration.ofMillis(500), 0.2), journalBackoff);
   }
 }

@@ -17,14 +17,19 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The Stream entity with an in-memory journal: sequencing, JSON mode, producers, live readers, recovery. */
-class StreamTest {
+/** The durable stream entity with an in-memory journal: sequencing, JSON mode, producers, live readers, recovery. */
+class DurableStreamTest {
   private static final ActorTestKit testKit = ActorTestKit.create(InMemoryPersistence.config());
   /** Never written to: these streams stay far below a segment. */
   private static final LocalLakeAdapter LAKE = new LocalLakeAdapter(Path.of("target", "stream-test-lake"));
   private static final PersistenceTestKit journal = PersistenceTestKit.create(testKit.system());
   private static final StreamSettings SETTINGS = StreamTestSupport.settings(
       Duration.ofMillis(300), 1024 * 1024, 4 * 1024 * 1024, 1000, new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2));
+
+  /** Live reads that outwait any test, and a restart after a journal failure that takes a measurable 500 ms. */
+  private static final StreamSettings PATIENT = StreamTestSupport.settings(
+      Duration.ofSeconds(30), 1024 * 1024, 4 * 1024 * 1024, 1000, new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2),
+      new Backoff(Duration.ofMillis(500), Duration.ofSeconds(5), 0));
 
   private int streams;
 
@@ -159,16 +164,42 @@ class StreamTest {
 
   @Test
   void aCaughtUpLiveReaderIsWokenByTheNextAppendOrTimesOut() {
-    ActorRef<DurableStream.Command> stream = spawn("l");
+    // Live reads wait 30 s here: the append, not the timer, must answer this one however slow the machine.
+    ActorRef<DurableStream.Command> stream = testKit.spawn(DurableStream.create("l", PATIENT, LAKE,
+        StreamTestSupport.NO_OTHER_STREAMS), "l-" + streams++);
     DurableStream.Created created = (DurableStream.Created) create(stream, spec("text/plain", null));
     TestProbe<DurableStream.ReadReply> waiting = testKit.createTestProbe();
     stream.tell(new DurableStream.Read(created.meta().tail(), true, waiting.getRef()));
-    waiting.expectNoMessage(Duration.ofMillis(100));
+    // The append is handled after the read (one mailbox): a read answered at once would reply an empty chunk first.
     append(stream, text("hi"));
-    assertThat(text(waiting.receiveMessage())).isEqualTo("hi");
+    DurableStream.Chunk woken = (DurableStream.Chunk) waiting.receiveMessage();
+    assertThat(text(woken)).isEqualTo("hi");
+    assertThat(woken.upToDate()).isTrue();
 
-    stream.tell(new DurableStream.Read(Offsets.NOW, true, waiting.getRef()));
-    assertThat(waiting.receiveMessage(Duration.ofSeconds(2))).isInstanceOf(DurableStream.TimedOut.class);
+    ActorRef<DurableStream.Command> quick = spawn("lt");
+    create(quick, spec("text/plain", null));
+    quick.tell(new DurableStream.Read(Offsets.NOW, true, waiting.getRef()));
+    assertThat(waiting.receiveMessage(Duration.ofSeconds(10))).isInstanceOf(DurableStream.TimedOut.class);
+  }
+
+  @Test
+  void aJournalFailureRestartsTheEntityAfterItsBackoffWithNothingLost() {
+    ActorRef<DurableStream.Command> stream = testKit.spawn(DurableStream.create("jf", PATIENT, LAKE,
+        StreamTestSupport.NO_OTHER_STREAMS), "jf-" + streams++);
+    create(stream, spec("text/plain", "a"));
+    journal.failNextPersisted();
+    TestProbe<DurableStream.AppendReply> failed = testKit.createTestProbe();
+    stream.tell(new DurableStream.Append(text("lost"), failed.getRef()));
+    long failedAt = System.nanoTime();
+    // Stashed while the entity waits out its backoff, answered once it has recovered.
+    TestProbe<DurableStream.HeadReply> head = testKit.createTestProbe();
+    stream.tell(new DurableStream.Head(head.getRef()));
+    assertThat(head.receiveMessage(Duration.ofSeconds(10))).isInstanceOf(DurableStream.Described.class);
+    assertThat(Duration.ofNanos(System.nanoTime() - failedAt)).isGreaterThanOrEqualTo(PATIENT.journalBackoff().min());
+    failed.expectNoMessage(Duration.ZERO);
+
+    assertThat(append(stream, text("b"))).isInstanceOf(DurableStream.Appended.class);
+    assertThat(text(read(stream, Offsets.BEGINNING))).isEqualTo("ab");
   }
 
   @Test
