@@ -3,7 +3,7 @@ package io.lakeshard.node.stream;
 import io.lakeshard.core.stream.DurableStream;
 
 /** What {@link StreamService} decided for a request; each transport maps it to its own answer. */
-sealed interface StreamOutcome {
+public sealed interface StreamOutcome {
 
   /** Refused before the entity was asked: bad input ({@code code} names the rule), credentials, size. */
   record Rejected(Rejection reason, String code, String message) implements StreamOutcome {}

@@ -273,7 +273,7 @@ public final class StreamRoutes extends AllDirectives {
     long max = service.maxBodyBytes();
     return extractRequest(request -> request.entity().getContentLengthOption().orElse(0L) > max
         ? JsonErrors.tooLarge(max)
-        : withSizeLimit(max, () -> extractStrictEntity(service.liveTimeout(), max,
+        : withSizeLimit(max, () -> extractStrictEntity(service.askTimeout(), max,
             entity -> inner.apply(entity.getData().toArray()))));
   }
 

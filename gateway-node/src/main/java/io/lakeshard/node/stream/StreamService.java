@@ -29,6 +29,7 @@ public final class StreamService {
   /** Stream-TTL and Stream-Fork-Sub-Offset: whole numbers, no sign, no leading zeros. */
   private static final Pattern WHOLE = Pattern.compile("0|[1-9][0-9]{0,17}");
   private static final Pattern NON_NEGATIVE = Pattern.compile("[0-9]{1,18}");
+  private static final byte[] EMPTY = new byte[0];
 
   /** The caller's credentials ({@code bearer}: the Authorization bearer token, if any). */
   public record Caller(Optional<String> bearer) {}
@@ -85,17 +86,15 @@ public final class StreamService {
     return liveAskTimeout.plus(askTimeout);
   }
 
-  /** Null when {@code id} may name a stream, else the rejection. */
-  public Optional<StreamOutcome> checkId(String id) {
-    return STREAM_ID.matcher(id).matches() ? Optional.empty()
-        : Optional.of(bad("INVALID_STREAM_ID", "stream id must match " + STREAM_ID));
+  /** How long a transport may take to receive a request's body. */
+  public Duration askTimeout() {
+    return askTimeout;
   }
 
   public CompletionStage<StreamOutcome> create(Caller caller, String id, Create request) {
-    Optional<StreamOutcome> refused = checkId(id).or(() -> denied(auth.checkWrite(caller.bearer())))
-        .or(() -> tooLarge(request.body()));
-    if (refused.isPresent()) {
-      return done(refused.get());
+    StreamOutcome refused = refuseWrite(caller, id, request.body());
+    if (refused != null) {
+      return done(refused);
     }
     if (request.ttl().isPresent() && request.expiresAt().isPresent()) {
       return done(bad("INVALID_TTL", "Stream-TTL and Stream-Expires-At exclude each other"));
@@ -138,10 +137,9 @@ public final class StreamService {
   }
 
   public CompletionStage<StreamOutcome> append(Caller caller, String id, Append request) {
-    Optional<StreamOutcome> refused = checkId(id).or(() -> denied(auth.checkWrite(caller.bearer())))
-        .or(() -> tooLarge(request.body()));
-    if (refused.isPresent()) {
-      return done(refused.get());
+    StreamOutcome refused = refuseWrite(caller, id, request.body());
+    if (refused != null) {
+      return done(refused);
     }
     DurableStream.Producer producer = null;
     if (request.producerId().isPresent() || request.producerEpoch().isPresent() || request.producerSeq().isPresent()) {
@@ -179,10 +177,9 @@ public final class StreamService {
 
   /** A catch-up read, a long-poll, or the start of an SSE connection. */
   public CompletionStage<StreamOutcome> read(Caller caller, Read request) {
-    Optional<StreamOutcome> refused = checkId(request.id())
-        .or(() -> denied(auth.checkRead(request.id(), caller.bearer())));
-    if (refused.isPresent()) {
-      return done(refused.get());
+    StreamOutcome refused = refuseRead(caller, request.id());
+    if (refused != null) {
+      return done(refused);
     }
     if (request.offsets().size() > 1) {
       return done(bad("INVALID_OFFSET", "one offset parameter at most"));
@@ -214,9 +211,9 @@ public final class StreamService {
   }
 
   public CompletionStage<StreamOutcome> head(Caller caller, String id) {
-    Optional<StreamOutcome> refused = checkId(id).or(() -> denied(auth.checkRead(id, caller.bearer())));
-    if (refused.isPresent()) {
-      return done(refused.get());
+    StreamOutcome refused = refuseRead(caller, id);
+    if (refused != null) {
+      return done(refused);
     }
     return stream(id).<DurableStream.HeadReply>ask(DurableStream.Head::new, askTimeout)
         .thenApply(reply -> reply instanceof DurableStream.Refused entityRefused
@@ -225,9 +222,9 @@ public final class StreamService {
   }
 
   public CompletionStage<StreamOutcome> delete(Caller caller, String id) {
-    Optional<StreamOutcome> refused = checkId(id).or(() -> denied(auth.checkWrite(caller.bearer())));
-    if (refused.isPresent()) {
-      return done(refused.get());
+    StreamOutcome refused = refuseWrite(caller, id, EMPTY);
+    if (refused != null) {
+      return done(refused);
     }
     return stream(id).<DurableStream.DeleteReply>ask(DurableStream.Delete::new, askTimeout)
         .thenApply(reply -> reply instanceof DurableStream.Refused entityRefused
@@ -243,15 +240,36 @@ public final class StreamService {
     return new StreamOutcome.Created(created.meta(), created.isNew());
   }
 
-  private Optional<StreamOutcome> tooLarge(byte[] body) {
-    return body.length > settings.maxBodyBytes()
-        ? Optional.of(new Rejected(Rejection.TOO_LARGE, "PAYLOAD_TOO_LARGE", "body over " + settings.maxBodyBytes() + " bytes"))
-        : Optional.empty();
+  /** The rejection of a mutation before the entity is asked (id, write token, body size), else null. */
+  private StreamOutcome refuseWrite(Caller caller, String id, byte[] body) {
+    if (!STREAM_ID.matcher(id).matches()) {
+      return invalidId();
+    }
+    Optional<StreamAuth.Denied> denied = auth.checkWrite(caller.bearer());
+    if (denied.isPresent()) {
+      return denied(denied.get());
+    }
+    if (body.length > settings.maxBodyBytes()) {
+      return new Rejected(Rejection.TOO_LARGE, "PAYLOAD_TOO_LARGE", "body over " + settings.maxBodyBytes() + " bytes");
+    }
+    return null;
   }
 
-  private static Optional<StreamOutcome> denied(Optional<StreamAuth.Denied> denied) {
-    return denied.map(d -> d.forbidden() ? new Rejected(Rejection.FORBIDDEN, "FORBIDDEN", d.message())
-        : new Rejected(Rejection.UNAUTHORIZED, "UNAUTHORIZED", d.message()));
+  /** The rejection of a read before the entity is asked (id, read token), else null. */
+  private StreamOutcome refuseRead(Caller caller, String id) {
+    if (!STREAM_ID.matcher(id).matches()) {
+      return invalidId();
+    }
+    return auth.checkRead(id, caller.bearer()).map(StreamService::denied).orElse(null);
+  }
+
+  private static StreamOutcome invalidId() {
+    return bad("INVALID_STREAM_ID", "stream id must match " + STREAM_ID);
+  }
+
+  private static StreamOutcome denied(StreamAuth.Denied denied) {
+    return denied.forbidden() ? new Rejected(Rejection.FORBIDDEN, "FORBIDDEN", denied.message())
+        : new Rejected(Rejection.UNAUTHORIZED, "UNAUTHORIZED", denied.message());
   }
 
   private static StreamOutcome bad(String code, String message) {
