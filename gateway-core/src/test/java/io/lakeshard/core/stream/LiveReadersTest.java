@@ -60,6 +60,13 @@ class LiveReadersTest {
     return testKit.spawn(readers(timeout, state, waiting), "readers-" + actors.incrementAndGet());
   }
 
+  /** A reader that starts waiting at the (empty) stream's tail. */
+  private static TestProbe<ReadReply> waitAtTail(ActorRef<Command> actor) {
+    TestProbe<ReadReply> reader = testKit.createTestProbe();
+    actor.tell(new DurableStream.Read(Offsets.ZERO, true, reader.getRef()));
+    return reader;
+  }
+
   private static DurableStream.Append append(String text) {
     return new DurableStream.Append(new DurableStream.AppendSpec(text.getBytes(), "text/plain", null, null, false),
         testKit.<DurableStream.AppendReply>createTestProbe().getRef());
@@ -70,10 +77,8 @@ class LiveReadersTest {
     StreamState state = StreamStates.created("text/plain");
     TestProbe<Integer> waiting = testKit.createTestProbe();
     ActorRef<Command> actor = spawn(Duration.ofMinutes(1), state, waiting);
-    TestProbe<ReadReply> first = testKit.createTestProbe();
-    TestProbe<ReadReply> second = testKit.createTestProbe();
-    actor.tell(new DurableStream.Read(Offsets.ZERO, true, first.getRef()));
-    actor.tell(new DurableStream.Read(Offsets.ZERO, true, second.getRef()));
+    TestProbe<ReadReply> first = waitAtTail(actor);
+    TestProbe<ReadReply> second = waitAtTail(actor);
     actor.tell(new DurableStream.Head(null));
     assertThat(waiting.receiveMessage()).isEqualTo(2);
 
@@ -86,11 +91,9 @@ class LiveReadersTest {
 
   @Test
   void aReaderIsAnsweredOnceByItsTimerAndNotAgainByALaterAppend() {
-    StreamState state = StreamStates.created("text/plain");
     TestProbe<Integer> waiting = testKit.createTestProbe();
-    ActorRef<Command> actor = spawn(Duration.ofMillis(50), state, waiting);
-    TestProbe<ReadReply> reader = testKit.createTestProbe();
-    actor.tell(new DurableStream.Read(Offsets.ZERO, true, reader.getRef()));
+    ActorRef<Command> actor = spawn(Duration.ofMillis(50), StreamStates.created("text/plain"), waiting);
+    TestProbe<ReadReply> reader = waitAtTail(actor);
     DurableStream.TimedOut timedOut = (DurableStream.TimedOut) reader.receiveMessage(Duration.ofSeconds(10));
     assertThat(timedOut.offset()).isEqualTo(Offsets.ZERO);
     actor.tell(append("late"));
@@ -101,11 +104,9 @@ class LiveReadersTest {
 
   @Test
   void aStreamThatGoesEndsEveryWaitWithTheGivenAnswer() {
-    StreamState state = StreamStates.created("text/plain");
-    TestProbe<Integer> waiting = testKit.createTestProbe();
-    ActorRef<Command> actor = spawn(Duration.ofMinutes(1), state, waiting);
-    TestProbe<ReadReply> reader = testKit.createTestProbe();
-    actor.tell(new DurableStream.Read(Offsets.ZERO, true, reader.getRef()));
+    ActorRef<Command> actor = spawn(Duration.ofMinutes(1), StreamStates.created("text/plain"),
+        testKit.createTestProbe());
+    TestProbe<ReadReply> reader = waitAtTail(actor);
     actor.tell(new DurableStream.Delete(null));
     assertThat(reader.receiveMessage()).isEqualTo(GONE);
   }
