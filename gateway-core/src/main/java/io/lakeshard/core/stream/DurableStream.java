@@ -602,6 +602,9 @@ public final class DurableStream
 
   /** After a write: answer every waiting reader that now has something (data, a close, or a stream gone). */
   private void wake(StreamState state) {
+    if (readers.waiting() == 0) {
+      return; // the usual append: nobody waits, nothing to allocate
+    }
     readers.wake(state, after -> paging.hot(state, after), live(state) ? null : missing(state));
   }
 
