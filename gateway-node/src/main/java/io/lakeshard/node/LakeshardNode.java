@@ -10,20 +10,21 @@ import io.lakeshard.core.lake.LakeException;
 import io.lakeshard.core.lake.LocalLakeAdapter;
 import io.lakeshard.core.stream.DurableStream;
 import io.lakeshard.core.stream.StreamSettings;
-import io.lakeshard.node.auth.JwtAuth;
+import io.lakeshard.node.admin.AdminRoutes;
+import io.lakeshard.node.auth.NodeTokens;
+import io.lakeshard.node.http.JsonErrors;
 import io.lakeshard.node.stream.ExplicitContentType;
 import io.lakeshard.node.stream.StreamAuth;
 import io.lakeshard.node.stream.StreamRoutes;
 import io.lakeshard.node.stream.StreamService;
 import io.lakeshard.node.sync.SyncRoutes;
+import io.lakeshard.node.sync.SyncService;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
@@ -35,6 +36,7 @@ import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.server.Directives;
+import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.management.cluster.bootstrap.ClusterBootstrap;
 import org.apache.pekko.management.javadsl.PekkoManagement;
 import org.apache.pekko.persistence.jdbc.testkit.javadsl.SchemaUtils;
@@ -61,8 +63,8 @@ public final class LakeshardNode {
    */
   public static CompletionStage<LakeshardNode> start(Config config) {
     NodeSettings settings = NodeSettings.fromConfig(config);
-    Optional<JwtAuth> auth = authFrom(settings.auth());
-    StreamAuth streamAuth = streamAuthFrom(settings);
+    NodeTokens tokens = NodeTokens.from(settings.auth());
+    StreamAuth streamAuth = streamAuthFrom(settings, tokens);
     LakeAdapter store = openStore(settings.lake());
     IcebergLake lake = openLake(store, settings.catalogue());
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "lakeshard", withDiscovery(config, settings.cluster()));
@@ -86,13 +88,11 @@ public final class LakeshardNode {
           return Http.get(system)
               .newServerAt(settings.httpHost(), settings.httpPort())
               .withSettings(ExplicitContentType.serverSettings(system))
-              // Stream routes first: SyncRoutes answers every path it does not know with 404.
-              .bind(Directives.concat(
-                  new StreamRoutes(new StreamService(system, streams, streamAuth, settings.askTimeout())).routes(),
-                  new SyncRoutes(system, settings, auth).routes()));
+              .bind(routes(system, settings, tokens,
+                  new StreamRoutes(new StreamService(system, streams, streamAuth, settings.askTimeout()))));
         })
         .thenApply(binding -> {
-          binding.addToCoordinatedShutdown(java.time.Duration.ofSeconds(10), system);
+          binding.addToCoordinatedShutdown(settings.unbindTimeout(), system);
           log.info("Lakeshard node serving HTTP on {}", binding.localAddress());
           return new LakeshardNode(system, binding);
         })
@@ -219,20 +219,25 @@ public final class LakeshardNode {
     }
   }
 
-  private static Optional<JwtAuth> authFrom(NodeSettings.AuthSettings auth) {
-    if (!auth.enabled()) {
-      log.warn("AUTH IS DISABLED (lakeshard.auth.enabled=false): any client can push to and pull from any gateway");
-      return Optional.empty();
-    }
-    if (auth.secret().isEmpty()) {
-      throw new IllegalStateException(
-          "no JWT secret: set LAKESHARD_JWT_SECRET (at least 32 bytes), or LAKESHARD_AUTH_ENABLED=false for a local experiment");
-    }
-    return Optional.of(new JwtAuth(auth.secret(), auth.previousSecret(), Clock.systemUTC()));
+  /**
+   * Stream routes first: the gateway and admin routes answer every path they do not know with a
+   * JSON 404. Sync and admin routes answer with and without the {@code /v1} prefix (LakeSync v1).
+   */
+  private static Route routes(ActorSystem<?> system, NodeSettings settings, NodeTokens tokens, StreamRoutes streams) {
+    Route sync = new SyncRoutes(system, settings, new SyncService(system, settings), tokens).routes();
+    AdminRoutes admin = new AdminRoutes(system, settings, tokens);
+    return Directives.concat(
+        streams.routes(),
+        Directives.handleExceptions(JsonErrors.handler("gateway", settings.maxBodyBytes()), () ->
+            Directives.handleRejections(JsonErrors.rejections(), () -> Directives.concat(
+                admin.health(),
+                Directives.pathPrefix("v1", () -> Directives.concat(sync, admin.routes())),
+                sync,
+                admin.routes()))));
   }
 
-  private static StreamAuth streamAuthFrom(NodeSettings settings) {
-    StreamAuth streamAuth = StreamAuth.from(settings.streams(), settings.auth());
+  private static StreamAuth streamAuthFrom(NodeSettings settings, NodeTokens tokens) {
+    StreamAuth streamAuth = StreamAuth.from(settings.streams(), tokens.verifier());
     log.info("stream writes {}, stream reads {}",
         streamAuth.writesOpen() ? "open" : "need the write token",
         streamAuth.readsOpen() ? "open" : "need a JWT");

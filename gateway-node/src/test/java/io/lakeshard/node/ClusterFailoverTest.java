@@ -15,15 +15,15 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -62,7 +62,7 @@ class ClusterFailoverTest {
     for (NodeProcess node : nodes) {
       node.awaitReady();
     }
-    await("3 members Up", Duration.ofSeconds(90), () -> upMembers(nodes.get(0)) == 3);
+    Await.until("3 members Up", Duration.ofSeconds(90), () -> upMembers(nodes.get(0)) == 3);
   }
 
   @AfterAll
@@ -82,6 +82,11 @@ class ClusterFailoverTest {
     /** Send and acknowledgement times (nanoTime) of every acknowledged push. */
     final ConcurrentLinkedQueue<long[]> acks = new ConcurrentLinkedQueue<>();
     final ConcurrentLinkedQueue<String> unexpected = new ConcurrentLinkedQueue<>();
+    /** One permit per acknowledged push, for waiting on acknowledgements as they happen. */
+    private final Semaphore ackSignal = new Semaphore(0);
+    /** The first acknowledged push sent after a given time: its acknowledgement time, once there is one. */
+    private final ConcurrentLinkedQueue<Map.Entry<Long, CompletableFuture<Long>>> ackWatchers =
+        new ConcurrentLinkedQueue<>();
     private final ExecutorService pushers = Executors.newFixedThreadPool(6);
     private final AtomicInteger sequence = new AtomicInteger();
     private final String token = TestNode.token("pusher", GATEWAY);
@@ -115,7 +120,14 @@ class ClusterFailoverTest {
         statuses.computeIfAbsent(response.statusCode(), code -> new AtomicInteger()).incrementAndGet();
         if (response.statusCode() == 200) {
           acknowledged.add(row);
-          acks.add(new long[] {sent, System.nanoTime()});
+          long ackedAt = System.nanoTime();
+          acks.add(new long[] {sent, ackedAt});
+          ackWatchers.forEach(watcher -> {
+            if (sent > watcher.getKey()) {
+              watcher.getValue().complete(ackedAt);
+            }
+          });
+          ackSignal.release();
         } else if (response.statusCode() != 503) {
           unexpected.add(response.statusCode() + " " + response.body());
         }
@@ -126,14 +138,18 @@ class ClusterFailoverTest {
       }
     }
 
-    /** When the first push sent after {@code nanos} was acknowledged, if one was. */
-    OptionalLong firstAckOfPushSentAfter(long nanos) {
-      return acks.stream().filter(ack -> ack[0] > nanos).mapToLong(ack -> ack[1]).min();
+    /** Completes with the time the first push sent after {@code nanos} is acknowledged. */
+    CompletableFuture<Long> firstAckOfPushSentAfter(long nanos) {
+      CompletableFuture<Long> first = new CompletableFuture<>();
+      ackWatchers.add(Map.entry(nanos, first));
+      acks.stream().filter(ack -> ack[0] > nanos).mapToLong(ack -> ack[1]).min().ifPresent(first::complete);
+      return first;
     }
 
     void awaitMoreAcks(int more) throws InterruptedException {
-      int target = acknowledged.size() + more;
-      await(more + " more acknowledged pushes", Duration.ofSeconds(60), () -> acknowledged.size() >= target);
+      ackSignal.drainPermits();
+      assertThat(ackSignal.tryAcquire(more, 60, TimeUnit.SECONDS))
+          .as(more + " more acknowledged pushes within 60 s").isTrue();
     }
 
     void stop() throws InterruptedException {
@@ -153,22 +169,22 @@ class ClusterFailoverTest {
       NodeProcess owner = ownerOf();
       long killedAt = System.nanoTime();
       owner.kill();
-      await("a push sent after the kill acknowledged", FAILOVER_LIMIT.plusSeconds(30),
-          () -> load.firstAckOfPushSentAfter(killedAt).isPresent());
-      Duration failover = Duration.ofNanos(load.firstAckOfPushSentAfter(killedAt).getAsLong() - killedAt);
+      long firstAck = load.firstAckOfPushSentAfter(killedAt)
+          .get(FAILOVER_LIMIT.plusSeconds(30).toSeconds(), TimeUnit.SECONDS);
+      Duration failover = Duration.ofNanos(firstAck - killedAt);
       System.out.printf("failover: node %d killed, first push acknowledged %d ms later%n", owner.index, failover.toMillis());
       assertThat(failover).as("kill to first acknowledged push").isLessThanOrEqualTo(FAILOVER_LIMIT);
       load.awaitMoreAcks(200);
 
       owner.start();
       owner.awaitReady();
-      await("the restarted node is Up", Duration.ofSeconds(90), () -> upMembers(nodes.get(0)) == 3);
+      Await.until("the restarted node is Up", Duration.ofSeconds(90), () -> upMembers(nodes.get(0)) == 3);
       for (NodeProcess node : nodes) {
         node.stopGracefully();
         load.awaitMoreAcks(100);
         node.start();
         node.awaitReady();
-        await("node " + node.index + " back Up", Duration.ofSeconds(90), () -> upMembers(node) == 3);
+        Await.until("node " + node.index + " back Up", Duration.ofSeconds(90), () -> upMembers(node) == 3);
         load.awaitMoreAcks(100);
       }
       load.stop();
@@ -217,17 +233,6 @@ class ClusterFailoverTest {
       throw new IOException(node.management.uri(path) + " answered " + response.statusCode());
     }
     return JSON.readTree(response.body());
-  }
-
-  /** Polls a condition on other processes, which cannot notify this one. */
-  private static void await(String what, Duration limit, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + limit.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not within " + limit.toSeconds() + " s: " + what);
-      }
-      Thread.sleep(100);
-    }
   }
 
   /** One node as its own JVM, started, killed and restarted on the same ports and data. */
@@ -282,7 +287,7 @@ class ClusterFailoverTest {
     }
 
     void awaitReady() throws InterruptedException {
-      await("node " + index + " ready", Duration.ofSeconds(90), () -> {
+      Await.until("node " + index + " ready", Duration.ofSeconds(90), () -> {
         assertThat(process.isAlive()).as("node %d alive while starting (see its node.log)", index).isTrue();
         try {
           return management.withTimeout(Duration.ofSeconds(2)).get("/ready", null).statusCode() == 200;

@@ -1,5 +1,9 @@
 package io.lakeshard.core.catalogue;
 
+import static io.lakeshard.core.schema.LakeColumns.ACCEPTED_AT;
+import static io.lakeshard.core.schema.LakeColumns.COLUMNS_JSON;
+import static io.lakeshard.core.schema.LakeColumns.STAMP;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -14,6 +18,7 @@ import io.lakeshard.core.delta.Op;
 import io.lakeshard.core.delta.RowDelta;
 import io.lakeshard.core.hlc.HybridClock;
 import io.lakeshard.core.schema.ColumnType;
+import io.lakeshard.core.schema.LakeColumns;
 import io.lakeshard.core.schema.TableSchema;
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -22,7 +27,6 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.apache.iceberg.PartitionSpec;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.data.GenericRecord;
@@ -40,16 +44,10 @@ import org.apache.iceberg.types.Types.NestedField;
  * type (buffered before the schema was registered).
  */
 public final class DeltaRecords {
-  public static final String COLUMNS_JSON = "columns";
-  public static final String ACCEPTED_AT = "acceptedAt";
-  public static final String STAMP = "stamp";
   /** The doc of a string column that holds JSON text (LakeSync's json and null types), not a string. */
   static final String JSON_TEXT = "JSON text";
   private static final String COLUMNS_DOC = "The delta's columns as a JSON object: all of them when the table has no"
       + " schema, else the typed columns it set to null (a typed null alone cannot tell 'set to null' from 'not set')";
-  /** Names a registered column may not take. */
-  public static final Set<String> RESERVED =
-      Set.of("op", "table", "rowId", "clientId", "deltaId", "hlc", STAMP, ACCEPTED_AT, COLUMNS_JSON);
 
   private static final ObjectMapper JSON = JsonMapper.builder()
       .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
@@ -132,7 +130,7 @@ public final class DeltaRecords {
     for (NestedField field : record.struct().fields()) {
       String name = field.name();
       Object value = record.getField(name);
-      if (value == null || RESERVED.contains(name)) {
+      if (value == null || LakeColumns.RESERVED.contains(name)) {
         continue;
       }
       columns.add(new ColumnValue(name, toJson(field, value)));

@@ -5,9 +5,9 @@ import io.lakeshard.core.flush.FlushPlan;
 import io.lakeshard.core.flush.FlushResult;
 import io.lakeshard.core.flush.FlushResult.DataFileWritten;
 import io.lakeshard.core.flush.GatewayLake;
-import io.lakeshard.core.flush.ParquetDeltaWriter;
 import io.lakeshard.core.lake.LakeAdapter;
 import io.lakeshard.core.lake.LakeFileIO;
+import io.lakeshard.core.schema.LakeColumns;
 import io.lakeshard.core.schema.TableSchema;
 import java.io.Closeable;
 import java.io.IOException;
@@ -248,8 +248,8 @@ public final class IcebergLake implements GatewayLake, AutoCloseable {
     Schema schema = table.schema();
     try (CloseableIterable<Record> records = Parquet.read(io.newInputFile(file.location()))
         .project(schema)
-        .filter(Expressions.and(Expressions.greaterThan(DeltaRecords.STAMP, since),
-            Expressions.lessThanOrEqual(DeltaRecords.STAMP, upTo)))
+        .filter(Expressions.and(Expressions.greaterThan(LakeColumns.STAMP, since),
+            Expressions.lessThanOrEqual(LakeColumns.STAMP, upTo)))
         .createReaderFunc(fileSchema -> GenericParquetReaders.buildReader(schema, fileSchema))
         .build()) {
       for (Record record : records) {

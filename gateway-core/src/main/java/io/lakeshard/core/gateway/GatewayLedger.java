@@ -15,8 +15,10 @@ import io.lakeshard.core.gateway.SyncGateway.PushRefused;
 import io.lakeshard.core.gateway.SyncGateway.Refusal;
 import io.lakeshard.core.hlc.ClockDriftException;
 import io.lakeshard.core.hlc.HybridClock;
+import io.lakeshard.core.lake.OffActor;
 import io.lakeshard.core.paging.Pages;
 import io.lakeshard.core.schema.TableSchema;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -25,27 +27,35 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.Executor;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.japi.function.Function;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.SnapshotAdapter;
-import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
-import org.apache.pekko.persistence.typed.javadsl.Effect;
+import org.apache.pekko.persistence.typed.SnapshotCompleted;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
-import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
  * The event-sourced half of a {@link SyncGateway}: its buffer, clock and dedupe set, journaled
  * with Pekko Persistence. It takes a group of pushes at a time, decides what wins, writes all
  * accepted deltas as one event, and replies to each push only once that write has committed.
+ *
+ * <p>After each flush it snapshots and deletes the events and snapshots before that snapshot
+ * ({@link JournalPruner}), so the journal holds what came since the last flush. A failed journal
+ * write restarts it with backoff ({@code lakeshard.entity.journal-backoff}): commands waiting
+ * meanwhile are kept, and the command whose write failed is answered as not done.
  */
-final class GatewayLedger extends EventSourcedBehavior<GatewayLedger.Command, GatewayLedger.Event, GatewayLedger.State> {
+final class GatewayLedger
+    extends EventSourcedBehaviorWithEnforcedReplies<GatewayLedger.Command, GatewayLedger.Event, GatewayLedger.State> {
 
   /** Local only: the ledger is always a child of its gateway, on the same node. */
   sealed interface Command extends NoSerializationVerificationNeeded {}
@@ -59,11 +69,33 @@ final class GatewayLedger extends EventSourcedBehavior<GatewayLedger.Command, Ga
 
   record Register(SyncGateway.RegisterSchema request) implements Command {}
 
-  /** The gateway wants to flush: the ledger answers with {@link SyncGateway.FlushReady}. */
+  /** The gateway wants to flush: the ledger answers with {@link FlushReady}. */
   record PlanFlush() implements Command {}
 
-  /** A flush is committed to the lake: journal it, drop what it wrote, answer {@link SyncGateway.FlushRecorded}. */
+  /** A flush is committed to the lake: journal it, drop what it wrote, answer {@link FlushRecorded}. */
   record RecordFlush(FlushResult result) implements Command {}
+
+  /** What the ledger tells its gateway (through a message adapter: nothing outside the package sends these). */
+  sealed interface Reply extends NoSerializationVerificationNeeded {}
+
+  /** The journal is replayed (at start, or after a restart); {@code flushPending}: a flush was interrupted. */
+  record Recovered(BufferLevel level, boolean flushPending) implements Reply {}
+
+  /** A group of pushes is decided (and journaled, or not: see {@link #answerUnjournaled}); {@code accepted} lines up with the pushes. */
+  record GroupWritten(List<Push> pushes, List<List<RowDelta>> accepted, long serverHlc, BufferLevel level)
+      implements Reply {}
+
+  /** What to flush, or null when the buffer is empty. */
+  record FlushReady(FlushPlan plan) implements Reply {}
+
+  /** The flush is journaled and its deltas dropped from the buffer. */
+  record FlushRecorded(FlushResult result, BufferLevel level) implements Reply {}
+
+  /** Journaling a flush step (its plan, or its result) failed: the flush is to be retried. */
+  record FlushNotJournaled(String step) implements Reply {}
+
+  /** How much is unflushed, and the stamp of its oldest delta (0 when empty). */
+  record BufferLevel(long bytes, long oldestStamp) {}
 
   sealed interface Event extends CborSerializable {}
 
@@ -104,8 +136,8 @@ final class GatewayLedger extends EventSourcedBehavior<GatewayLedger.Command, Ga
       return Math.max(clock.last(), buffer.lastStamp());
     }
 
-    SyncGateway.BufferLevel level() {
-      return new SyncGateway.BufferLevel(buffer.bytes(), buffer.oldestStamp());
+    BufferLevel level() {
+      return new BufferLevel(buffer.bytes(), buffer.oldestStamp());
     }
   }
 
@@ -128,24 +160,31 @@ final class GatewayLedger extends EventSourcedBehavior<GatewayLedger.Command, Ga
     }
   }
 
-  static Behavior<Command> create(String gatewayId, GatewaySettings settings, GatewayLake lake, Executor lakeExecutor,
-                                  ActorRef<SyncGateway.Command> gateway) {
-    return new GatewayLedger(gatewayId, settings, lake, lakeExecutor, gateway);
+  static Behavior<Command> create(String gatewayId, GatewaySettings settings, GatewayLake lake, OffActor offActor,
+                                  ActorRef<Reply> gateway) {
+    return Behaviors.setup(context -> new GatewayLedger(context, gatewayId, settings, lake, offActor, gateway));
   }
 
+  private final ActorContext<Command> context;
   private final String gatewayId;
   private final GatewaySettings settings;
   private final GatewayLake lake;
-  private final Executor lakeExecutor;
-  private final ActorRef<SyncGateway.Command> gateway;
+  private final OffActor offActor;
+  private final ActorRef<Reply> gateway;
+  /**
+   * The command whose journal write is in flight, or null. It outlives a restart (this object is
+   * the behaviour's factory, kept across restarts), so recovery can tell whose write failed.
+   */
+  private Command persisting;
 
-  private GatewayLedger(String gatewayId, GatewaySettings settings, GatewayLake lake, Executor lakeExecutor,
-                        ActorRef<SyncGateway.Command> gateway) {
-    super(PersistenceId.of(SyncGateway.ENTITY_TYPE_KEY.name(), gatewayId));
+  private GatewayLedger(ActorContext<Command> context, String gatewayId, GatewaySettings settings, GatewayLake lake,
+                        OffActor offActor, ActorRef<Reply> gateway) {
+    super(PersistenceId.of(SyncGateway.ENTITY_TYPE_KEY.name(), gatewayId), settings.journalBackoff().restarts());
+    this.context = context;
     this.gatewayId = gatewayId;
     this.settings = settings;
     this.lake = lake;
-    this.lakeExecutor = lakeExecutor;
+    this.offActor = offActor;
     this.gateway = gateway;
   }
 
@@ -153,9 +192,23 @@ final class GatewayLedger extends EventSourcedBehavior<GatewayLedger.Command, Ga
     return new HybridClock(System::currentTimeMillis, settings.maxClockDrift().toMillis());
   }
 
+  /**
+   * What {@link #emptyState()} returned. Pekko asks for the empty state once and starts every
+   * recovery from that same object, also after a restart; the state is mutable, so events are
+   * never applied to it (see {@link #writable}), or a restart would replay onto what the failed
+   * write had already applied.
+   */
+  private State initial;
+
   @Override
   public State emptyState() {
-    return new State(newClock(), new DeltaBuffer(), Map.of(), 0, 0, null, Set.of());
+    initial = new State(newClock(), new DeltaBuffer(), Map.of(), 0, 0, null, Set.of());
+    return initial;
+  }
+
+  /** The state an event may change: a fresh copy in place of the empty state (its clock only moves forward). */
+  private State writable(State state) {
+    return state != initial ? state : new State(initial.clock, new DeltaBuffer(), Map.of(), 0, 0, null, Set.of());
   }
 
   @Override
@@ -181,7 +234,10 @@ final class GatewayLedger extends EventSourcedBehavior<GatewayLedger.Command, Ga
     };
   }
 
-  /** After a flush the buffer is small: the moment to snapshot, so recovery time does not grow with age. */
+  /**
+   * After a flush the buffer is small: the moment to snapshot, so recovery time does not grow
+   * with age, and to prune the journal (the {@link SnapshotCompleted} signal).
+   */
   @Override
   public boolean shouldSnapshot(State state, Event event, long sequenceNr) {
     return event instanceof Flushed;
@@ -190,44 +246,83 @@ final class GatewayLedger extends EventSourcedBehavior<GatewayLedger.Command, Ga
   @Override
   public SignalHandler<State> signalHandler() {
     return newSignalHandlerBuilder()
-        .onSignal(RecoveryCompleted.instance(), state ->
-            gateway.tell(new SyncGateway.LedgerRecovered(state.level(), state.pendingFlush != null)))
+        .onSignal(RecoveryCompleted.instance(), state -> {
+          if (persisting != null) {
+            context.getLog().warn("gateway {} recovered after a failed journal write; answering its command as not done",
+                gatewayId);
+            answerUnjournaled(persisting, state);
+            persisting = null;
+          }
+          gateway.tell(new Recovered(state.level(), state.pendingFlush != null));
+        })
+        // Only once the snapshot after a flush is saved may what precedes it go.
+        .onSignal(SnapshotCompleted.class, (state, completed) ->
+            Adapter.actorOf(context, JournalPruner.props(completed.metadata().persistenceId(),
+                completed.metadata().sequenceNr())))
         .build();
   }
 
+  /**
+   * A journal write failed and the ledger restarted: whether it was stored is unknown (the
+   * recovered state tells), so its command is answered as not done. A push is refused with a
+   * retry (503); its client's retry is deduplicated if the write was stored after all.
+   */
+  private void answerUnjournaled(Command failed, State state) {
+    if (failed instanceof Append append) {
+      List<List<RowDelta>> none = new ArrayList<>(append.pushes().size());
+      // Retry-After is in whole seconds; the ledger is back after the backoff's first step.
+      Duration retryAfter = Duration.ofSeconds(Math.max(1, settings.journalBackoff().min().toSeconds()));
+      SyncGateway.PushThrottled refusal = new SyncGateway.PushThrottled(retryAfter,
+          "gateway " + gatewayId + " could not journal the push; it was not acknowledged, retry it");
+      for (Push push : append.pushes()) {
+        push.replyTo().tell(refusal);
+        none.add(List.of());
+      }
+      gateway.tell(new GroupWritten(append.pushes(), none, state.serverHlc(), state.level()));
+    } else if (failed instanceof Register) {
+      context.getSelf().tell(failed); // idempotent: registering the same schema again changes nothing
+    } else {
+      gateway.tell(new FlushNotJournaled(failed instanceof PlanFlush ? "plan" : "result"));
+    }
+  }
+
+  /** Journals {@code event} for {@code command}, then answers {@code replyTo} with what {@code reply} makes of the new state. */
+  private <R> ReplyEffect<Event, State> journal(Command command, Event event, ActorRef<R> replyTo,
+                                                Function<State, R> reply) {
+    persisting = command;
+    return Effect().persist(event).thenRun(() -> persisting = null).thenReply(replyTo, reply);
+  }
+
   @Override
-  public CommandHandler<Command, Event, State> commandHandler() {
-    return newCommandHandlerBuilder().forAnyState()
+  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+    return newCommandHandlerWithReplyBuilder().forAnyState()
         .onCommand(Append.class, this::onAppend)
         .onCommand(Read.class, this::onRead)
         .onCommand(Register.class, this::onRegister)
         .onCommand(PlanFlush.class, this::onPlanFlush)
         .onCommand(RecordFlush.class, this::onRecordFlush)
-        .onCommand(Describe.class, (state, describe) -> {
-          describe.replyTo().tell(new SyncGateway.Stats(state.buffer.size(), state.buffer.bytes(),
-              state.buffer.rowCount(), state.serverHlc(), describe.sessions(), state.flushSeq, state.flushedUpTo));
-          return Effect().none();
-        })
+        .onCommand(Describe.class, (state, describe) -> Effect().reply(describe.replyTo(),
+            new SyncGateway.Stats(state.buffer.size(), state.buffer.bytes(), state.buffer.rowCount(),
+                state.serverHlc(), describe.sessions(), state.flushSeq, state.flushedUpTo)))
         .build();
   }
 
-  private Effect<Event, State> onRegister(State state, Register register) {
+  private ReplyEffect<Event, State> onRegister(State state, Register register) {
     TableSchema schema = register.request().schema();
     ActorRef<SyncGateway.SchemaReply> replyTo = register.request().replyTo();
     TableSchema previous = state.schemas.get(schema.table());
     Optional<String> conflict = previous == null ? Optional.empty() : schema.incompatibleWith(previous);
     if (conflict.isPresent()) {
-      replyTo.tell(new SyncGateway.SchemaRefused(conflict.get()));
-      return Effect().none();
+      return Effect().reply(replyTo, new SyncGateway.SchemaRefused(conflict.get()));
     }
-    return Effect().persist(new SchemaRegistered(schema))
-        .thenRun(after -> replyTo.tell(new SyncGateway.SchemaSaved(schema.table(), schema.columns().size())));
+    return journal(register, new SchemaRegistered(schema), replyTo,
+        after -> new SyncGateway.SchemaSaved(schema.table(), schema.columns().size()));
   }
 
   /** What the group decided, push by push: the accepted deltas or a refusal. */
   private record Decision(List<Accepted> accepted, PushRefused refused) {}
 
-  private Effect<Event, State> onAppend(State state, Append append) {
+  private ReplyEffect<Event, State> onAppend(State state, Append append) {
     int deltas = append.pushes().stream().mapToInt(push -> push.deltas().size()).sum();
     int capacity = (int) (deltas / 0.75f) + 1; // sized once: these maps see every delta of the group
     Map<String, RowVersion> pendingRows = new HashMap<>(capacity);
@@ -240,12 +335,13 @@ final class GatewayLedger extends EventSourcedBehavior<GatewayLedger.Command, Ga
       all.addAll(decision.accepted());
     }
     if (all.isEmpty()) {
-      return Effect().none().thenRun(after -> answer(append, decisions, after));
+      return Effect().none().thenReply(gateway, after -> answer(append, decisions, after));
     }
-    return Effect().persist(new DeltasAccepted(all)).thenRun(after -> answer(append, decisions, after));
+    return journal(append, new DeltasAccepted(all), gateway, after -> answer(append, decisions, after));
   }
 
-  private void answer(Append append, List<Decision> decisions, State state) {
+  /** Answers each push of the group (once its write committed), then tells the gateway what to broadcast. */
+  private GroupWritten answer(Append append, List<Decision> decisions, State state) {
     long serverHlc = state.serverHlc();
     List<List<RowDelta>> accepted = new ArrayList<>(decisions.size());
     for (int i = 0; i < decisions.size(); i++) {
@@ -257,7 +353,7 @@ final class GatewayLedger extends EventSourcedBehavior<GatewayLedger.Command, Ga
           : new PushAccepted(serverHlc, push.deltas().size(), ingested));
       accepted.add(ingested);
     }
-    gateway.tell(new SyncGateway.GroupWritten(append.pushes(), accepted, serverHlc, state.level()));
+    return new GroupWritten(append.pushes(), accepted, serverHlc, state.level());
   }
 
   /**
@@ -313,17 +409,15 @@ final class GatewayLedger extends EventSourcedBehavior<GatewayLedger.Command, Ga
     }
   }
 
-  private Effect<Event, State> onPlanFlush(State state, PlanFlush plan) {
+  private ReplyEffect<Event, State> onPlanFlush(State state, PlanFlush plan) {
     if (state.pendingFlush != null) {
-      gateway.tell(new SyncGateway.FlushReady(planOf(state, state.pendingFlush)));
-      return Effect().none();
+      return Effect().reply(gateway, new FlushReady(planOf(state, state.pendingFlush)));
     }
     if (state.buffer.size() == 0) {
-      gateway.tell(new SyncGateway.FlushReady(null));
-      return Effect().none();
+      return Effect().reply(gateway, new FlushReady(null));
     }
-    return Effect().persist(new FlushPlanned(state.flushSeq + 1, state.buffer.lastStamp()))
-        .thenRun(after -> gateway.tell(new SyncGateway.FlushReady(planOf(after, after.pendingFlush))));
+    return journal(plan, new FlushPlanned(state.flushSeq + 1, state.buffer.lastStamp()), gateway,
+        after -> new FlushReady(planOf(after, after.pendingFlush)));
   }
 
   private FlushPlan planOf(State state, FlushPlanned planned) {
@@ -331,11 +425,11 @@ final class GatewayLedger extends EventSourcedBehavior<GatewayLedger.Command, Ga
         Map.copyOf(state.schemas));
   }
 
-  private Effect<Event, State> onRecordFlush(State state, RecordFlush record) {
+  private ReplyEffect<Event, State> onRecordFlush(State state, RecordFlush record) {
     FlushResult result = record.result();
     List<String> tables = result.files().stream().map(file -> tableName(file.table())).distinct().toList();
-    return Effect().persist(new Flushed(result.seq(), result.upTo(), tables))
-        .thenRun(after -> gateway.tell(new SyncGateway.FlushRecorded(result, after.level())));
+    return journal(record, new Flushed(result.seq(), result.upTo(), tables), gateway,
+        after -> new FlushRecorded(result, after.level()));
   }
 
   /** Iceberg names tables {@code catalogue.namespace.table}; the ledger keeps the user's table name. */
@@ -343,15 +437,14 @@ final class GatewayLedger extends EventSourcedBehavior<GatewayLedger.Command, Ga
     return icebergName.substring(icebergName.lastIndexOf('.') + 1);
   }
 
-  private Effect<Event, State> onRead(State state, Read read) {
+  private ReplyEffect<Event, State> onRead(State state, Read read) {
     SyncGateway.Pull pull = read.pull();
     if (Long.compareUnsigned(pull.since(), state.flushedUpTo) >= 0) {
       DeltaBuffer.Page page = state.buffer.since(pull.since(), pull.limit());
-      pull.replyTo().tell(pullReply(page.deltas(), page.hasMore(), state.serverHlc()));
-      return Effect().none();
+      return Effect().reply(pull.replyTo(), pullReply(page.deltas(), page.hasMore(), state.serverHlc()));
     }
     readThroughLake(state, pull);
-    return Effect().none();
+    return Effect().noReply(); // the lake read answers
   }
 
   /**
@@ -363,16 +456,9 @@ final class GatewayLedger extends EventSourcedBehavior<GatewayLedger.Command, Ga
     List<String> tables = List.copyOf(state.flushedTables);
     DeltaBuffer.Page bufferHead = state.buffer.since(upTo, pull.limit());
     long serverHlc = state.serverHlc();
-    CompletableFuture.supplyAsync(() -> {
-      try {
-        return lake.read(gatewayId, tables, pull.since(), upTo, pull.limit());
-      } catch (Exception e) {
-        throw new CompletionException(e);
-      }
-    }, lakeExecutor).whenComplete((flushed, error) -> {
+    offActor.run(() -> lake.read(gatewayId, tables, pull.since(), upTo, pull.limit())).whenComplete((flushed, error) -> {
       if (error != null) {
-        pull.replyTo().tell(new SyncGateway.PullFailed("cannot read flushed deltas from the lake: "
-            + (error.getCause() != null ? error.getCause() : error)));
+        pull.replyTo().tell(new SyncGateway.PullFailed("cannot read flushed deltas from the lake: " + error));
         return;
       }
       List<Accepted> page = new ArrayList<>(flushed.subList(0, Math.min(flushed.size(), pull.limit())));
@@ -400,7 +486,8 @@ final class GatewayLedger extends EventSourcedBehavior<GatewayLedger.Command, Ga
   @Override
   public EventHandler<State, Event> eventHandler() {
     return newEventHandlerBuilder().forAnyState()
-        .onEvent(DeltasAccepted.class, (state, event) -> {
+        .onEvent(DeltasAccepted.class, (current, event) -> {
+          State state = writable(current);
           for (Accepted accepted : event.deltas()) {
             String rowKey = accepted.delta().rowKey();
             RowVersion row = state.buffer.row(rowKey);
@@ -410,15 +497,18 @@ final class GatewayLedger extends EventSourcedBehavior<GatewayLedger.Command, Ga
           }
           return state;
         })
-        .onEvent(SchemaRegistered.class, (state, event) -> {
+        .onEvent(SchemaRegistered.class, (current, event) -> {
+          State state = writable(current);
           state.schemas.put(event.schema().table(), event.schema());
           return state;
         })
-        .onEvent(FlushPlanned.class, (state, event) -> {
+        .onEvent(FlushPlanned.class, (current, event) -> {
+          State state = writable(current);
           state.pendingFlush = event;
           return state;
         })
-        .onEvent(Flushed.class, (state, event) -> {
+        .onEvent(Flushed.class, (current, event) -> {
+          State state = writable(current);
           state.buffer.dropThrough(event.upTo(), settings.dedupeWindow());
           state.flushSeq = event.seq();
           state.flushedUpTo = event.upTo();

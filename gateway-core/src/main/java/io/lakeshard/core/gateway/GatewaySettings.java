@@ -4,10 +4,13 @@ import com.typesafe.config.Config;
 import io.lakeshard.core.retry.Backoff;
 import java.time.Duration;
 
-/** Typed settings of the SyncGateway entity, from {@code lakeshard.gateway}. */
+/**
+ * Typed settings of the SyncGateway entity, from {@code lakeshard.gateway}, and the restart
+ * backoff after a journal failure, from {@code lakeshard.entity.journal-backoff}.
+ */
 public record GatewaySettings(Duration maxClockDrift, int defaultPullLimit, int maxPullLimit, long maxPullBytes,
                               long maxBufferBytes, Duration maxBufferAge, Backoff flushBackoff,
-                              int dedupeWindow) {
+                              int dedupeWindow, Backoff journalBackoff) {
 
   public static GatewaySettings fromConfig(Config config) {
     Config gateway = config.getConfig("lakeshard.gateway");
@@ -19,7 +22,8 @@ public record GatewaySettings(Duration maxClockDrift, int defaultPullLimit, int 
         gateway.getBytes("flush.max-buffer-bytes"),
         gateway.getDuration("flush.max-buffer-age"),
         Backoff.fromConfig(gateway.getConfig("flush.backoff")),
-        gateway.getInt("dedupe-window"));
+        gateway.getInt("dedupe-window"),
+        Backoff.fromConfig(config.getConfig("lakeshard.entity.journal-backoff")));
   }
 
   /** Past this much unflushed data (the lake is failing), pushes are refused with 503 until a flush succeeds. */

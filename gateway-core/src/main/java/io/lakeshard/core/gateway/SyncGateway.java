@@ -8,8 +8,15 @@ import io.lakeshard.core.delta.WireDeltas;
 import io.lakeshard.core.flush.FlushPlan;
 import io.lakeshard.core.flush.FlushResult;
 import io.lakeshard.core.flush.GatewayLake;
+import io.lakeshard.core.gateway.GatewayLedger.BufferLevel;
+import io.lakeshard.core.gateway.GatewayLedger.FlushNotJournaled;
+import io.lakeshard.core.gateway.GatewayLedger.FlushReady;
+import io.lakeshard.core.gateway.GatewayLedger.FlushRecorded;
+import io.lakeshard.core.gateway.GatewayLedger.GroupWritten;
+import io.lakeshard.core.gateway.GatewayLedger.Recovered;
 import io.lakeshard.core.hlc.HybridClock;
 import io.lakeshard.core.lake.OffActor;
+import io.lakeshard.core.retry.RetryState;
 import io.lakeshard.core.schema.TableSchema;
 import io.lakeshard.protocol.Frames;
 import io.lakeshard.protocol.v1.SyncResponse;
@@ -18,16 +25,11 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.Executor;
-import java.util.concurrent.ThreadLocalRandom;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -49,6 +51,9 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  * else when its oldest delta is {@code max-buffer-age} old. One flush at a time, run on the lake
  * dispatcher with its result sent back; a failure keeps the buffer and retries with backoff, and
  * past twice the limit pushes are turned away (503) until a flush succeeds.
+ *
+ * <p>The ledger's answers come through a message adapter as a private command, so only the
+ * public protocol below can be sent from outside the package.
  */
 public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
 
@@ -105,16 +110,8 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
 
   public record Unsubscribe(ActorRef<Broadcast> session) implements Command {}
 
-  /** How much is unflushed, and the stamp of its oldest delta (0 when empty). */
-  record BufferLevel(long bytes, long oldestStamp) {}
-
-  /** From the ledger: a group of pushes is journaled (or refused); {@code accepted} lines up with the pushes. */
-  record GroupWritten(List<Push> pushes, List<List<RowDelta>> accepted, long serverHlc, BufferLevel level)
-      implements Command {}
-
-  /** From the ledger once it has replayed the journal; {@code flushPending}: a crash interrupted a flush. */
-  record LedgerRecovered(BufferLevel level, boolean flushPending) implements Command,
-      NoSerializationVerificationNeeded {}
+  /** An answer of the ledger (always a local child). */
+  private record FromLedger(GatewayLedger.Reply reply) implements Command, NoSerializationVerificationNeeded {}
 
   /**
    * From sharding, to passivate an idle gateway or hand it to another node: finish the journal
@@ -126,16 +123,10 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
   /** The alarm, or the end of a backoff. */
   private enum FlushDue implements Command, NoSerializationVerificationNeeded { INSTANCE }
 
-  /** From the ledger: what to flush, or null when the buffer is empty. */
-  record FlushReady(FlushPlan plan) implements Command, NoSerializationVerificationNeeded {}
-
   private record FlushCommitted(FlushResult result, long startedNanos) implements Command,
       NoSerializationVerificationNeeded {}
 
   private record FlushErred(FlushPlan plan, Throwable error) implements Command, NoSerializationVerificationNeeded {}
-
-  /** From the ledger: the flush is journaled and its deltas dropped from the buffer. */
-  record FlushRecorded(FlushResult result, BufferLevel level) implements Command, NoSerializationVerificationNeeded {}
 
   @JsonTypeInfo(use = JsonTypeInfo.Id.NAME)
   @JsonSubTypes({
@@ -153,7 +144,10 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
 
   public record PushRefused(Refusal reason, String message) implements PushReply {}
 
-  /** The lake is behind (unflushed data past twice the limit): nothing was accepted; retry later. */
+  /**
+   * Nothing was accepted; retry later: the lake is behind (unflushed data past twice the limit),
+   * or the journal write failed.
+   */
   public record PushThrottled(Duration retryAfter, String message) implements PushReply {}
 
   public enum Refusal {
@@ -198,7 +192,7 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
   private final String gatewayId;
   private final GatewaySettings settings;
   private final GatewayLake lake;
-  private final Executor lakeExecutor;
+  private final OffActor offActor;
   private final ActorRef<GatewayLedger.Command> ledger;
   private final Set<ActorRef<Broadcast>> sessions = new HashSet<>();
   private List<Push> waiting = new ArrayList<>();
@@ -206,9 +200,8 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
 
   private BufferLevel level = new BufferLevel(0, 0);
   private boolean flushing;
-  /** Failed flushes in a row; while above zero the backoff timer, not the buffer, decides when to retry. */
-  private int flushFailures;
-  private long retryAtNanos;
+  /** While failing, the backoff timer, not the buffer, decides when to retry. */
+  private final RetryState flushRetry;
   /** Someone asked for a flush while one ran: flush again as soon as it ends. */
   private boolean flushAgain;
   private List<ActorRef<FlushReply>> flushWaiters = new ArrayList<>();
@@ -222,10 +215,13 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
     this.gatewayId = gatewayId;
     this.settings = settings;
     this.lake = lake;
-    this.lakeExecutor = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(OffActor.DISPATCHER));
-    this.ledger = context.spawn(GatewayLedger.create(gatewayId, settings, lake, lakeExecutor, context.getSelf()), "ledger");
-    // A failed journal write stops the ledger; the gateway stops with it rather than queue forever,
-    // and sharding starts it afresh (recovering from the journal) on its next message.
+    this.offActor = OffActor.of(context.getSystem());
+    this.flushRetry = new RetryState(settings.flushBackoff());
+    this.ledger = context.spawn(GatewayLedger.create(gatewayId, settings, lake, offActor,
+        context.messageAdapter(GatewayLedger.Reply.class, FromLedger::new)), "ledger");
+    // A failed journal write restarts the ledger with backoff; it stops only on what a restart
+    // cannot fix (a rejected event, a bug). The gateway stops with it then rather than queue
+    // forever, and sharding starts it afresh (recovering from the journal) on its next message.
     context.watch(ledger);
   }
 
@@ -233,33 +229,31 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Push.class, this::onPush)
-        .onMessage(GroupWritten.class, this::onGroupWritten)
+        .onMessage(FromLedger.class, from -> onLedger(from.reply()))
         .onMessage(Pull.class, this::onPull)
         .onMessage(GetStats.class, this::onGetStats)
         .onMessage(RegisterSchema.class, register -> {
           ledger.tell(new GatewayLedger.Register(register));
           return this;
         })
-        .onMessage(LedgerRecovered.class, this::onLedgerRecovered)
         .onMessage(Flush.class, this::onFlush)
         .onMessage(FlushDue.class, due -> {
           startFlush();
           return this;
         })
-        .onMessage(FlushReady.class, this::onFlushReady)
         .onMessage(FlushCommitted.class, committed -> {
           ledger.tell(new GatewayLedger.RecordFlush(committed.result()));
           logFlushed(committed);
           return this;
         })
-        .onMessage(FlushErred.class, this::onFlushErred)
-        .onMessage(FlushRecorded.class, this::onFlushRecorded)
+        .onMessage(FlushErred.class, erred -> flushFailed("flush " + erred.plan().seq() + " of "
+            + erred.plan().deltas().size() + " deltas", erred.error()))
         .onMessage(Passivate.class, passivate -> {
           stopping = true;
           // A node shutting down hands every gateway off at once and stops the lake dispatcher:
           // no flush then (all is journaled; the new owner flushes).
           boolean nodeStopping = CoordinatedShutdown.get(getContext().getSystem()).getShutdownReason().isPresent();
-          if (!nodeStopping && !flushing && flushFailures == 0 && level.bytes() > 0) {
+          if (!nodeStopping && !flushing && !flushRetry.failing() && level.bytes() > 0) {
             startFlush();
           }
           return stopIfDone();
@@ -272,6 +266,19 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
           return Behaviors.stopped();
         })
         .build();
+  }
+
+  private Behavior<Command> onLedger(GatewayLedger.Reply reply) {
+    if (reply instanceof GroupWritten written) {
+      return onGroupWritten(written);
+    } else if (reply instanceof FlushReady ready) {
+      return onFlushReady(ready);
+    } else if (reply instanceof FlushRecorded recorded) {
+      return onFlushRecorded(recorded);
+    } else if (reply instanceof FlushNotJournaled failed) {
+      return flushFailed("flush " + failed.step(), new IllegalStateException("the journal write failed"));
+    }
+    return onLedgerRecovered((Recovered) reply);
   }
 
   private Behavior<Command> onPush(Push push) {
@@ -320,9 +327,10 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
 
   // ---- flushing ----
 
-  private Behavior<Command> onLedgerRecovered(LedgerRecovered recovered) {
+  /** At start, or after the ledger restarted (a flush may be running then: it goes on). */
+  private Behavior<Command> onLedgerRecovered(Recovered recovered) {
     level = recovered.level();
-    if (recovered.flushPending) {
+    if (recovered.flushPending() && !flushing && !flushRetry.failing()) {
       getContext().getLog().info("gateway {} recovered with an unfinished flush; finishing it", gatewayId);
       startFlush();
     } else {
@@ -333,7 +341,7 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
 
   /** The alarm: decide, after anything that changed the buffer, whether to flush now or when. */
   private void scheduleFlush() {
-    if (flushing || flushFailures > 0 || level.bytes() == 0 || stopping) {
+    if (flushing || flushRetry.failing() || level.bytes() == 0 || stopping) {
       return;
     }
     Duration age = Duration.ofMillis(System.currentTimeMillis() - HybridClock.wallOf(level.oldestStamp()));
@@ -374,15 +382,9 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
       return stopIfDone();
     }
     long started = System.nanoTime();
-    getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> {
-      try {
-        return lake.flush(plan);
-      } catch (Exception e) {
-        throw new CompletionException(e);
-      }
-    }, lakeExecutor), (result, error) -> error == null
+    getContext().pipeToSelf(offActor.run(() -> lake.flush(plan)), (result, error) -> error == null
         ? new FlushCommitted(result, started)
-        : new FlushErred(plan, error instanceof CompletionException && error.getCause() != null ? error.getCause() : error));
+        : new FlushErred(plan, error));
     return this;
   }
 
@@ -395,16 +397,14 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
             ? " (found already committed by an earlier attempt)" : "");
   }
 
-  private Behavior<Command> onFlushErred(FlushErred erred) {
+  private Behavior<Command> flushFailed(String attempt, Throwable error) {
     flushing = false;
-    flushFailures++;
-    Duration delay = settings.flushBackoff().delay(flushFailures, ThreadLocalRandom.current()::nextDouble);
-    retryAtNanos = System.nanoTime() + delay.toNanos();
+    Duration delay = flushRetry.failed();
     timers.startSingleTimer(FLUSH_TIMER, FlushDue.INSTANCE, delay);
-    getContext().getLog().warn("gateway {} flush {} of {} deltas failed ({} in a row); retrying in {} ms: {}", gatewayId,
-        erred.plan().seq(), erred.plan().deltas().size(), flushFailures, delay.toMillis(), erred.error().toString());
+    getContext().getLog().warn("gateway {} {} failed ({} in a row); retrying in {} ms: {}", gatewayId, attempt,
+        flushRetry.failures(), delay.toMillis(), error.toString());
     // Nobody waits through a backoff: who asked during this flush hears the failure too.
-    FlushFailed failed = new FlushFailed("flush failed: " + erred.error().getMessage());
+    FlushFailed failed = new FlushFailed("flush failed: " + error.getMessage());
     flushWaiters.addAll(nextFlushWaiters);
     nextFlushWaiters = new ArrayList<>();
     flushAgain = false;
@@ -414,7 +414,7 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
 
   private Behavior<Command> onFlushRecorded(FlushRecorded recorded) {
     flushing = false;
-    flushFailures = 0;
+    flushRetry.succeeded();
     level = recorded.level();
     answerFlushWaiters(new FlushDone(recorded.result()));
     scheduleFlush();
@@ -429,7 +429,7 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
   }
 
   private Duration retryAfter() {
-    long remaining = flushFailures > 0 ? retryAtNanos - System.nanoTime() : 0;
+    long remaining = flushRetry.remaining().toNanos();
     return Duration.ofSeconds(Math.max(1, (remaining + 999_999_999L) / 1_000_000_000L));
   }
 

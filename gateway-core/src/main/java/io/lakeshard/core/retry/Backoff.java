@@ -3,6 +3,8 @@ package io.lakeshard.core.retry;
 import com.typesafe.config.Config;
 import java.time.Duration;
 import java.util.function.DoubleSupplier;
+import org.apache.pekko.actor.typed.BackoffSupervisorStrategy;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 
 /**
  * When to retry a failed call: {@code min} doubling with each failure up to {@code max}, each
@@ -21,5 +23,13 @@ public record Backoff(Duration min, Duration max, double jitter) {
     double spread = 1 + jitter * (2 * random.getAsDouble() - 1);
     long millis = Math.round(Math.min(base, max.toMillis()) * spread);
     return Duration.ofMillis(Math.min(Math.max(millis, 1), max.toMillis()));
+  }
+
+  /**
+   * The same schedule as an actor's restart strategy (a persistent entity after a journal
+   * failure). Pekko lengthens each delay by up to {@code jitter}, never shortens it.
+   */
+  public BackoffSupervisorStrategy restarts() {
+    return SupervisorStrategy.restartWithBackoff(min, max, jitter);
   }
 }

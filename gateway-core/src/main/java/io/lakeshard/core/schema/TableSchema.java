@@ -3,7 +3,6 @@ package io.lakeshard.core.schema;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.lakeshard.core.catalogue.DeltaRecords;
 import io.lakeshard.core.delta.ColumnValue;
 import io.lakeshard.core.delta.RowDelta;
 import java.util.HashSet;
@@ -43,9 +42,9 @@ public record TableSchema(String table, List<Column> columns) {
       if (column == null || column.name() == null || column.name().isEmpty() || column.type() == null) {
         throw new InvalidSchemaException("every column needs a name and a type (string, number, boolean, json, null)");
       }
-      if (DeltaRecords.RESERVED.contains(column.name())) {
+      if (LakeColumns.RESERVED.contains(column.name())) {
         throw new InvalidSchemaException("column name " + column.name() + " is reserved for the lake's own columns "
-            + new TreeSet<>(DeltaRecords.RESERVED));
+            + new TreeSet<>(LakeColumns.RESERVED));
       }
       if (!names.add(column.name())) {
         throw new InvalidSchemaException("column " + column.name() + " appears twice");

@@ -34,6 +34,8 @@ import org.apache.iceberg.io.CloseableIterable;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
+import org.apache.pekko.persistence.testkit.javadsl.SnapshotTestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -151,6 +153,33 @@ class SyncGatewayFlushTest {
     assertThat(flush(gateway)).isInstanceOf(SyncGateway.NothingToFlush.class);
   }
 
+  /** ARCHITECTURE §3: a snapshot follows each flush and the journal before it is deleted. */
+  @Test
+  void afterEachFlushTheJournalHoldsOnlyWhatCameSinceAndOneSnapshot() throws Exception {
+    PersistenceTestKit journal = PersistenceTestKit.create(testKit.system());
+    SnapshotTestKit snapshots = SnapshotTestKit.create(testKit.system());
+    String persistenceId = "SyncGateway|f-bounded";
+    ActorRef<SyncGateway.Command> gateway = testKit.spawn(SyncGateway.create("f-bounded", MANUAL, LAKE));
+    int pushesPerFlush = 5;
+    for (int flush = 0; flush < 4; flush++) {
+      for (int i = 0; i < pushesPerFlush; i++) {
+        push(gateway, "bounded", "k" + (flush * pushesPerFlush + i)); // one journal write each
+      }
+      assertThat(journal.persistedInStorage(persistenceId)).hasSizeGreaterThanOrEqualTo(pushesPerFlush);
+      assertThat(flush(gateway)).isInstanceOf(SyncGateway.FlushDone.class);
+      awaitAssert(() -> assertThat(journal.persistedInStorage(persistenceId)).isEmpty());
+      awaitAssert(() -> assertThat(snapshots.persistedInStorage(persistenceId)).hasSize(1));
+    }
+    push(gateway, "bounded", "k20");
+    push(gateway, "bounded", "k21");
+    assertThat(journal.persistedInStorage(persistenceId)).hasSize(2)
+        .allMatch(event -> event instanceof GatewayLedger.DeltasAccepted);
+
+    testKit.stop(gateway);
+    ActorRef<SyncGateway.Command> recovered = testKit.spawn(SyncGateway.create("f-bounded", MANUAL, LAKE));
+    assertThat(pullAll(recovered, 7)).extracting(RowDelta::rowId).containsExactly(rows("k", 0, 22));
+  }
+
   @Test
   void aFullBufferFlushesAtOnceAndAnOldOneWhenItsAlarmRings() throws Exception {
     ActorRef<SyncGateway.Command> bySize =
@@ -183,6 +212,21 @@ class SyncGatewayFlushTest {
       long gapMs = TimeUnit.NANOSECONDS.toMillis(failures.get(i) - failures.get(i - 1));
       assertThat(gapMs).as("gap before retry %d", i).isGreaterThanOrEqualTo(100L << (i - 1));
     }
+  }
+
+  /** The ledger restarts after the failed write of the flush's plan; the flush is retried with its backoff. */
+  @Test
+  void aFlushWhosePlanCouldNotBeJournaledIsRetriedAndLandsOnce() throws Exception {
+    GatewaySettings settings = settings("max-buffer-age = 1h, backoff { min = 100ms, max = 1s, jitter = 0 }");
+    ActorRef<SyncGateway.Command> gateway = testKit.spawn(SyncGateway.create("f-plan", settings, LAKE));
+    assertThat(push(gateway, "plan", rows("j", 0, 10))).isInstanceOf(SyncGateway.PushAccepted.class);
+    PersistenceTestKit.create(testKit.system()).failNextPersisted("SyncGateway|f-plan");
+
+    assertThat(flush(gateway)).isInstanceOf(SyncGateway.FlushFailed.class);
+    awaitAssert(() -> assertThat(rowIdsInIceberg("plan")).hasSize(10));
+    assertThat(rowIdsInIceberg("plan")).containsExactlyInAnyOrder(rows("j", 0, 10));
+    assertThat(push(gateway, "plan", "j10")).isInstanceOf(SyncGateway.PushAccepted.class);
+    assertThat(pullAll(gateway, 100)).extracting(RowDelta::rowId).containsExactly(rows("j", 0, 11));
   }
 
   @Test

@@ -1,7 +1,7 @@
 package io.lakeshard.node.admin;
 
 import io.lakeshard.core.gateway.SyncGateway;
-import io.lakeshard.protocol.JsonCodec;
+import io.lakeshard.node.http.UnsignedHlc;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,7 +41,7 @@ public final class ClusterAdmin {
 
   private record LiveGateway(String id, Address node, SyncGateway.Stats stats) {}
 
-  public CompletionStage<byte[]> describe() {
+  public CompletionStage<ClusterView> describe() {
     List<Member> members = new ArrayList<>();
     Cluster.get(system).state().getMembers().forEach(members::add);
     Set<Member> unreachable = Cluster.get(system).state().getUnreachable();
@@ -77,42 +77,31 @@ public final class ClusterAdmin {
         });
   }
 
-  private static byte[] render(List<Member> members, Set<Member> unreachable, List<RegionState> regions,
-                               List<LiveGateway> gateways) {
-    return JsonCodec.write(gen -> {
-      gen.writeStartObject();
-      gen.writeArrayFieldStart("members");
-      for (Member member : members) {
-        gen.writeStartObject();
-        gen.writeStringField("address", member.address().toString());
-        gen.writeStringField("status", member.status().toString());
-        gen.writeBooleanField("reachable", !unreachable.contains(member));
-        gen.writeEndObject();
-      }
-      gen.writeEndArray();
-      gen.writeArrayFieldStart("nodes");
-      for (RegionState region : regions) {
-        gen.writeStartObject();
-        gen.writeStringField("address", region.node().toString());
-        gen.writeNumberField("shards", region.gatewaysByShard().size());
-        gen.writeNumberField("gateways", region.gatewaysByShard().values().stream().mapToInt(Set::size).sum());
-        gen.writeEndObject();
-      }
-      gen.writeEndArray();
-      gen.writeArrayFieldStart("gateways");
-      for (LiveGateway gateway : gateways) {
-        gen.writeStartObject();
-        gen.writeStringField("id", gateway.id());
-        gen.writeStringField("node", gateway.node().toString());
-        gen.writeNumberField("bufferedDeltas", gateway.stats().bufferedDeltas());
-        gen.writeNumberField("bufferedBytes", gateway.stats().bufferedBytes());
-        gen.writeNumberField("sessions", gateway.stats().sessions());
-        gen.writeNumberField("lastFlushSeq", gateway.stats().lastFlushSeq());
-        gen.writeStringField("flushedUpTo", Long.toUnsignedString(gateway.stats().flushedUpTo()));
-        gen.writeEndObject();
-      }
-      gen.writeEndArray();
-      gen.writeEndObject();
-    });
+  /** GET /v1/admin/cluster. */
+  public record ClusterView(List<MemberView> members, List<NodeView> nodes, List<GatewayView> gateways) {}
+
+  public record MemberView(String address, String status, boolean reachable) {}
+
+  public record NodeView(String address, int shards, int gateways) {}
+
+  public record GatewayView(String id, String node, int bufferedDeltas, long bufferedBytes, int sessions,
+                            long lastFlushSeq, @UnsignedHlc long flushedUpTo) {}
+
+  private static ClusterView render(List<Member> members, Set<Member> unreachable, List<RegionState> regions,
+                                    List<LiveGateway> gateways) {
+    return new ClusterView(
+        members.stream()
+            .map(member -> new MemberView(member.address().toString(), member.status().toString(),
+                !unreachable.contains(member)))
+            .toList(),
+        regions.stream()
+            .map(region -> new NodeView(region.node().toString(), region.gatewaysByShard().size(),
+                region.gatewaysByShard().values().stream().mapToInt(Set::size).sum()))
+            .toList(),
+        gateways.stream()
+            .map(gateway -> new GatewayView(gateway.id(), gateway.node().toString(), gateway.stats().bufferedDeltas(),
+                gateway.stats().bufferedBytes(), gateway.stats().sessions(), gateway.stats().lastFlushSeq(),
+                gateway.stats().flushedUpTo()))
+            .toList());
   }
 }

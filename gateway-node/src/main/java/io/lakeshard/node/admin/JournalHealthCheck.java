@@ -19,11 +19,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class JournalHealthCheck implements Supplier<CompletionStage<Boolean>> {
   private static final Logger log = LoggerFactory.getLogger(JournalHealthCheck.class);
-  private static final int TIMEOUT_SECONDS = 2;
 
   private final String url;
   private final String user;
   private final String password;
+  private final int timeoutSeconds;
   private final Executor blocking;
 
   public JournalHealthCheck(ActorSystem system) {
@@ -31,15 +31,16 @@ public final class JournalHealthCheck implements Supplier<CompletionStage<Boolea
     this.url = journal.getString("url");
     this.user = journal.getString("user");
     this.password = journal.getString("password");
+    this.timeoutSeconds = (int) Math.max(1, journal.getDuration("health-timeout").toSeconds());
     this.blocking = system.dispatchers().lookup(Dispatchers.DefaultBlockingDispatcherId());
   }
 
   @Override
   public CompletionStage<Boolean> get() {
     return CompletableFuture.supplyAsync(() -> {
-      DriverManager.setLoginTimeout(TIMEOUT_SECONDS);
+      DriverManager.setLoginTimeout(timeoutSeconds);
       try (Connection connection = DriverManager.getConnection(url, user, password)) {
-        return connection.isValid(TIMEOUT_SECONDS);
+        return connection.isValid(timeoutSeconds);
       } catch (SQLException e) {
         log.warn("journal unreachable: {}", e.getMessage());
         return false;

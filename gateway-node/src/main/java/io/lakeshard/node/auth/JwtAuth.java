@@ -29,7 +29,12 @@ public final class JwtAuth {
   private static final String SESSION_ID = "session_id";
 
   /** What a valid token says about its holder. */
-  public record Principal(String clientId, String gatewayId, boolean admin) {}
+  public record Principal(String clientId, String gatewayId, boolean admin) {
+    /** A token is for one gateway: its {@code gw} claim. */
+    public boolean isFor(String gateway) {
+      return gateway.equals(gatewayId);
+    }
+  }
 
   /** A token that is missing, malformed, badly signed or expired: 401. */
   public static final class InvalidTokenException extends Exception {

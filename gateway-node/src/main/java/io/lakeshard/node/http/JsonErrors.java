@@ -1,14 +1,18 @@
 package io.lakeshard.node.http;
 
-import io.lakeshard.protocol.JsonCodec;
+import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.TimeoutException;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
 import org.apache.pekko.http.javadsl.server.Directives;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
+import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 import org.apache.pekko.http.scaladsl.model.IllegalRequestException;
@@ -19,24 +23,32 @@ import org.slf4j.LoggerFactory;
 /** The JSON error answers every route family gives: {@code {"error": CODE, "message": text}}. */
 public final class JsonErrors {
   private static final Logger log = LoggerFactory.getLogger(JsonErrors.class);
+  /** An entity that did not answer in time is usually moving (rebalance, restart): soon is fine. */
+  private static final Duration UNAVAILABLE_RETRY_AFTER = Duration.ofSeconds(1);
+
+  /** The error body. */
+  public record ErrorBody(String error, String message) {}
 
   private JsonErrors() {}
 
   public static Route error(StatusCode status, String code, String message) {
-    return Directives.complete(HttpResponse.create().withStatus(status)
-        .withEntity(ContentTypes.APPLICATION_JSON, JsonCodec.encodeError(code, message)));
+    return Directives.complete(response(status, code, message));
   }
 
   public static Route tooLarge(long maxBodyBytes) {
     return error(StatusCodes.CONTENT_TOO_LARGE, "PAYLOAD_TOO_LARGE", "body over " + maxBodyBytes + " bytes");
   }
 
+  /** 503 with Retry-After (whole seconds, at least 1). */
+  public static Route retryLater(String code, String message, Duration retryAfter) {
+    return Directives.complete(response(StatusCodes.SERVICE_UNAVAILABLE, code, message)
+        .addHeader(RetryAfter.create(Math.max(1, retryAfter.toSeconds()))));
+  }
+
   /** 503 with Retry-After when the entity ({@code what}: gateway, stream) did not answer in time. */
   public static Route unavailable(String what, Throwable e) {
     log.warn("{} did not answer in time: {}", what, e.getMessage());
-    return Directives.complete(HttpResponse.create().withStatus(StatusCodes.SERVICE_UNAVAILABLE)
-        .addHeader(RetryAfter.create(1L))
-        .withEntity(ContentTypes.APPLICATION_JSON, JsonCodec.encodeError("UNAVAILABLE", what + " did not answer in time; retry")));
+    return retryLater("UNAVAILABLE", what + " did not answer in time; retry", UNAVAILABLE_RETRY_AFTER);
   }
 
   /** Oversized bodies, malformed requests and timeouts as JSON; anything else is logged and 500. */
@@ -53,5 +65,22 @@ public final class JsonErrors {
           return error(StatusCodes.INTERNAL_SERVER_ERROR, "INTERNAL", "internal error");
         })
         .build();
+  }
+
+  /** Pekko's rejections (404, 405, ...) with the same JSON error body as every other error. */
+  public static RejectionHandler rejections() {
+    return RejectionHandler.defaultHandler().mapRejectionResponse(response -> {
+      if (!(response.entity() instanceof HttpEntity.Strict strict)
+          || !strict.getContentType().mediaType().equals(MediaTypes.TEXT_PLAIN)) {
+        return response;
+      }
+      String code = response.status().reason().toUpperCase(Locale.ROOT).replace(' ', '_');
+      return response.withEntity(ContentTypes.APPLICATION_JSON,
+          JsonBodies.bytes(new ErrorBody(code, strict.getData().utf8String())));
+    });
+  }
+
+  private static HttpResponse response(StatusCode status, String code, String message) {
+    return JsonBodies.response(status, new ErrorBody(code, message));
   }
 }

@@ -1,6 +1,7 @@
 package io.lakeshard.node.http;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -55,10 +56,12 @@ public final class WebSocketCloseCodes {
   }
 
   private final WebSocketSettings settings;
-  private final FiniteDuration closeTimeout = FiniteDuration.apply(3, TimeUnit.SECONDS);
+  private final FiniteDuration closeTimeout;
   private final LoggingAdapter log;
 
-  public WebSocketCloseCodes(ActorSystem<?> system) {
+  /** {@code closeTimeout}: how long a close handshake may take before the connection is dropped. */
+  public WebSocketCloseCodes(ActorSystem<?> system, Duration closeTimeout) {
+    this.closeTimeout = FiniteDuration.apply(closeTimeout.toMillis(), TimeUnit.MILLISECONDS);
     this.settings = (WebSocketSettings) ServerSettings.create(system.classicSystem()).getWebsocketSettings();
     this.log = Logging.getLogger(system.classicSystem(), WebSocketCloseCodes.class);
   }

@@ -4,7 +4,6 @@ import io.lakeshard.core.Sha256;
 import io.lakeshard.node.NodeSettings;
 import io.lakeshard.node.auth.JwtAuth;
 import java.security.MessageDigest;
-import java.time.Clock;
 import java.util.Optional;
 
 /**
@@ -28,18 +27,18 @@ public final class StreamAuth {
     this.readTokens = readTokens;
   }
 
-  /** From the stream route settings; read tokens are checked with the node's JWT secrets, even when gateway auth is off. */
-  public static StreamAuth from(NodeSettings.StreamRouteSettings streams, NodeSettings.AuthSettings auth) {
+  /** From the stream route settings; read tokens are checked with the node's verifier, even when gateway auth is off. */
+  public static StreamAuth from(NodeSettings.StreamRouteSettings streams, Optional<JwtAuth> tokens) {
     Optional<byte[]> writeToken = streams.writeToken().isEmpty() ? Optional.empty()
         : Optional.of(Sha256.of(streams.writeToken()));
     if (!streams.readJwt()) {
       return new StreamAuth(writeToken, Optional.empty());
     }
-    if (auth.secret().isEmpty()) {
+    if (tokens.isEmpty()) {
       throw new IllegalStateException(
           "LAKESHARD_STREAM_READ_JWT needs LAKESHARD_JWT_SECRET (at least 32 bytes) to check read tokens with");
     }
-    return new StreamAuth(writeToken, Optional.of(new JwtAuth(auth.secret(), auth.previousSecret(), Clock.systemUTC())));
+    return new StreamAuth(writeToken, tokens);
   }
 
   public boolean writesOpen() {

@@ -6,8 +6,6 @@ import java.util.Optional;
 import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
-import org.apache.pekko.http.javadsl.model.headers.Authorization;
-import org.apache.pekko.http.javadsl.model.headers.HttpCredentials;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 
 /**
@@ -47,13 +45,6 @@ final class StreamHeaders {
       RawHeader.create("Cross-Origin-Resource-Policy", "cross-origin"));
 
   private StreamHeaders() {}
-
-  static StreamService.Caller caller(HttpRequest request) {
-    return new StreamService.Caller(request.getHeader(Authorization.class)
-        .map(Authorization::credentials)
-        .filter(credentials -> credentials.scheme().equalsIgnoreCase("bearer"))
-        .map(HttpCredentials::token));
-  }
 
   static StreamService.Create create(HttpRequest request, byte[] body) {
     return new StreamService.Create(mediaType(request), header(request, TTL), header(request, EXPIRES_AT),

@@ -11,6 +11,7 @@ import io.lakeshard.core.stream.DurableStream;
 import io.lakeshard.core.stream.JsonMode;
 import io.lakeshard.core.stream.Offsets;
 import io.lakeshard.core.stream.StreamCursor;
+import io.lakeshard.node.http.Bearer;
 import io.lakeshard.node.http.JsonErrors;
 import io.lakeshard.node.stream.StreamOutcome.Rejected;
 import java.nio.charset.StandardCharsets;
@@ -59,15 +60,15 @@ public final class StreamRoutes extends AllDirectives {
     return pathPrefix(PathMatchers.segment("v1").slash("stream"), () ->
         respondWithHeaders(StreamHeaders.COMMON, () -> handleExceptions(
             JsonErrors.handler("stream", service.maxBodyBytes()), () ->
-            path(PathMatchers.segment(), id -> extractRequest(request -> dispatch(id, request))))));
+            path(PathMatchers.segment(), id -> extractRequest(request -> Bearer.token(bearer ->
+                dispatch(id, request, new StreamService.Caller(bearer))))))));
   }
 
-  private Route dispatch(String id, HttpRequest request) {
+  private Route dispatch(String id, HttpRequest request, StreamService.Caller caller) {
     if (request.method().equals(HttpMethods.OPTIONS)) {
       return complete(HttpResponse.create().withStatus(StatusCodes.NO_CONTENT)
           .addHeader(RawHeader.create("Access-Control-Max-Age", "86400")));
     }
-    StreamService.Caller caller = StreamHeaders.caller(request);
     String method = request.method().value();
     return switch (method) {
       case "PUT" -> withBody(body -> answer(service.create(caller, id, StreamHeaders.create(request, body)),

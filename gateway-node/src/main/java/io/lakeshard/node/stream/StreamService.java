@@ -31,7 +31,7 @@ public final class StreamService {
   private static final Pattern NON_NEGATIVE = Pattern.compile("[0-9]{1,18}");
   private static final byte[] EMPTY = new byte[0];
 
-  /** The caller's credentials ({@code bearer}: the Authorization bearer token, if any). */
+  /** The caller's credentials ({@code bearer}: the bearer token, if any; see {@code http.Bearer}). */
   public record Caller(Optional<String> bearer) {}
 
   /**

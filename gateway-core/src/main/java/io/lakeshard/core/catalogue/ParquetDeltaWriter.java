@@ -1,7 +1,6 @@
-package io.lakeshard.core.flush;
+package io.lakeshard.core.catalogue;
 
 import io.lakeshard.core.buffer.DeltaBuffer.Accepted;
-import io.lakeshard.core.catalogue.DeltaRecords;
 import io.lakeshard.core.schema.TableSchema;
 import java.io.IOException;
 import java.util.List;
@@ -20,11 +19,11 @@ import org.apache.iceberg.parquet.Parquet;
  * One Parquet data file of deltas, one row per delta, written with Iceberg's own Parquet writer
  * so the file carries the table's field ids and its column metrics land in the manifest.
  */
-public final class ParquetDeltaWriter {
+final class ParquetDeltaWriter {
   private ParquetDeltaWriter() {}
 
   /** Writes {@code rows} (all in {@code partition}) laid out by the table's current schema. */
-  public static DataFile write(Table table, OutputFile out, StructLike partition, List<Accepted> rows,
+  static DataFile write(Table table, OutputFile out, StructLike partition, List<Accepted> rows,
                                TableSchema registered) throws IOException {
     Schema schema = table.schema();
     DataWriter<Record> writer = Parquet.writeData(out)

@@ -1,0 +1,103 @@
+package io.lakeshard.node.admin;
+
+import static io.lakeshard.node.http.JsonErrors.error;
+
+import io.lakeshard.core.gateway.SyncGateway;
+import io.lakeshard.core.schema.TableSchema;
+import io.lakeshard.node.NodeSettings;
+import io.lakeshard.node.auth.JwtAuth;
+import io.lakeshard.node.auth.NodeTokens;
+import io.lakeshard.node.http.JsonBodies;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * What operators call: {@code admin/metrics/{gw}}, {@code admin/flush/{gw}}, {@code
+ * admin/schema/{gw}} (an admin token for that gateway), {@code admin/cluster} (any admin token),
+ * and {@code /health}.
+ */
+public final class AdminRoutes extends AllDirectives {
+  private final ClusterSharding sharding;
+  private final NodeTokens tokens;
+  private final ClusterAdmin clusterAdmin;
+  private final Duration askTimeout;
+  private final long maxBodyBytes;
+
+  public AdminRoutes(ActorSystem<?> system, NodeSettings settings, NodeTokens tokens) {
+    this.sharding = ClusterSharding.get(system);
+    this.tokens = tokens;
+    this.askTimeout = settings.askTimeout();
+    this.maxBodyBytes = settings.maxBodyBytes();
+    this.clusterAdmin = new ClusterAdmin(system, askTimeout);
+  }
+
+  public Route health() {
+    return path("health", () -> get(() -> JsonBodies.complete(StatusCodes.OK, new AdminBodies.Health("ok"))));
+  }
+
+  public Route routes() {
+    return pathPrefix("admin", () -> concat(
+        path("cluster", () -> get(() -> tokens.principal(principal -> admin(principal, () ->
+            onSuccess(clusterAdmin.describe(), view -> JsonBodies.complete(StatusCodes.OK, view)))))),
+        path(PathMatchers.segment("metrics").slash(PathMatchers.segment()), gatewayId ->
+            get(() -> admin(gatewayId, () -> metrics(gatewayId)))),
+        path(PathMatchers.segment("flush").slash(PathMatchers.segment()), gatewayId ->
+            post(() -> admin(gatewayId, () -> flush(gatewayId)))),
+        path(PathMatchers.segment("schema").slash(PathMatchers.segment()), gatewayId ->
+            post(() -> admin(gatewayId, () -> extractStrictEntity(askTimeout, maxBodyBytes, entity ->
+                registerSchema(gatewayId, entity.getData().toArray())))))));
+  }
+
+  /** An admin token for this gateway (with auth off, anyone). */
+  private Route admin(String gatewayId, Supplier<Route> inner) {
+    return tokens.principal(principal -> principal.isPresent() && !principal.get().isFor(gatewayId)
+        ? error(StatusCodes.FORBIDDEN, "FORBIDDEN", "token is not for gateway " + gatewayId)
+        : admin(principal, inner));
+  }
+
+  private static Route admin(Optional<JwtAuth.Principal> principal, Supplier<Route> inner) {
+    return principal.isPresent() && !principal.get().admin()
+        ? error(StatusCodes.FORBIDDEN, "FORBIDDEN", "admin role required")
+        : inner.get();
+  }
+
+  private Route metrics(String gatewayId) {
+    return onSuccess(gateway(gatewayId).<SyncGateway.Stats>ask(SyncGateway.GetStats::new, askTimeout),
+        stats -> JsonBodies.complete(StatusCodes.OK, AdminBodies.Metrics.of(stats)));
+  }
+
+  /** Flushes now and answers with what was written (LakeSync's admin flush). */
+  private Route flush(String gatewayId) {
+    return onSuccess(gateway(gatewayId).<SyncGateway.FlushReply>ask(SyncGateway.Flush::new, askTimeout),
+        reply -> reply instanceof SyncGateway.FlushFailed failed
+            ? error(StatusCodes.SERVICE_UNAVAILABLE, "FLUSH_FAILED",
+                failed.message() + "; the buffer is kept and the flush retried with backoff")
+            : JsonBodies.complete(StatusCodes.OK, AdminBodies.Flushed.of(reply)));
+  }
+
+  private Route registerSchema(String gatewayId, byte[] body) {
+    TableSchema schema;
+    try {
+      schema = TableSchema.parse(body);
+    } catch (TableSchema.InvalidSchemaException e) {
+      return error(StatusCodes.BAD_REQUEST, "INVALID_SCHEMA", e.getMessage());
+    }
+    return onSuccess(gateway(gatewayId).<SyncGateway.SchemaReply>ask(
+            replyTo -> new SyncGateway.RegisterSchema(schema, replyTo), askTimeout),
+        reply -> reply instanceof SyncGateway.SchemaSaved saved
+            ? JsonBodies.complete(StatusCodes.OK, new AdminBodies.SchemaSaved(true, saved.table(), saved.columns()))
+            : error(StatusCodes.CONFLICT, "SCHEMA_CONFLICT", ((SyncGateway.SchemaRefused) reply).message()));
+  }
+
+  private EntityRef<SyncGateway.Command> gateway(String gatewayId) {
+    return sharding.entityRefFor(SyncGateway.ENTITY_TYPE_KEY, gatewayId);
+  }
+}

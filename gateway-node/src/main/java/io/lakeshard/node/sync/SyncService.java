@@ -1,0 +1,130 @@
+package io.lakeshard.node.sync;
+
+import io.lakeshard.core.delta.RowDelta;
+import io.lakeshard.core.delta.WireDeltas;
+import io.lakeshard.core.gateway.SyncGateway;
+import io.lakeshard.node.NodeSettings;
+import io.lakeshard.node.auth.JwtAuth;
+import io.lakeshard.protocol.ProtocolException;
+import io.lakeshard.protocol.v1.SyncPush;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.regex.Pattern;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+
+/**
+ * Every rule of push and pull, once, for every transport: which gateway a token opens, clientId =
+ * token {@code sub}, the delta limit, the pull limit, decoding deltas, and what the gateway's
+ * replies mean. HTTP routes and WebSocket sessions parse their input, call this, and map the
+ * outcome to a status code or a close code.
+ */
+public final class SyncService {
+  private static final Pattern GATEWAY_ID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
+
+  /** Opening a gateway: the access to use, or why not. */
+  public sealed interface Access permits Gateway, Refused {}
+
+  private final ClusterSharding sharding;
+  private final Duration askTimeout;
+  private final int maxDeltasPerPush;
+  private final PullLimit pullLimit;
+  private final Duration lakeRetryAfter;
+
+  public SyncService(ActorSystem<?> system, NodeSettings settings) {
+    this.sharding = ClusterSharding.get(system);
+    this.askTimeout = settings.askTimeout();
+    this.maxDeltasPerPush = settings.maxDeltasPerPush();
+    this.pullLimit = new PullLimit(settings.gateway().defaultPullLimit(), settings.gateway().maxPullLimit());
+    this.lakeRetryAfter = settings.lakeRetryAfter();
+  }
+
+  /**
+   * The gateway {@code gatewayId} for the token's holder (no principal: auth is off), checked
+   * once per HTTP request or WebSocket session.
+   */
+  public Access open(Optional<JwtAuth.Principal> principal, String gatewayId) {
+    if (!GATEWAY_ID.matcher(gatewayId).matches()) {
+      return new Refused(SyncRefusal.INVALID_GATEWAY, "gateway id must match " + GATEWAY_ID);
+    }
+    if (principal.isPresent() && !principal.get().isFor(gatewayId)) {
+      return new Refused(SyncRefusal.WRONG_GATEWAY, "token is not for gateway " + gatewayId);
+    }
+    return new Gateway(sharding.entityRefFor(SyncGateway.ENTITY_TYPE_KEY, gatewayId), principal);
+  }
+
+  /** One gateway as one token's holder may use it. */
+  public final class Gateway implements Access {
+    private final EntityRef<SyncGateway.Command> entity;
+    private final Optional<JwtAuth.Principal> principal;
+
+    private Gateway(EntityRef<SyncGateway.Command> entity, Optional<JwtAuth.Principal> principal) {
+      this.entity = entity;
+      this.principal = principal;
+    }
+
+    /** Subscribes a WebSocket session to the gateway's broadcasts (it unsubscribes when the session stops). */
+    public void subscribe(ActorRef<SyncGateway.Broadcast> session) {
+      entity.tell(new SyncGateway.Subscribe(session));
+    }
+
+    /**
+     * Journals {@code push}'s deltas; {@code origin}, the pushing WebSocket session (null over
+     * HTTP), gets no broadcast of them.
+     */
+    public CompletionStage<PushOutcome> push(SyncPush push, ActorRef<SyncGateway.Broadcast> origin) {
+      if (principal.isPresent() && !principal.get().clientId().equals(push.getClientId())) {
+        return CompletableFuture.completedFuture(new Refused(SyncRefusal.CLIENT_MISMATCH,
+            "push clientId differs from the token's sub"));
+      }
+      if (push.getDeltasCount() > maxDeltasPerPush) {
+        return CompletableFuture.completedFuture(new Refused(SyncRefusal.TOO_MANY_DELTAS,
+            push.getDeltasCount() + " deltas in one push; the limit is " + maxDeltasPerPush));
+      }
+      List<RowDelta> deltas;
+      try {
+        deltas = WireDeltas.fromWire(push.getDeltasList());
+      } catch (ProtocolException e) {
+        return CompletableFuture.completedFuture(new Refused(SyncRefusal.INVALID_DELTA, e.getMessage()));
+      }
+      return entity.<SyncGateway.PushReply>ask(
+              replyTo -> new SyncGateway.Push(push.getClientId(), deltas, origin, replyTo), askTimeout)
+          .thenApply(SyncService::pushOutcome);
+    }
+
+    /** A page of deltas accepted after {@code since}; {@code requestedLimit} as {@link PullLimit} reads it. */
+    public CompletionStage<PullOutcome> pull(long since, long requestedLimit) {
+      int limit = pullLimit.resolve(requestedLimit);
+      if (limit == PullLimit.REFUSED) {
+        return CompletableFuture.completedFuture(new Refused(SyncRefusal.INVALID_LIMIT,
+            pullLimit.rule() + ", not " + requestedLimit));
+      }
+      return entity.<SyncGateway.PullResult>ask(replyTo -> new SyncGateway.Pull(since, limit, replyTo), askTimeout)
+          .thenApply(result -> result instanceof SyncGateway.PullReply page
+              ? new PullOutcome.Page(page)
+              : new Unavailable(Unavailable.Cause.LAKE_UNAVAILABLE, ((SyncGateway.PullFailed) result).message(),
+                  lakeRetryAfter));
+    }
+  }
+
+  private static PushOutcome pushOutcome(SyncGateway.PushReply reply) {
+    if (reply instanceof SyncGateway.PushAccepted accepted) {
+      return new PushOutcome.Accepted(accepted);
+    }
+    if (reply instanceof SyncGateway.PushThrottled throttled) {
+      return new Unavailable(Unavailable.Cause.BACKPRESSURE, throttled.message(), throttled.retryAfter());
+    }
+    SyncGateway.PushRefused refused = (SyncGateway.PushRefused) reply;
+    SyncRefusal reason = switch (refused.reason()) {
+      case INVALID_DELTA -> SyncRefusal.INVALID_DELTA;
+      case CLOCK_DRIFT -> SyncRefusal.CLOCK_DRIFT;
+      case SCHEMA_MISMATCH -> SyncRefusal.SCHEMA_MISMATCH;
+    };
+    return new Refused(reason, refused.message());
+  }
+}

@@ -1,0 +1,13 @@
+package io.lakeshard.node.sync;
+
+import java.time.Duration;
+
+/** The gateway cannot serve this now and nothing was lost: try again after {@code retryAfter}. */
+public record Unavailable(Cause cause, String message, Duration retryAfter) implements PushOutcome, PullOutcome {
+  public enum Cause {
+    /** The lake is failing and the gateway holds twice its buffer limit. */
+    BACKPRESSURE,
+    /** The pull needs flushed data the lake cannot serve now. */
+    LAKE_UNAVAILABLE
+  }
+}
