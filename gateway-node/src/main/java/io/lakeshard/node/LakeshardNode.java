@@ -8,7 +8,7 @@ import io.lakeshard.core.gateway.SyncGateway;
 import io.lakeshard.core.lake.LakeAdapter;
 import io.lakeshard.core.lake.LakeException;
 import io.lakeshard.core.lake.LocalLakeAdapter;
-import io.lakeshard.core.stream.Stream;
+import io.lakeshard.core.stream.DurableStream;
 import io.lakeshard.core.stream.StreamSettings;
 import io.lakeshard.node.admin.AdminRoutes;
 import io.lakeshard.node.auth.NodeTokens;
@@ -16,6 +16,7 @@ import io.lakeshard.node.http.JsonErrors;
 import io.lakeshard.node.stream.ExplicitContentType;
 import io.lakeshard.node.stream.StreamAuth;
 import io.lakeshard.node.stream.StreamRoutes;
+import io.lakeshard.node.stream.StreamService;
 import io.lakeshard.node.sync.SyncRoutes;
 import io.lakeshard.node.sync.SyncService;
 import java.io.IOException;
@@ -83,11 +84,12 @@ public final class LakeshardNode {
         .thenCompose(done -> {
           SyncGateway.init(system, settings.gateway(), lake);
           StreamSettings streams = StreamSettings.fromConfig(system.settings().config());
-          Stream.init(system, streams, store);
+          DurableStream.init(system, streams, store);
           return Http.get(system)
               .newServerAt(settings.httpHost(), settings.httpPort())
               .withSettings(ExplicitContentType.serverSettings(system))
-              .bind(routes(system, settings, tokens, new StreamRoutes(system, settings, streams, streamAuth)));
+              .bind(routes(system, settings, tokens,
+                  new StreamRoutes(new StreamService(system, streams, streamAuth, settings.askTimeout()))));
         })
         .thenApply(binding -> {
           binding.addToCoordinatedShutdown(settings.unbindTimeout(), system);

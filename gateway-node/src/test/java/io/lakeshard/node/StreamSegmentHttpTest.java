@@ -14,6 +14,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -89,12 +90,11 @@ class StreamSegmentHttpTest {
     }
   }
 
-  private void awaitSegmentObjects(String id, long count) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (segmentObjects(id) < count) {
-      assertThat(System.nanoTime()).as("%d segment objects of %s", count, id).isLessThan(deadline);
-      Thread.sleep(50);
-    }
+  private void awaitSegmentObjects(String id, long count) {
+    TestProbe.create(node.system()).awaitAssert(Duration.ofSeconds(20), () -> {
+      assertThat(segmentObjects(id)).as("segment objects of %s", id).isGreaterThanOrEqualTo(count);
+      return null;
+    });
   }
 
   @Test

@@ -5,7 +5,7 @@ import io.lakeshard.core.retry.Backoff;
 import java.time.Duration;
 
 /**
- * Typed settings of the Stream entity and its HTTP surface, from {@code lakeshard.stream}.
+ * Typed settings of the durable stream entity and its HTTP surface, from {@code lakeshard.stream}.
  *
  * @param longPollTimeout how long a live read waits for an append before answering "nothing new"
  * @param maxBodyBytes largest append or initial body; an append crosses the cluster as one message
@@ -15,9 +15,14 @@ import java.time.Duration;
  * @param segmentBytes once the in-memory (hot) tail holds this many bytes, they go to the lake as a segment
  * @param snapshotEveryEvents a snapshot every this many events, deleting the events before it
  * @param segmentBackoff when to retry a failed segment write
+ * @param askTimeout how long a stream waits for another (a fork's source, the registry)
+ * @param registry whether creations and deletions are recorded in the {@code __registry__} stream
+ * @param registryBackoff when to retry a registry write that failed
+ * @param journalBackoff when the entity restarts after a journal failure
  */
 public record StreamSettings(Duration longPollTimeout, long maxBodyBytes, long readMaxBytes, Duration producerStateTtl,
-                             long segmentBytes, int snapshotEveryEvents, Backoff segmentBackoff) {
+                             long segmentBytes, int snapshotEveryEvents, Backoff segmentBackoff, Duration askTimeout,
+                             boolean registry, Backoff registryBackoff, Backoff journalBackoff) {
 
   public static StreamSettings fromConfig(Config config) {
     Config stream = config.getConfig("lakeshard.stream");
@@ -28,6 +33,10 @@ public record StreamSettings(Duration longPollTimeout, long maxBodyBytes, long r
         stream.getDuration("producer-state-ttl"),
         stream.getBytes("segment-bytes"),
         stream.getInt("snapshot-every-events"),
-        Backoff.fromConfig(stream.getConfig("segment-backoff")));
+        Backoff.fromConfig(stream.getConfig("segment-backoff")),
+        stream.getDuration("ask-timeout"),
+        stream.getBoolean("registry"),
+        Backoff.fromConfig(stream.getConfig("registry-backoff")),
+        Backoff.fromConfig(stream.getConfig("journal-backoff")));
   }
 }

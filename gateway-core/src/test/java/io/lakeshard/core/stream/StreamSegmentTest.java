@@ -42,9 +42,8 @@ class StreamSegmentTest {
   private static final SnapshotTestKit snapshots = SnapshotTestKit.create(testKit.system());
   /** Segments of about 100 bytes and read pages of about 64: a few messages each, so every read crosses something. */
   private static final int SNAPSHOT_EVERY = 10;
-  private static final StreamSettings SETTINGS = new StreamSettings(
-      Duration.ofMillis(300), 1024 * 1024, 64, Duration.ofDays(7), 100, SNAPSHOT_EVERY,
-      new Backoff(Duration.ofMillis(50), Duration.ofMillis(200), 0.2));
+  private static final StreamSettings SETTINGS = StreamTestSupport.settings(
+      Duration.ofMillis(300), 64, 100, SNAPSHOT_EVERY, new Backoff(Duration.ofMillis(50), Duration.ofMillis(200), 0.2));
   private static final FailingLake LAKE = new FailingLake(new LocalLakeAdapter(tempDir()));
 
   private int incarnations;
@@ -52,7 +51,7 @@ class StreamSegmentTest {
   static {
     Cluster cluster = Cluster.get(testKit.system());
     cluster.manager().tell(Join.create(cluster.selfMember().address()));
-    Stream.init(testKit.system(), SETTINGS, LAKE);
+    DurableStream.init(testKit.system(), SETTINGS, LAKE);
   }
 
   private static Path tempDir() {
@@ -75,34 +74,34 @@ class StreamSegmentTest {
     testKit.shutdownTestKit();
   }
 
-  private ActorRef<Stream.Command> spawn(String id) {
-    return testKit.spawn(Stream.create(id, SETTINGS, LAKE), id + "-" + incarnations++);
+  private ActorRef<DurableStream.Command> spawn(String id) {
+    return testKit.spawn(DurableStream.create(id, SETTINGS, LAKE, StreamTestSupport.NO_OTHER_STREAMS), id + "-" + incarnations++);
   }
 
-  private static RecipientRef<Stream.Command> sharded(String id) {
-    return ClusterSharding.get(testKit.system()).entityRefFor(Stream.ENTITY_TYPE_KEY, id);
+  private static RecipientRef<DurableStream.Command> sharded(String id) {
+    return ClusterSharding.get(testKit.system()).entityRefFor(DurableStream.ENTITY_TYPE_KEY, id);
   }
 
-  private static <T> T ask(RecipientRef<Stream.Command> stream, java.util.function.Function<ActorRef<T>, Stream.Command> command) {
+  private static <T> T ask(RecipientRef<DurableStream.Command> stream, java.util.function.Function<ActorRef<T>, DurableStream.Command> command) {
     TestProbe<T> probe = testKit.createTestProbe();
     stream.tell(command.apply(probe.getRef()));
     return probe.receiveMessage(Duration.ofSeconds(10));
   }
 
-  private static void create(RecipientRef<Stream.Command> stream, Stream.ForkBase base, Stream.ForkPoint fork) {
-    Stream.CreateSpec spec = new Stream.CreateSpec(fork == null ? "text/plain" : null, null, null, false, null, fork);
-    assertThat(ask(stream, (ActorRef<Stream.CreateReply> replyTo) -> new Stream.Create(spec, base, replyTo)))
-        .isInstanceOf(Stream.Created.class);
+  private static void create(RecipientRef<DurableStream.Command> stream, DurableStream.ForkPoint fork) {
+    DurableStream.CreateSpec spec = new DurableStream.CreateSpec(fork == null ? "text/plain" : null, null, null, false, null, fork);
+    assertThat(ask(stream, (ActorRef<DurableStream.CreateReply> replyTo) -> new DurableStream.Create(spec, replyTo)))
+        .isInstanceOf(DurableStream.Created.class);
   }
 
   /** Appends "m{i};" padded to 20 bytes for i in [from, to); returns each message's offset. */
-  private static List<String> append(RecipientRef<Stream.Command> stream, String tag, int from, int to) {
+  private static List<String> append(RecipientRef<DurableStream.Command> stream, String tag, int from, int to) {
     List<String> offsets = new ArrayList<>();
     for (int i = from; i < to; i++) {
-      Stream.AppendSpec spec = new Stream.AppendSpec(message(tag, i).getBytes(StandardCharsets.UTF_8), "text/plain",
+      DurableStream.AppendSpec spec = new DurableStream.AppendSpec(message(tag, i).getBytes(StandardCharsets.UTF_8), "text/plain",
           null, null, false);
-      Stream.AppendReply reply = ask(stream, (ActorRef<Stream.AppendReply> replyTo) -> new Stream.Append(spec, replyTo));
-      offsets.add(((Stream.Appended) reply).offset());
+      DurableStream.AppendReply reply = ask(stream, (ActorRef<DurableStream.AppendReply> replyTo) -> new DurableStream.Append(spec, replyTo));
+      offsets.add(((DurableStream.Appended) reply).offset());
     }
     return offsets;
   }
@@ -112,14 +111,14 @@ class StreamSegmentTest {
   }
 
   /** Reads from {@code offset} following Stream-Next-Offset until up to date; every page must make progress. */
-  private static List<Stream.Message> readAll(RecipientRef<Stream.Command> stream, String offset) {
-    List<Stream.Message> all = new ArrayList<>();
+  private static List<DurableStream.Message> readAll(RecipientRef<DurableStream.Command> stream, String offset) {
+    List<DurableStream.Message> all = new ArrayList<>();
     String from = offset;
     for (int pages = 0; pages < 1000; pages++) {
       String at = from;
-      Stream.ReadReply reply = ask(stream, (ActorRef<Stream.ReadReply> replyTo) -> new Stream.Read(at, false, replyTo));
-      assertThat(reply).as("read from %s", at).isInstanceOf(Stream.Chunk.class);
-      Stream.Chunk chunk = (Stream.Chunk) reply;
+      DurableStream.ReadReply reply = ask(stream, (ActorRef<DurableStream.ReadReply> replyTo) -> new DurableStream.Read(at, false, replyTo));
+      assertThat(reply).as("read from %s", at).isInstanceOf(DurableStream.Chunk.class);
+      DurableStream.Chunk chunk = (DurableStream.Chunk) reply;
       all.addAll(chunk.messages());
       if (chunk.upToDate()) {
         return all;
@@ -130,7 +129,7 @@ class StreamSegmentTest {
     throw new AssertionError("never up to date");
   }
 
-  private static String text(List<Stream.Message> messages) {
+  private static String text(List<DurableStream.Message> messages) {
     StringBuilder out = new StringBuilder();
     messages.forEach(m -> out.append(new String(m.data(), StandardCharsets.UTF_8)));
     return out.toString();
@@ -145,10 +144,10 @@ class StreamSegmentTest {
   }
 
   /** The index as of the latest snapshot (one is taken at every sealed segment). */
-  private static List<Stream.Segment> snapshotSegments(String id) {
+  private static List<DurableStream.Segment> snapshotSegments(String id) {
     Optional<Pair<SnapshotMeta, Object>> last = snapshots.persistedInStorage("Stream|" + id).stream()
         .reduce((first, second) -> second);
-    return last.map(pair -> ((Stream.Snapshot) pair.second()).segments()).orElse(List.of());
+    return last.map(pair -> ((StreamState) pair.second()).segments()).orElse(List.of());
   }
 
   /** The keys of a stream's segment objects. */
@@ -171,29 +170,29 @@ class StreamSegmentTest {
     eventually(() -> assertThat(snapshotSegments(id)).hasSizeGreaterThanOrEqualTo(atLeast));
   }
 
-  private static void assertReadsFromEveryOffset(RecipientRef<Stream.Command> stream, String tag, List<String> offsets) {
+  private static void assertReadsFromEveryOffset(RecipientRef<DurableStream.Command> stream, String tag, List<String> offsets) {
     assertThat(text(readAll(stream, Offsets.BEGINNING))).isEqualTo(expected(tag, 0, offsets.size()));
     for (int i = 0; i < offsets.size(); i++) {
-      List<Stream.Message> rest = readAll(stream, offsets.get(i));
+      List<DurableStream.Message> rest = readAll(stream, offsets.get(i));
       assertThat(text(rest)).as("after message %d", i).isEqualTo(expected(tag, i + 1, offsets.size()));
-      assertThat(rest).extracting(Stream.Message::offset).containsExactlyElementsOf(offsets.subList(i + 1, offsets.size()));
+      assertThat(rest).extracting(DurableStream.Message::offset).containsExactlyElementsOf(offsets.subList(i + 1, offsets.size()));
     }
   }
 
   @Test
   void theHotTailRotatesIntoSegmentsAndReadsCrossTheBoundaryAtEveryOffset() throws Exception {
-    ActorRef<Stream.Command> stream = spawn("rotate");
-    create(stream, null, null);
+    ActorRef<DurableStream.Command> stream = spawn("rotate");
+    create(stream, null);
     List<String> offsets = append(stream, "r", 0, 40);
     // 40 messages of 20 bytes: 8 segments of 5 (100 bytes) leave the hot tail empty.
     awaitSegments("rotate", 8);
-    List<Stream.Segment> segments = snapshotSegments("rotate");
-    assertThat(segments).extracting(Stream.Segment::count).containsOnly(5);
+    List<DurableStream.Segment> segments = snapshotSegments("rotate");
+    assertThat(segments).extracting(DurableStream.Segment::count).containsOnly(5);
     assertThat(segments.get(0).first()).isEqualTo(offsets.get(0));
     assertThat(segments.get(7).last()).isEqualTo(offsets.get(39));
     assertThat(objects("rotate")).hasSize(8)
         .allSatisfy(key -> assertThat(key).matches("streams/cm90YXRl/\\d{16}\\.seg"));
-    assertThat(StreamSegment.decode(LAKE.get(segments.get(0).key()))).extracting(Stream.Message::offset)
+    assertThat(StreamSegment.decode(LAKE.get(segments.get(0).key()))).extracting(DurableStream.Message::offset)
         .containsExactlyElementsOf(offsets.subList(0, 5));
 
     assertReadsFromEveryOffset(stream, "r", offsets);
@@ -205,15 +204,15 @@ class StreamSegmentTest {
 
   @Test
   void aRestartRecoversFromTheSnapshotAndTheTrimmedJournalWithTheSameOffsets() {
-    ActorRef<Stream.Command> stream = spawn("restart");
-    create(stream, null, null);
+    ActorRef<DurableStream.Command> stream = spawn("restart");
+    create(stream, null);
     List<String> offsets = append(stream, "s", 0, 60);
     awaitSegments("restart", 11);
     testKit.stop(stream);
 
     // Over 70 events were written; a count-based snapshot every 10 deletes the events before the previous one.
     eventually(() -> assertThat(journal.persistedInStorage("Stream|restart")).hasSizeLessThanOrEqualTo(2 * SNAPSHOT_EVERY));
-    ActorRef<Stream.Command> again = spawn("restart");
+    ActorRef<DurableStream.Command> again = spawn("restart");
     assertReadsFromEveryOffset(again, "s", offsets);
     List<String> next = append(again, "s", 60, 61);
     assertThat(next.get(0)).isGreaterThan(offsets.get(59));
@@ -222,8 +221,8 @@ class StreamSegmentTest {
   @Test
   void failedSegmentWritesAreRetriedWithoutLosingAnything() {
     LAKE.failNext(3);
-    ActorRef<Stream.Command> stream = spawn("failing");
-    create(stream, null, null);
+    ActorRef<DurableStream.Command> stream = spawn("failing");
+    create(stream, null);
     List<String> offsets = append(stream, "f", 0, 12);
     // Appends were accepted through the failures; the writes then succeed on retry.
     awaitSegments("failing", 2);
@@ -236,16 +235,15 @@ class StreamSegmentTest {
 
   @Test
   void forksReadTheirSourcesColdSegmentsAndDeletionRemovesOnlyOwnObjects() throws Exception {
-    RecipientRef<Stream.Command> source = sharded("source");
-    create(source, null, null);
+    RecipientRef<DurableStream.Command> source = sharded("source");
+    create(source, null);
     List<String> offsets = append(source, "x", 0, 20);
     awaitSegments("source", 3);
 
     // Inside the second segment, and with a sub-offset into a cold message.
-    Stream.ForkPoint point = new Stream.ForkPoint("source", offsets.get(7), 0);
-    Stream.ForkReply base = ask(source, (ActorRef<Stream.ForkReply> replyTo) -> new Stream.ForkFrom(point, replyTo));
-    RecipientRef<Stream.Command> fork = sharded("fork");
-    create(fork, (Stream.ForkBase) base, point);
+    DurableStream.ForkPoint point = new DurableStream.ForkPoint("source", offsets.get(7), 0);
+    RecipientRef<DurableStream.Command> fork = sharded("fork");
+    create(fork, point);
     assertThat(text(readAll(fork, Offsets.BEGINNING))).isEqualTo(expected("x", 0, 8));
     List<String> own = append(fork, "y", 0, 12);
     assertThat(text(readAll(fork, offsets.get(2)))).isEqualTo(expected("x", 3, 8) + expected("y", 0, 12));
@@ -253,15 +251,14 @@ class StreamSegmentTest {
     assertThat(text(readAll(fork, Offsets.BEGINNING))).isEqualTo(expected("x", 0, 8) + expected("y", 0, 12));
     assertThat(readAll(fork, own.get(0))).hasSize(11);
 
-    Stream.ForkPoint inside = new Stream.ForkPoint("source", offsets.get(2), 4);
-    Stream.ForkReply partial = ask(source, (ActorRef<Stream.ForkReply> replyTo) -> new Stream.ForkFrom(inside, replyTo));
-    RecipientRef<Stream.Command> subFork = sharded("sub-fork");
-    create(subFork, (Stream.ForkBase) partial, inside);
+    DurableStream.ForkPoint inside = new DurableStream.ForkPoint("source", offsets.get(2), 4);
+    RecipientRef<DurableStream.Command> subFork = sharded("sub-fork");
+    create(subFork, inside);
     assertThat(text(readAll(subFork, Offsets.BEGINNING))).isEqualTo(expected("x", 0, 3) + message("x", 3).substring(0, 4));
 
     List<String> forkObjects = objects("fork");
     assertThat(forkObjects).isNotEmpty();
-    assertThat(ask(fork, Stream.Delete::new)).isInstanceOf(Stream.Deleted.class);
+    assertThat(ask(fork, DurableStream.Delete::new)).isInstanceOf(DurableStream.Deleted.class);
     eventually(() -> assertThat(objects("fork")).isEmpty());
     // The source's objects stay for the source (and its other fork).
     assertThat(text(readAll(subFork, Offsets.BEGINNING))).isEqualTo(expected("x", 0, 3) + message("x", 3).substring(0, 4));
@@ -270,15 +267,15 @@ class StreamSegmentTest {
 
   @Test
   void aStreamCreatedAgainAfterDeletionNeverReusesASegmentKey() throws Exception {
-    ActorRef<Stream.Command> stream = spawn("again");
-    create(stream, null, null);
+    ActorRef<DurableStream.Command> stream = spawn("again");
+    create(stream, null);
     append(stream, "a", 0, 10);
     awaitSegments("again", 1);
     List<String> before = objects("again");
-    assertThat(ask(stream, Stream.Delete::new)).isInstanceOf(Stream.Deleted.class);
+    assertThat(ask(stream, DurableStream.Delete::new)).isInstanceOf(DurableStream.Deleted.class);
     eventually(() -> assertThat(objects("again")).isEmpty());
 
-    create(stream, null, null);
+    create(stream, null);
     List<String> offsets = append(stream, "b", 0, 10);
     eventually(() -> assertThat(objects("again")).isNotEmpty());
     assertThat(objects("again")).doesNotContainAnyElementsOf(before);

@@ -5,10 +5,6 @@ import io.lakeshard.node.NodeSettings;
 import io.lakeshard.node.auth.JwtAuth;
 import java.security.MessageDigest;
 import java.util.Optional;
-import org.apache.pekko.http.javadsl.model.HttpMethod;
-import org.apache.pekko.http.javadsl.model.HttpMethods;
-import org.apache.pekko.http.javadsl.model.StatusCode;
-import org.apache.pekko.http.javadsl.model.StatusCodes;
 
 /**
  * Who may use {@code /v1/stream/{id}}: mutations (PUT, POST, DELETE) carry a static bearer token,
@@ -19,8 +15,8 @@ import org.apache.pekko.http.javadsl.model.StatusCodes;
 public final class StreamAuth {
   static final String SESSION_PREFIX = "session:";
 
-  /** A refused request: 401 without valid credentials, 403 with credentials for another session. */
-  record Denied(StatusCode status, String code, String message) {}
+  /** A refused request: without valid credentials (401), or with credentials for another session (403). */
+  record Denied(boolean forbidden, String message) {}
 
   /** SHA-256 of the write token: comparing digests takes the same time whatever the token's length or content. */
   private final Optional<byte[]> writeTokenDigest;
@@ -53,18 +49,8 @@ public final class StreamAuth {
     return readTokens.isEmpty();
   }
 
-  /** Empty when the request may go on; other methods than the protocol's are left to the routes. */
-  Optional<Denied> check(HttpMethod method, String streamId, Optional<String> bearer) {
-    if (method.equals(HttpMethods.PUT) || method.equals(HttpMethods.POST) || method.equals(HttpMethods.DELETE)) {
-      return checkWrite(bearer);
-    }
-    if (method.equals(HttpMethods.GET) || method.equals(HttpMethods.HEAD)) {
-      return checkRead(streamId, bearer);
-    }
-    return Optional.empty();
-  }
-
-  private Optional<Denied> checkWrite(Optional<String> bearer) {
+  /** Empty when a mutation (create, append, delete) may go on. */
+  Optional<Denied> checkWrite(Optional<String> bearer) {
     if (writeTokenDigest.isEmpty()) {
       return Optional.empty();
     }
@@ -75,7 +61,8 @@ public final class StreamAuth {
         : unauthorized("wrong write token");
   }
 
-  private Optional<Denied> checkRead(String streamId, Optional<String> bearer) {
+  /** Empty when a read (catch-up, live, head) of {@code streamId} may go on. */
+  Optional<Denied> checkRead(String streamId, Optional<String> bearer) {
     if (readTokens.isEmpty()) {
       return Optional.empty();
     }
@@ -90,12 +77,12 @@ public final class StreamAuth {
     }
     if (streamId.startsWith(SESSION_PREFIX)
         && !session.filter(streamId.substring(SESSION_PREFIX.length())::equals).isPresent()) {
-      return Optional.of(new Denied(StatusCodes.FORBIDDEN, "FORBIDDEN", "token is not for session stream " + streamId));
+      return Optional.of(new Denied(true, "token is not for session stream " + streamId));
     }
     return Optional.empty();
   }
 
   private static Optional<Denied> unauthorized(String message) {
-    return Optional.of(new Denied(StatusCodes.UNAUTHORIZED, "UNAUTHORIZED", message));
+    return Optional.of(new Denied(false, message));
   }
 }

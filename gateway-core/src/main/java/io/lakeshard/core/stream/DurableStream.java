@@ -1,0 +1,704 @@
+package io.lakeshard.core.stream;
+
+import io.lakeshard.core.CborSerializable;
+import io.lakeshard.core.lake.LakeAdapter;
+import io.lakeshard.core.lake.OffActor;
+import io.lakeshard.core.retry.Backoff;
+import io.lakeshard.core.stream.StreamEvent.ForkAttached;
+import io.lakeshard.core.stream.StreamEvent.ForkDetached;
+import io.lakeshard.core.stream.StreamEvent.MessageAppended;
+import io.lakeshard.core.stream.StreamEvent.RegistryChange;
+import io.lakeshard.core.stream.StreamEvent.RegistryRecorded;
+import io.lakeshard.core.stream.StreamEvent.SegmentSealed;
+import io.lakeshard.core.stream.StreamEvent.StreamClosed;
+import io.lakeshard.core.stream.StreamEvent.StreamCreated;
+import io.lakeshard.core.stream.StreamEvent.StreamDeleted;
+import io.lakeshard.core.stream.StreamEvent.StreamSoftDeleted;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.RecipientRef;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.SnapshotAdapter;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EffectBuilder;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One durable stream (Durable Streams protocol): the single sequencer of its appends. An append is
+ * journaled before it is acknowledged, so every offset a client was given is readable after any
+ * crash. The rules live beside it: {@link ProducerFencing}, {@link StreamPaging}, {@link LiveReaders}
+ * (caught-up long-polls and SSE connections wait here), {@link SegmentTiering} (the cold part in
+ * the lake), {@link ForkCut} and {@link RegistryOutbox}; {@link StreamState} is its state and snapshot.
+ *
+ * <p>A fork is created from its source's segment index and a copy of its hot messages up to the
+ * fork offset: the fork's entity asks its source ({@link ForkFrom}) before it journals its
+ * creation; it reads the source's segment objects itself, which stay while the fork exists (a
+ * source with forks is only soft-deleted). Its offsets continue the source's.
+ */
+public final class DurableStream
+    extends EventSourcedBehaviorWithEnforcedReplies<DurableStream.Command, StreamEvent, StreamState> {
+
+  /** "Stream": the persistence ids of existing journals ({@code Stream|id}) keep it. */
+  public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "Stream");
+  public static final String DEFAULT_CONTENT_TYPE = "application/octet-stream";
+  public static final String REGISTRY_ID = RegistryOutbox.REGISTRY_ID;
+
+  // ---- protocol ----
+
+  public sealed interface Command extends CborSerializable {}
+
+  /** An idempotent producer's write: {@code seq} counts from 0 within an {@code epoch}. */
+  public record Producer(String id, long epoch, long seq) implements CborSerializable {}
+
+  /** A message and the offset after it (what a reader resumes from). */
+  public record Message(String offset, byte[] data) implements CborSerializable {}
+
+  /**
+   * A segment index entry: the object at {@code key} holds {@code count} messages ({@code bytes}
+   * stored bytes), of which this stream reads those from offset {@code first} to {@code last}
+   * (a fork that forked inside its source's segment reads only up to its fork offset).
+   */
+  public record Segment(long seq, String key, String first, String last, long bytes, int count)
+      implements CborSerializable {}
+
+  /**
+   * What a PUT asks for. {@code contentType} null: the default, or the source's for a fork;
+   * {@code fork} null: a plain stream.
+   */
+  public record CreateSpec(String contentType, Long ttlSeconds, String expiresAt, boolean closed, byte[] body,
+                           ForkPoint fork) implements CborSerializable {}
+
+  /** Fork {@code source} at {@code offset} (null: its tail), plus {@code subOffset} bytes or JSON values into the next message. */
+  public record ForkPoint(String source, String offset, int subOffset) implements CborSerializable {}
+
+  public record Create(CreateSpec spec, ActorRef<CreateReply> replyTo) implements Command {}
+
+  /** {@code contentType} as the request carried it (null when it had none). */
+  public record AppendSpec(byte[] data, String contentType, String seq, Producer producer, boolean close)
+      implements CborSerializable {}
+
+  public record Append(AppendSpec spec, ActorRef<AppendReply> replyTo) implements Command {}
+
+  /**
+   * Read after {@code offset} ({@link Offsets#BEGINNING}, {@link Offsets#NOW} or an offset); when
+   * {@code live} and there is nothing yet, the reply waits for an append or the long-poll timeout.
+   */
+  public record Read(String offset, boolean live, ActorRef<ReadReply> replyTo) implements Command {}
+
+  public record Head(ActorRef<HeadReply> replyTo) implements Command {}
+
+  public record Delete(ActorRef<DeleteReply> replyTo) implements Command {}
+
+  /** Asked of a fork's source by the fork: its messages up to the fork point. */
+  public record ForkFrom(ForkPoint point, ActorRef<ForkReply> replyTo) implements Command {}
+
+  /** From a fork once it exists: the source keeps its forks, and outlives its deletion while it has any. */
+  public record AttachFork(String fork) implements Command {}
+
+  /** From a fork once deleted: a deleted source goes when its last fork does. */
+  public record DetachFork(String fork) implements Command {}
+
+  /** A live read's timer. */
+  record WaitExpired(long waiter) implements Command, NoSerializationVerificationNeeded {}
+
+  /** A segment write ended: {@code error} null when the lake has the object, and it may join the index. */
+  record SegmentWriteDone(Segment segment, Throwable error) implements Command, NoSerializationVerificationNeeded {}
+
+  /** The end of a failed segment write's backoff. */
+  enum SealRetry implements Command, NoSerializationVerificationNeeded { INSTANCE }
+
+  /**
+   * Segments read for {@code then} (a read or a fork), which is handled again now that the
+   * {@code needed} ones are here: {@code read} (those that were not loaded yet) with their messages.
+   */
+  record SegmentsLoaded(List<Segment> needed, Map<Segment, List<Message>> read, Throwable error, Command then)
+      implements Command, NoSerializationVerificationNeeded {}
+
+  /** The fork source's answer to this stream's {@link ForkFrom}, for {@code create}. */
+  record ForkAnswered(Create create, ForkReply reply, Throwable error)
+      implements Command, NoSerializationVerificationNeeded {}
+
+  /** The registry's answer to an append of {@code change}. */
+  record RegistryAnswered(RegistryChange change, AppendReply reply, Throwable error)
+      implements Command, NoSerializationVerificationNeeded {}
+
+  /** Send the registry outbox's head again (after a backoff, or once the registry was created). */
+  enum RegistryRetry implements Command, NoSerializationVerificationNeeded { INSTANCE }
+
+  public record Meta(String contentType, String tail, boolean closed, Long ttlSeconds, String expiresAt)
+      implements CborSerializable {}
+
+  public sealed interface CreateReply extends CborSerializable {}
+
+  public sealed interface AppendReply extends CborSerializable {}
+
+  public sealed interface ReadReply extends CborSerializable {}
+
+  public sealed interface HeadReply extends CborSerializable {}
+
+  public sealed interface DeleteReply extends CborSerializable {}
+
+  public sealed interface ForkReply extends CborSerializable {}
+
+  public record Created(Meta meta, boolean isNew) implements CreateReply {}
+
+  /** Appended (or closed); {@code offset} is the new tail. */
+  public record Appended(String offset, boolean closed) implements AppendReply {}
+
+  /** A producer's retry of a write already journaled: acknowledged, nothing written. */
+  public record Duplicate(String offset, boolean closed, long epoch, long lastSeq) implements AppendReply {}
+
+  /**
+   * {@code messages} after the requested offset; {@code next} is where to read on;
+   * {@code closedAtTail}: the stream is closed and the reader has everything.
+   */
+  public record Chunk(Meta meta, List<Message> messages, String next, boolean upToDate, boolean closedAtTail)
+      implements ReadReply {}
+
+  /** A live read found nothing new before its timeout. */
+  public record TimedOut(Meta meta, String offset) implements ReadReply {}
+
+  public record Described(Meta meta) implements HeadReply {}
+
+  public record Deleted() implements DeleteReply {}
+
+  /** The source's side of a fork: its settings, segments and hot messages up to {@code forkOffset}. */
+  public record ForkBase(Meta source, String forkOffset, int subOffset, List<Segment> segments, List<Message> messages)
+      implements ForkReply {}
+
+  public enum Refusal {
+    NOT_FOUND,
+    /** Deleted while forks still read from it: gone for clients, and its id cannot be reused yet. */
+    GONE,
+    /** PUT on an existing stream with another configuration. */
+    CONFLICT,
+    INVALID,
+    CONTENT_TYPE_MISMATCH,
+    /** No usable Content-Type on an append with a body. */
+    CONTENT_TYPE_MISSING,
+    STREAM_CLOSED,
+    /** Stream-Seq not above the last one. */
+    SEQ_CONFLICT,
+    STALE_EPOCH,
+    /** A new producer epoch must start at seq 0. */
+    EPOCH_SEQ,
+    SEQ_GAP,
+    /** A fork's source does not exist. */
+    SOURCE_NOT_FOUND,
+    /** A fork's source was deleted (its forks keep it for themselves only). */
+    SOURCE_GONE,
+    /** A segment of the stream (or a fork's source) could not be read now (the client may retry). */
+    UNAVAILABLE
+  }
+
+  /** Any refusal; the numbers matter only for the producer refusals, {@code tail} for STREAM_CLOSED. */
+  public record Refused(Refusal reason, String message, String tail, long currentEpoch, long expectedSeq,
+                        long receivedSeq) implements CreateReply, AppendReply, ReadReply, HeadReply, DeleteReply,
+      ForkReply {
+    static Refused of(Refusal reason, String message) {
+      return new Refused(reason, message, null, 0, 0, 0);
+    }
+  }
+
+  // ---- wiring ----
+
+  /** {@code lake}: where segments go (blocking calls, run on {@link OffActor#DISPATCHER}). */
+  public static void init(ActorSystem<?> system, StreamSettings settings, LakeAdapter lake) {
+    ClusterSharding sharding = ClusterSharding.get(system);
+    sharding.init(Entity.of(ENTITY_TYPE_KEY, entity -> create(entity.getEntityId(), settings, lake,
+        id -> sharding.entityRefFor(ENTITY_TYPE_KEY, id))));
+  }
+
+  /** {@code streams}: how this stream reaches others (a fork's source, the registry). */
+  public static Behavior<Command> create(String streamId, StreamSettings settings, LakeAdapter lake,
+                                         StreamDirectory streams) {
+    return Behaviors.setup(context -> Behaviors.withTimers(timers ->
+        new DurableStream(streamId, settings, lake, streams, timers, context)));
+  }
+
+  /** Another stream's entity by id (sharded in a node; tests may resolve them otherwise). */
+  @FunctionalInterface
+  public interface StreamDirectory {
+    RecipientRef<Command> stream(String id);
+  }
+
+  private static final Logger log = LoggerFactory.getLogger(DurableStream.class);
+
+  private final String streamId;
+  private final StreamSettings settings;
+  private final StreamDirectory streams;
+  private final ActorContext<Command> context;
+  private final TimerScheduler<Command> timers;
+  private final ProducerFencing fencing;
+  private final StreamPaging paging;
+  private final LiveReaders readers;
+  private final SegmentTiering tiering;
+  private final RegistryOutbox registry;
+  /** Reads keep a TTL stream alive too; they are not journaled, so this is lost with the entity. */
+  private long lastReadMillis;
+
+  private DurableStream(String streamId, StreamSettings settings, LakeAdapter lake, StreamDirectory streams,
+                        TimerScheduler<Command> timers, ActorContext<Command> context) {
+    super(PersistenceId.of(ENTITY_TYPE_KEY.name(), streamId), supervision(settings.journalBackoff()));
+    this.streamId = streamId;
+    this.settings = settings;
+    this.streams = streams;
+    this.context = context;
+    this.timers = timers;
+    this.fencing = new ProducerFencing(settings.producerStateTtl());
+    this.paging = new StreamPaging(settings.readMaxBytes());
+    this.readers = new LiveReaders(timers, settings.longPollTimeout(), WaitExpired::new);
+    this.tiering = new SegmentTiering(streamId, settings, lake, OffActor.of(context.getSystem()), context);
+    this.registry = new RegistryOutbox(streamId, streams.stream(REGISTRY_ID), settings, context, timers);
+  }
+
+  /** After a journal failure the entity restarts (and recovers) with backoff, not at once in a loop. */
+  private static org.apache.pekko.actor.typed.BackoffSupervisorStrategy supervision(Backoff backoff) {
+    return SupervisorStrategy.restartWithBackoff(backoff.min(), backoff.max(), backoff.jitter());
+  }
+
+  @Override
+  public StreamState emptyState() {
+    return new StreamState();
+  }
+
+  @Override
+  public EventHandler<StreamState, StreamEvent> eventHandler() {
+    return newEventHandlerBuilder().forAnyState().onAnyEvent(StreamState::apply);
+  }
+
+  /** The state is mutable: the snapshot store, which serializes later on its own thread, gets a copy. */
+  @Override
+  public SnapshotAdapter<StreamState> snapshotAdapter() {
+    return new SnapshotAdapter<>() {
+      @Override
+      public Object toJournal(StreamState state) {
+        return state.copy();
+      }
+
+      @Override
+      public StreamState fromJournal(Object from) {
+        return ((StreamState) from).recovered();
+      }
+    };
+  }
+
+  /** Right after a segment the hot tail is small: a cheap snapshot that spares recovery the sealed events. */
+  @Override
+  public boolean shouldSnapshot(StreamState state, StreamEvent event, long sequenceNr) {
+    return event instanceof SegmentSealed;
+  }
+
+  /**
+   * Pekko 1.2.1 deletes events only for the snapshots of a count-based retention ({@code shouldSnapshot}
+   * snapshots delete nothing): so every {@code snapshotEveryEvents} events a snapshot, and the events
+   * (and snapshots) before the previous such snapshot go.
+   */
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(settings.snapshotEveryEvents(), 1).withDeleteEventsOnSnapshot();
+  }
+
+  /** A segment write or registry change interrupted by a crash or a hand-off starts again. */
+  @Override
+  public SignalHandler<StreamState> signalHandler() {
+    return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), state -> {
+      tiering.sealIfDue(state);
+      registry.sendNext(state);
+    }).build();
+  }
+
+  @Override
+  public CommandHandlerWithReply<Command, StreamEvent, StreamState> commandHandler() {
+    return newCommandHandlerWithReplyBuilder().forAnyState()
+        .onCommand(Create.class, this::onCreate)
+        .onCommand(ForkAnswered.class, this::onForkAnswered)
+        .onCommand(Append.class, this::onAppend)
+        .onCommand(Read.class, this::onRead)
+        .onCommand(Head.class, (state, head) -> Effect().reply(head.replyTo(),
+            live(state) ? new Described(state.meta()) : missing(state)))
+        .onCommand(AttachFork.class, this::onAttachFork)
+        .onCommand(DetachFork.class, this::onDetachFork)
+        .onCommand(Delete.class, this::onDelete)
+        .onCommand(ForkFrom.class, this::onForkFrom)
+        .onCommand(WaitExpired.class, (state, expired) -> {
+          readers.expire(expired.waiter(), after -> live(state) ? new TimedOut(state.meta(), after) : notFound());
+          return Effect().noReply();
+        })
+        .onCommand(SegmentWriteDone.class, this::onSegmentWriteDone)
+        .onCommand(SealRetry.class, (state, retry) -> {
+          tiering.retry(state);
+          return Effect().noReply();
+        })
+        .onCommand(SegmentsLoaded.class, this::onSegmentsLoaded)
+        .onCommand(RegistryAnswered.class, (state, answer) -> registry.answered(answer)
+            ? Effect().persist(new RegistryRecorded(System.currentTimeMillis())).thenRun(registry::sendNext).thenNoReply()
+            : Effect().noReply())
+        .onCommand(RegistryRetry.class, (state, retry) -> {
+          registry.retry(state);
+          return Effect().noReply();
+        })
+        .build();
+  }
+
+  private boolean live(StreamState state) {
+    return state.exists && !state.softDeleted && !state.expired(System.currentTimeMillis(), lastReadMillis);
+  }
+
+  /** Why a stream that is not live cannot be used: never created (or expired), or deleted with forks left. */
+  private static Refused missing(StreamState state) {
+    return state.exists && state.softDeleted ? Refused.of(Refusal.GONE, "stream was deleted") : notFound();
+  }
+
+  private static Refused notFound() {
+    return Refused.of(Refusal.NOT_FOUND, "stream not found");
+  }
+
+  /** Whether this stream's creations and deletions go to the registry (not the registry's own). */
+  private boolean recorded() {
+    return settings.registry() && !REGISTRY_ID.equals(streamId);
+  }
+
+  // ---- create ----
+
+  private ReplyEffect<StreamEvent, StreamState> onCreate(StreamState state, Create create) {
+    if (state.exists && state.softDeleted) {
+      return Effect().reply(create.replyTo(),
+          Refused.of(Refusal.CONFLICT, "stream was deleted but forks still read from it; its id is not free yet"));
+    }
+    ForkPoint fork = create.spec().fork();
+    if (fork == null) {
+      return createFrom(state, create.spec(), null, create.replyTo());
+    }
+    // A fork asks its source first; the answer comes back as a message, handled in onForkAnswered.
+    context.ask(ForkReply.class, streams.stream(fork.source()), settings.askTimeout(),
+        replyTo -> new ForkFrom(fork, replyTo), (reply, error) -> new ForkAnswered(create, reply, error));
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<StreamEvent, StreamState> onForkAnswered(StreamState state, ForkAnswered answer) {
+    ActorRef<CreateReply> replyTo = answer.create().replyTo();
+    CreateSpec spec = answer.create().spec();
+    if (answer.error() != null) {
+      log.warn("stream {}: its fork source {} did not answer: {}", streamId, spec.fork().source(), answer.error().toString());
+      return Effect().reply(replyTo, Refused.of(Refusal.UNAVAILABLE, "the fork source did not answer; retry"));
+    }
+    if (answer.reply() instanceof Refused refused) {
+      return Effect().reply(replyTo, switch (refused.reason()) {
+        case NOT_FOUND -> Refused.of(Refusal.SOURCE_NOT_FOUND, "fork source not found");
+        case GONE -> Refused.of(Refusal.SOURCE_GONE, "fork source was deleted");
+        default -> refused;
+      });
+    }
+    ForkBase base = (ForkBase) answer.reply();
+    if (spec.contentType() != null
+        && !JsonMode.mediaType(spec.contentType()).equals(JsonMode.mediaType(base.source().contentType()))) {
+      return Effect().reply(replyTo, Refused.of(Refusal.CONTENT_TYPE_MISMATCH, "a fork keeps its source's content type"));
+    }
+    // Without its own TTL or expiry a fork inherits the source's.
+    CreateSpec inherited = spec.ttlSeconds() != null || spec.expiresAt() != null ? spec
+        : new CreateSpec(spec.contentType(), base.source().ttlSeconds(), base.source().expiresAt(), spec.closed(),
+            spec.body(), spec.fork());
+    return createFrom(state, inherited, base, replyTo);
+  }
+
+  /** {@code base}: the source's side when the spec is a fork, else null. */
+  private ReplyEffect<StreamEvent, StreamState> createFrom(StreamState state, CreateSpec spec, ForkBase base,
+                                                           ActorRef<CreateReply> replyTo) {
+    if (state.exists && state.softDeleted) {
+      return Effect().reply(replyTo, Refused.of(Refusal.CONFLICT, "stream was deleted but forks still read from it"));
+    }
+    String contentType = spec.contentType() != null ? spec.contentType()
+        : base != null ? base.source().contentType() : DEFAULT_CONTENT_TYPE;
+    if (live(state)) {
+      return Effect().reply(replyTo, sameConfig(state, spec, contentType)
+          ? new Created(state.meta(), false)
+          : Refused.of(Refusal.CONFLICT, "stream exists with another configuration"));
+    }
+    List<Segment> segments = base != null ? base.segments() : List.of();
+    List<Message> messages = new ArrayList<>();
+    String start = Offsets.ZERO;
+    if (base != null) {
+      messages.addAll(base.messages());
+      start = base.forkOffset();
+    }
+    String tail = StreamState.tailOf(start, segments, messages);
+    if (spec.body() != null && spec.body().length > 0) {
+      byte[] stored = spec.body();
+      if (JsonMode.isJson(contentType)) {
+        try {
+          stored = JsonMode.normalize(spec.body(), true);
+        } catch (JsonMode.InvalidJson e) {
+          return Effect().reply(replyTo, Refused.of(Refusal.INVALID, e.getMessage()));
+        }
+      }
+      if (stored.length > 0) {
+        messages.add(new Message(Offsets.next(tail, stored.length), stored));
+      }
+    }
+    long now = System.currentTimeMillis();
+    List<StreamEvent> events = new ArrayList<>(3);
+    // An expired stream is still in the journal: drop it first so nothing of it survives recovery.
+    if (state.exists) {
+      events.add(new StreamDeleted(now));
+    }
+    events.add(new StreamCreated(contentType, spec.ttlSeconds(), spec.expiresAt(), spec.closed(), spec.fork(), start,
+        segments, messages, now));
+    if (recorded()) {
+      events.add(new RegistryChange(true, contentType, now));
+    }
+    ForkPoint previousFork = state.exists ? state.fork : null;
+    List<String> expiredSegments = tiering.ownKeys(state);
+    lastReadMillis = now;
+    return Effect().persist(events)
+        .thenRun(after -> {
+          wake(after);
+          tiering.delete(expiredSegments);
+          tiering.sealIfDue(after);
+          registry.sendNext(after);
+          if (previousFork != null) {
+            streams.stream(previousFork.source()).tell(new DetachFork(streamId));
+          }
+          if (spec.fork() != null) {
+            streams.stream(spec.fork().source()).tell(new AttachFork(streamId));
+          }
+        })
+        .thenReply(replyTo, after -> new Created(after.meta(), true));
+  }
+
+  private static boolean sameConfig(StreamState state, CreateSpec spec, String contentType) {
+    ForkPoint fork = spec.fork();
+    boolean sameFork = fork == null ? state.fork == null
+        : state.fork != null && fork.source().equals(state.fork.source())
+            && (fork.offset() == null || state.fork.offset() == null
+                || Offsets.canonical(fork.offset()).equals(Offsets.canonical(state.fork.offset())))
+            && fork.subOffset() == state.fork.subOffset();
+    return JsonMode.mediaType(contentType).equals(JsonMode.mediaType(state.contentType))
+        && Objects.equals(spec.ttlSeconds(), state.ttlSeconds)
+        && Objects.equals(spec.expiresAt(), state.expiresAt)
+        && spec.closed() == state.closed
+        && sameFork;
+  }
+
+  // ---- append and close ----
+
+  private ReplyEffect<StreamEvent, StreamState> onAppend(StreamState state, Append append) {
+    AppendSpec spec = append.spec();
+    ActorRef<AppendReply> replyTo = append.replyTo();
+    if (!live(state)) {
+      return Effect().reply(replyTo, missing(state));
+    }
+    boolean closeOnly = spec.close() && spec.data().length == 0;
+    if (state.closed) {
+      Producer by = state.closedBy;
+      if (spec.producer() != null && spec.producer().equals(by)) {
+        return Effect().reply(replyTo, new Duplicate(state.tail, true, by.epoch(), by.seq()));
+      }
+      if (closeOnly && spec.producer() == null) {
+        return Effect().reply(replyTo, new Appended(state.tail, true));
+      }
+      return Effect().reply(replyTo, new Refused(Refusal.STREAM_CLOSED, "stream is closed", state.tail, 0, 0, 0));
+    }
+    if (!closeOnly) {
+      if (spec.data().length == 0) {
+        return Effect().reply(replyTo, Refused.of(Refusal.INVALID, "empty body"));
+      }
+      String sent = JsonMode.mediaType(spec.contentType());
+      if (sent.isEmpty()) {
+        return Effect().reply(replyTo, Refused.of(Refusal.CONTENT_TYPE_MISSING, "Content-Type " + state.contentType + " required"));
+      }
+      if (!sent.equals(JsonMode.mediaType(state.contentType))) {
+        return Effect().reply(replyTo, Refused.of(Refusal.CONTENT_TYPE_MISMATCH, "stream has content type " + state.contentType));
+      }
+    }
+    long now = System.currentTimeMillis();
+    if (spec.producer() != null) {
+      Optional<AppendReply> instead = fencing.check(state.producers.get(spec.producer().id()), spec.producer(), now,
+          state.tail, state.closed);
+      if (instead.isPresent()) {
+        return Effect().reply(replyTo, instead.get());
+      }
+    }
+    if (closeOnly) {
+      return Effect().persist(new StreamClosed(spec.producer(), now))
+          .thenRun(this::wake)
+          .thenReply(replyTo, after -> new Appended(after.tail, true));
+    }
+    if (spec.seq() != null && state.lastSeq != null && spec.seq().compareTo(state.lastSeq) <= 0) {
+      return Effect().reply(replyTo, Refused.of(Refusal.SEQ_CONFLICT,
+          "Stream-Seq " + spec.seq() + " is not above " + state.lastSeq));
+    }
+    byte[] stored = spec.data();
+    if (JsonMode.isJson(state.contentType)) {
+      try {
+        stored = JsonMode.normalize(spec.data(), false);
+      } catch (JsonMode.InvalidJson e) {
+        return Effect().reply(replyTo, Refused.of(Refusal.INVALID, e.getMessage()));
+      }
+    }
+    Message message = new Message(Offsets.next(state.tail, stored.length), stored);
+    return Effect().persist(new MessageAppended(message, spec.seq(), spec.producer(), spec.close(), now))
+        .thenRun(after -> {
+          wake(after);
+          tiering.sealIfDue(after);
+        })
+        .thenReply(replyTo, after -> new Appended(message.offset(), after.closed));
+  }
+
+  // ---- reads and live readers ----
+
+  private ReplyEffect<StreamEvent, StreamState> onRead(StreamState state, Read read) {
+    if (!live(state)) {
+      return Effect().reply(read.replyTo(), missing(state));
+    }
+    lastReadMillis = System.currentTimeMillis();
+    String after = switch (read.offset()) {
+      case Offsets.NOW -> state.tail;
+      case Offsets.BEGINNING -> null;
+      default -> Offsets.canonical(read.offset());
+    };
+    if (Offsets.NOW.equals(read.offset()) && !read.live()) {
+      return Effect().reply(read.replyTo(), new Chunk(state.meta(), List.of(), state.tail, true, state.closed));
+    }
+    int cold = state.firstSegmentAfter(after);
+    if (cold >= 0) {
+      List<Segment> needed = paging.segmentsFor(state, cold);
+      if (!tiering.allLoaded(needed)) {
+        tiering.load(needed, read);
+        return Effect().noReply();
+      }
+      return Effect().reply(read.replyTo(), paging.cold(state, needed, tiering.loaded(), after));
+    }
+    Chunk chunk = paging.hot(state, after);
+    // Only a reader that is caught up waits; one behind (or at -1 of an empty stream) learns the tail first.
+    boolean caughtUp = after != null && after.equals(state.tail);
+    if (chunk.messages().isEmpty() && read.live() && caughtUp && !state.closed) {
+      readers.await(after, read.replyTo());
+      return Effect().noReply();
+    }
+    return Effect().reply(read.replyTo(), chunk);
+  }
+
+  /** After a write: answer every waiting reader that now has something (data, a close, or a stream gone). */
+  private void wake(StreamState state) {
+    if (readers.waiting() == 0) {
+      return; // the usual append: nobody waits, nothing to allocate
+    }
+    readers.wake(state, after -> paging.hot(state, after), live(state) ? null : missing(state));
+  }
+
+  // ---- delete and fork ----
+
+  private ReplyEffect<StreamEvent, StreamState> onDelete(StreamState state, Delete delete) {
+    if (!live(state)) {
+      return Effect().reply(delete.replyTo(), missing(state));
+    }
+    long now = System.currentTimeMillis();
+    List<StreamEvent> deletion = new ArrayList<>(2);
+    deletion.add(state.forks.isEmpty() ? new StreamDeleted(now) : new StreamSoftDeleted(now));
+    if (recorded()) {
+      deletion.add(new RegistryChange(false, null, now));
+    }
+    if (!state.forks.isEmpty()) {
+      return Effect().persist(deletion)
+          .thenRun(after -> {
+            wake(after);
+            registry.sendNext(after);
+          })
+          .thenReply(delete.replyTo(), after -> new Deleted());
+    }
+    return deleteNow(state, deletion).thenReply(delete.replyTo(), after -> new Deleted());
+  }
+
+  /** Deletes for good, and lets the source (if this is a fork) go when this was its last fork. */
+  private EffectBuilder<StreamEvent, StreamState> deleteNow(StreamState state, List<StreamEvent> events) {
+    ForkPoint fork = state.fork;
+    List<String> segments = tiering.ownKeys(state);
+    return Effect().persist(events)
+        .thenRun(after -> {
+          wake(after);
+          tiering.delete(segments);
+          registry.sendNext(after);
+          if (fork != null) {
+            streams.stream(fork.source()).tell(new DetachFork(streamId));
+          }
+        });
+  }
+
+  private ReplyEffect<StreamEvent, StreamState> onAttachFork(StreamState state, AttachFork attach) {
+    if (!state.exists || state.forks.contains(attach.fork())) {
+      return Effect().noReply();
+    }
+    return Effect().persist(new ForkAttached(attach.fork())).thenNoReply();
+  }
+
+  private ReplyEffect<StreamEvent, StreamState> onDetachFork(StreamState state, DetachFork detach) {
+    if (!state.exists || !state.forks.contains(detach.fork())) {
+      return Effect().noReply();
+    }
+    if (state.softDeleted && state.forks.size() == 1) {
+      // The last reader of a deleted stream is gone: now it goes too (and may free its own source).
+      return deleteNow(state, List.of(new ForkDetached(detach.fork()), new StreamDeleted(System.currentTimeMillis())))
+          .thenNoReply();
+    }
+    return Effect().persist(new ForkDetached(detach.fork())).thenNoReply();
+  }
+
+  private ReplyEffect<StreamEvent, StreamState> onForkFrom(StreamState state, ForkFrom fork) {
+    if (!live(state)) {
+      return Effect().reply(fork.replyTo(), missing(state));
+    }
+    Optional<Segment> toCut = ForkCut.segmentToCut(state, fork.point());
+    if (toCut.isPresent() && tiering.loaded(toCut.get()) == null) {
+      tiering.load(List.of(toCut.get()), fork);
+      return Effect().noReply();
+    }
+    return Effect().reply(fork.replyTo(), ForkCut.cut(state, fork.point(), toCut.map(tiering::loaded).orElse(null)));
+  }
+
+  // ---- cold segments ----
+
+  private ReplyEffect<StreamEvent, StreamState> onSegmentWriteDone(StreamState state, SegmentWriteDone done) {
+    if (done.error() != null) {
+      timers.startSingleTimer(SealRetry.INSTANCE, tiering.failed(done.segment(), done.error()));
+      return Effect().noReply();
+    }
+    if (!tiering.written(state, done.segment())) {
+      tiering.sealIfDue(state);
+      return Effect().noReply();
+    }
+    return Effect().persist(new SegmentSealed(done.segment())).thenRun(tiering::sealIfDue).thenNoReply();
+  }
+
+  private ReplyEffect<StreamEvent, StreamState> onSegmentsLoaded(StreamState state, SegmentsLoaded done) {
+    if (done.error() != null) {
+      log.error("stream {}: cannot read its segments: {}", streamId, done.error().toString());
+      Refused unavailable = Refused.of(Refusal.UNAVAILABLE, "part of the stream cannot be read now");
+      return done.then() instanceof Read reader ? Effect().reply(reader.replyTo(), unavailable)
+          : Effect().reply(((ForkFrom) done.then()).replyTo(), unavailable);
+    }
+    tiering.keep(done);
+    return done.then() instanceof Read reader ? onRead(state, reader) : onForkFrom(state, (ForkFrom) done.then());
+  }
+}

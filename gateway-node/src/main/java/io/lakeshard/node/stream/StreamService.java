@@ -1,0 +1,292 @@
+package io.lakeshard.node.stream;
+
+import io.lakeshard.core.stream.DurableStream;
+import io.lakeshard.core.stream.ExpiresAt;
+import io.lakeshard.core.stream.Offsets;
+import io.lakeshard.core.stream.StreamSettings;
+import io.lakeshard.node.stream.StreamOutcome.Rejected;
+import io.lakeshard.node.stream.StreamOutcome.Rejection;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.regex.Pattern;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+
+/**
+ * The Durable Streams operations, transport-neutral: a caller's credentials and a request's raw
+ * values in, a {@link StreamOutcome} out. Every rule that is not the entity's is decided here, once
+ * (ids, credentials, sizes, the protocol's header and parameter formats); the entity decides the
+ * rest (content types, producers, closes). Live reads wait in the entity, never here.
+ */
+public final class StreamService {
+  private static final Pattern STREAM_ID = Pattern.compile("[A-Za-z0-9._~:@!$'()*+,;=-]{1,256}");
+  /** Where streams live; Stream-Forked-From may name its source by this path. */
+  static final String PATH_PREFIX = "/v1/stream/";
+  /** Stream-TTL and Stream-Fork-Sub-Offset: whole numbers, no sign, no leading zeros. */
+  private static final Pattern WHOLE = Pattern.compile("0|[1-9][0-9]{0,17}");
+  private static final Pattern NON_NEGATIVE = Pattern.compile("[0-9]{1,18}");
+  private static final byte[] EMPTY = new byte[0];
+
+  /** The caller's credentials ({@code bearer}: the bearer token, if any; see {@code http.Bearer}). */
+  public record Caller(Optional<String> bearer) {}
+
+  /**
+   * A PUT: {@code contentType} null when the request had none; the optional values as the
+   * protocol's headers carried them.
+   */
+  public record Create(String contentType, Optional<String> ttl, Optional<String> expiresAt,
+                       Optional<String> forkedFrom, Optional<String> forkOffset, Optional<String> forkSubOffset,
+                       boolean closed, byte[] body) {}
+
+  public record Append(String contentType, Optional<String> seq, Optional<String> producerId,
+                       Optional<String> producerEpoch, Optional<String> producerSeq, boolean close, byte[] body) {}
+
+  /** A GET: every {@code offset} parameter, {@code live} (long-poll, sse or none), the client's cursor. */
+  public record Read(String id, List<String> offsets, Optional<String> live, String cursor) {
+    /** The offset read from (the beginning when none was given). */
+    public String from() {
+      return offsets.isEmpty() ? Offsets.BEGINNING : offsets.get(0);
+    }
+
+    public boolean longPoll() {
+      return live.filter("long-poll"::equals).isPresent();
+    }
+
+    public boolean sse() {
+      return live.filter("sse"::equals).isPresent();
+    }
+  }
+
+  private final ClusterSharding sharding;
+  private final StreamSettings settings;
+  private final StreamAuth auth;
+  private final Duration askTimeout;
+  /** Live reads wait up to the long-poll timeout in the entity before it answers. */
+  private final Duration liveAskTimeout;
+
+  public StreamService(ActorSystem<?> system, StreamSettings settings, StreamAuth auth, Duration askTimeout) {
+    this.sharding = ClusterSharding.get(system);
+    this.settings = settings;
+    this.auth = auth;
+    this.askTimeout = askTimeout;
+    this.liveAskTimeout = settings.longPollTimeout().plus(askTimeout);
+  }
+
+  /** The largest body a create or append may have. */
+  public long maxBodyBytes() {
+    return settings.maxBodyBytes();
+  }
+
+  /** How long a transport should let a live read take: the long-poll timeout and an ask's margin. */
+  public Duration liveTimeout() {
+    return liveAskTimeout.plus(askTimeout);
+  }
+
+  /** How long a transport may take to receive a request's body. */
+  public Duration askTimeout() {
+    return askTimeout;
+  }
+
+  public CompletionStage<StreamOutcome> create(Caller caller, String id, Create request) {
+    StreamOutcome refused = refuseWrite(caller, id, request.body());
+    if (refused != null) {
+      return done(refused);
+    }
+    if (request.ttl().isPresent() && request.expiresAt().isPresent()) {
+      return done(bad("INVALID_TTL", "Stream-TTL and Stream-Expires-At exclude each other"));
+    }
+    if (request.ttl().isPresent() && !WHOLE.matcher(request.ttl().get()).matches()) {
+      return done(bad("INVALID_TTL", "Stream-TTL must be a non-negative integer of seconds"));
+    }
+    if (request.expiresAt().isPresent() && ExpiresAt.parse(request.expiresAt().get()).isEmpty()) {
+      return done(bad("INVALID_EXPIRES_AT", "Stream-Expires-At must be an RFC 3339 timestamp"));
+    }
+    if (request.forkSubOffset().isPresent() && request.forkedFrom().isEmpty()) {
+      return done(bad("INVALID_FORK", "Stream-Fork-Sub-Offset needs Stream-Forked-From"));
+    }
+    if (request.forkOffset().isPresent() && !Offsets.isOffset(request.forkOffset().get())) {
+      return done(bad("INVALID_FORK", "malformed Stream-Fork-Offset"));
+    }
+    if (request.forkSubOffset().isPresent() && !WHOLE.matcher(request.forkSubOffset().get()).matches()) {
+      return done(bad("INVALID_FORK", "Stream-Fork-Sub-Offset must be a non-negative integer"));
+    }
+    DurableStream.ForkPoint fork = null;
+    String contentType = request.contentType();
+    if (request.forkedFrom().isPresent()) {
+      Optional<String> source = sourceId(request.forkedFrom().get());
+      if (source.isEmpty()) {
+        return done(bad("INVALID_FORK", "Stream-Forked-From must be a stream path"));
+      }
+      // Without a Content-Type a fork takes its source's: the entity knows it.
+      fork = new DurableStream.ForkPoint(source.get(), request.forkOffset().orElse(null),
+          request.forkSubOffset().map(Integer::parseInt).orElse(0));
+    } else if (contentType == null) {
+      contentType = DurableStream.DEFAULT_CONTENT_TYPE;
+    }
+    DurableStream.CreateSpec spec = new DurableStream.CreateSpec(contentType,
+        request.ttl().map(Long::parseLong).orElse(null), request.expiresAt().orElse(null), request.closed(),
+        request.body(), fork);
+    return stream(id).<DurableStream.CreateReply>ask(replyTo -> new DurableStream.Create(spec, replyTo), askTimeout)
+        .thenApply(reply -> reply instanceof DurableStream.Refused entityRefused
+            ? new StreamOutcome.Refused(entityRefused)
+            : created((DurableStream.Created) reply));
+  }
+
+  public CompletionStage<StreamOutcome> append(Caller caller, String id, Append request) {
+    StreamOutcome refused = refuseWrite(caller, id, request.body());
+    if (refused != null) {
+      return done(refused);
+    }
+    DurableStream.Producer producer = null;
+    if (request.producerId().isPresent() || request.producerEpoch().isPresent() || request.producerSeq().isPresent()) {
+      if (request.producerId().isEmpty() || request.producerEpoch().isEmpty() || request.producerSeq().isEmpty()) {
+        return done(bad("INVALID_PRODUCER", "Producer-Id, Producer-Epoch and Producer-Seq go together"));
+      }
+      if (request.producerId().get().isEmpty()) {
+        return done(bad("INVALID_PRODUCER", "Producer-Id must not be empty"));
+      }
+      if (!NON_NEGATIVE.matcher(request.producerEpoch().get()).matches()
+          || !NON_NEGATIVE.matcher(request.producerSeq().get()).matches()) {
+        return done(bad("INVALID_PRODUCER", "Producer-Epoch and Producer-Seq must be non-negative integers"));
+      }
+      producer = new DurableStream.Producer(request.producerId().get(), Long.parseLong(request.producerEpoch().get()),
+          Long.parseLong(request.producerSeq().get()));
+    }
+    if (request.body().length == 0 && !request.close()) {
+      return done(bad("EMPTY_BODY", "an append needs a body (or Stream-Closed: true)"));
+    }
+    boolean closeOnly = request.close() && request.body().length == 0;
+    DurableStream.Producer writer = producer;
+    DurableStream.AppendSpec spec = new DurableStream.AppendSpec(request.body(), request.contentType(),
+        request.seq().orElse(null), producer, request.close());
+    return stream(id).<DurableStream.AppendReply>ask(replyTo -> new DurableStream.Append(spec, replyTo), askTimeout)
+        .thenApply(reply -> {
+          if (reply instanceof DurableStream.Appended appended) {
+            return new StreamOutcome.Appended(appended.offset(), appended.closed(), writer, closeOnly);
+          }
+          if (reply instanceof DurableStream.Duplicate duplicate) {
+            return new StreamOutcome.Duplicate(duplicate);
+          }
+          return new StreamOutcome.Refused((DurableStream.Refused) reply);
+        });
+  }
+
+  /** A catch-up read, a long-poll, or the start of an SSE connection. */
+  public CompletionStage<StreamOutcome> read(Caller caller, Read request) {
+    StreamOutcome refused = refuseRead(caller, request.id());
+    if (refused != null) {
+      return done(refused);
+    }
+    if (request.offsets().size() > 1) {
+      return done(bad("INVALID_OFFSET", "one offset parameter at most"));
+    }
+    if (!Offsets.isReadable(request.from())) {
+      return done(bad("INVALID_OFFSET", "offset must be -1, now or an offset this stream issued"));
+    }
+    if ((request.longPoll() || request.sse()) && request.offsets().isEmpty()) {
+      return done(bad("OFFSET_REQUIRED", "live reads need an offset"));
+    }
+    // An SSE connection's first read answers at once (404 before any event is sent, when the stream is missing).
+    boolean wait = request.longPoll();
+    return ask(request.id(), request.from(), wait).thenApply(reply -> {
+      if (reply instanceof DurableStream.Refused entityRefused) {
+        return new StreamOutcome.Refused(entityRefused);
+      }
+      if (reply instanceof DurableStream.TimedOut timedOut) {
+        return new StreamOutcome.NothingNew(request, timedOut);
+      }
+      DurableStream.Chunk chunk = (DurableStream.Chunk) reply;
+      return request.sse() ? new StreamOutcome.Subscribed(request, chunk)
+          : new StreamOutcome.Page(request, chunk);
+    });
+  }
+
+  /** An SSE connection's next read, from {@code offset}; once {@code caughtUp} it waits in the entity. */
+  public CompletionStage<DurableStream.ReadReply> follow(String id, String offset, boolean caughtUp) {
+    return ask(id, offset, caughtUp);
+  }
+
+  public CompletionStage<StreamOutcome> head(Caller caller, String id) {
+    StreamOutcome refused = refuseRead(caller, id);
+    if (refused != null) {
+      return done(refused);
+    }
+    return stream(id).<DurableStream.HeadReply>ask(DurableStream.Head::new, askTimeout)
+        .thenApply(reply -> reply instanceof DurableStream.Refused entityRefused
+            ? new StreamOutcome.Refused(entityRefused)
+            : new StreamOutcome.Described(((DurableStream.Described) reply).meta()));
+  }
+
+  public CompletionStage<StreamOutcome> delete(Caller caller, String id) {
+    StreamOutcome refused = refuseWrite(caller, id, EMPTY);
+    if (refused != null) {
+      return done(refused);
+    }
+    return stream(id).<DurableStream.DeleteReply>ask(DurableStream.Delete::new, askTimeout)
+        .thenApply(reply -> reply instanceof DurableStream.Refused entityRefused
+            ? new StreamOutcome.Refused(entityRefused)
+            : new StreamOutcome.Deleted());
+  }
+
+  private CompletionStage<DurableStream.ReadReply> ask(String id, String offset, boolean live) {
+    return stream(id).ask(replyTo -> new DurableStream.Read(offset, live, replyTo), live ? liveAskTimeout : askTimeout);
+  }
+
+  private static StreamOutcome created(DurableStream.Created created) {
+    return new StreamOutcome.Created(created.meta(), created.isNew());
+  }
+
+  /** The rejection of a mutation before the entity is asked (id, write token, body size), else null. */
+  private StreamOutcome refuseWrite(Caller caller, String id, byte[] body) {
+    if (!STREAM_ID.matcher(id).matches()) {
+      return invalidId();
+    }
+    Optional<StreamAuth.Denied> denied = auth.checkWrite(caller.bearer());
+    if (denied.isPresent()) {
+      return denied(denied.get());
+    }
+    if (body.length > settings.maxBodyBytes()) {
+      return new Rejected(Rejection.TOO_LARGE, "PAYLOAD_TOO_LARGE", "body over " + settings.maxBodyBytes() + " bytes");
+    }
+    return null;
+  }
+
+  /** The rejection of a read before the entity is asked (id, read token), else null. */
+  private StreamOutcome refuseRead(Caller caller, String id) {
+    if (!STREAM_ID.matcher(id).matches()) {
+      return invalidId();
+    }
+    return auth.checkRead(id, caller.bearer()).map(StreamService::denied).orElse(null);
+  }
+
+  private static StreamOutcome invalidId() {
+    return bad("INVALID_STREAM_ID", "stream id must match " + STREAM_ID);
+  }
+
+  private static StreamOutcome denied(StreamAuth.Denied denied) {
+    return denied.forbidden() ? new Rejected(Rejection.FORBIDDEN, "FORBIDDEN", denied.message())
+        : new Rejected(Rejection.UNAUTHORIZED, "UNAUTHORIZED", denied.message());
+  }
+
+  private static StreamOutcome bad(String code, String message) {
+    return new Rejected(Rejection.BAD_REQUEST, code, message);
+  }
+
+  private static CompletionStage<StreamOutcome> done(StreamOutcome outcome) {
+    return CompletableFuture.completedFuture(outcome);
+  }
+
+  /** Stream-Forked-From names the source by its path ({@code /v1/stream/id}) or by its id. */
+  private static Optional<String> sourceId(String value) {
+    String id = value.startsWith(PATH_PREFIX) ? value.substring(PATH_PREFIX.length()) : value;
+    return STREAM_ID.matcher(id).matches() ? Optional.of(id) : Optional.empty();
+  }
+
+  private EntityRef<DurableStream.Command> stream(String id) {
+    return sharding.entityRefFor(DurableStream.ENTITY_TYPE_KEY, id);
+  }
+}
