@@ -13,6 +13,7 @@ import io.lakeshard.core.stream.StreamSettings;
 import io.lakeshard.node.admin.AdminRoutes;
 import io.lakeshard.node.auth.NodeTokens;
 import io.lakeshard.node.http.JsonErrors;
+import io.lakeshard.node.http.RequestBodies;
 import io.lakeshard.node.stream.ExplicitContentType;
 import io.lakeshard.node.stream.StreamAuth;
 import io.lakeshard.node.stream.StreamRoutes;
@@ -88,8 +89,7 @@ public final class LakeshardNode {
           return Http.get(system)
               .newServerAt(settings.httpHost(), settings.httpPort())
               .withSettings(ExplicitContentType.serverSettings(system))
-              .bind(routes(system, settings, tokens,
-                  new StreamRoutes(new StreamService(system, streams, streamAuth, settings.askTimeout()))));
+              .bind(routes(system, settings, tokens, streams, streamAuth));
         })
         .thenApply(binding -> {
           binding.addToCoordinatedShutdown(settings.unbindTimeout(), system);
@@ -223,9 +223,13 @@ public final class LakeshardNode {
    * Stream routes first: the gateway and admin routes answer every path they do not know with a
    * JSON 404. Sync and admin routes answer with and without the {@code /v1} prefix (LakeSync v1).
    */
-  private static Route routes(ActorSystem<?> system, NodeSettings settings, NodeTokens tokens, StreamRoutes streams) {
-    Route sync = new SyncRoutes(system, settings, new SyncService(system, settings), tokens).routes();
-    AdminRoutes admin = new AdminRoutes(system, settings, tokens);
+  private static Route routes(ActorSystem<?> system, NodeSettings settings, NodeTokens tokens,
+                              StreamSettings streamSettings, StreamAuth streamAuth) {
+    RequestBodies bodies = new RequestBodies(settings.askTimeout(), settings.refusedBodyDrainBytes());
+    StreamRoutes streams = new StreamRoutes(
+        new StreamService(system, streamSettings, streamAuth, settings.askTimeout()), bodies);
+    Route sync = new SyncRoutes(system, settings, new SyncService(system, settings), tokens, bodies).routes();
+    AdminRoutes admin = new AdminRoutes(system, settings, tokens, bodies);
     return Directives.concat(
         streams.routes(),
         Directives.handleExceptions(JsonErrors.handler("gateway", settings.maxBodyBytes()), () ->

@@ -20,6 +20,7 @@ public record NodeSettings(
     Duration wsCloseTimeout,
     Duration lakeRetryAfter,
     Duration unbindTimeout,
+    long refusedBodyDrainBytes,
     AuthSettings auth,
     StreamRouteSettings streams,
     GatewaySettings gateway,
@@ -34,10 +35,10 @@ public record NodeSettings(
 
   /**
    * The stream routes: {@code writeToken} every PUT, POST and DELETE must carry (empty: open),
-   * {@code readJwt} whether GET and HEAD need an HS256 JWT signed with the auth secret,
-   * {@code registry} whether creations and deletions are recorded in the {@code __registry__} stream.
+   * {@code readJwt} whether GET and HEAD need an HS256 JWT signed with the auth secret. (Whether
+   * streams are recorded in {@code __registry__} is the entity's setting, {@code lakeshard.stream.registry}.)
    */
-  public record StreamRouteSettings(String writeToken, boolean readJwt, boolean registry) {}
+  public record StreamRouteSettings(String writeToken, boolean readJwt) {}
 
   /** {@code type} local (with {@code dir}) or s3 (with {@code s3}). */
   public record LakeSettings(String type, Path dir, S3Settings s3, boolean createBucket) {}
@@ -59,14 +60,14 @@ public record NodeSettings(
         node.getDuration("websocket.close-timeout"),
         node.getDuration("pull.lake-retry-after"),
         node.getDuration("http.unbind-timeout"),
+        node.getBytes("http.refused-body-drain"),
         new AuthSettings(
             node.getBoolean("auth.enabled"),
             node.getString("auth.secret"),
             node.getString("auth.previous-secret")),
         new StreamRouteSettings(
             node.getString("stream.auth.write-token"),
-            node.getBoolean("stream.auth.read-jwt"),
-            node.getBoolean("stream.registry")),
+            node.getBoolean("stream.auth.read-jwt")),
         GatewaySettings.fromConfig(config),
         new LakeSettings(
             node.getString("lake.type"),

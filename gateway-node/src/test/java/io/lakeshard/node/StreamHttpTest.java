@@ -4,7 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -82,6 +88,30 @@ class StreamHttpTest extends NodeTestBase {
         .headers().firstValue("Content-Type")).hasValue("text/plain");
     assertThat(send("PUT", "/v1/stream/octet-fork", "application/octet-stream", null,
         "Stream-Forked-From", "/v1/stream/no-type").statusCode()).isEqualTo(409);
+  }
+
+  /**
+   * 10 MiB against the 2 MiB limit, as the conformance suite sends it: the client reads a 413, not
+   * a connection reset while it still writes (the body is read and dropped before the answer).
+   */
+  @Test
+  void anAppendFarOverTheLimitIsAnswered413WhileTheClientStillSends() throws Exception {
+    send("PUT", "/v1/stream/large", "application/octet-stream", null);
+    // A plain socket that writes the whole body before it reads, as a simple client does: a server
+    // that answers and closes early makes these writes fail (broken pipe, connection reset).
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), node.httpPort())) {
+      socket.setSoTimeout(15_000);
+      byte[] body = new byte[10 * 1024 * 1024];
+      OutputStream out = socket.getOutputStream();
+      out.write(("POST /v1/stream/large HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/octet-stream\r\n"
+          + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.write(body);
+      out.flush();
+      String statusLine = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII))
+          .readLine();
+      assertThat(statusLine).startsWith("HTTP/1.1 413");
+    }
+    assertThat(send("POST", "/v1/stream/large", "application/octet-stream", "small").statusCode()).isEqualTo(204);
   }
 
   @Test

@@ -23,7 +23,7 @@ class StreamServiceTest extends NodeTestBase {
 
   @BeforeEach
   void service() {
-    StreamAuth auth = StreamAuth.from(new NodeSettings.StreamRouteSettings(WRITE_TOKEN, false, true), Optional.empty());
+    StreamAuth auth = StreamAuth.from(new NodeSettings.StreamRouteSettings(WRITE_TOKEN, false), Optional.empty());
     service = new StreamService(node.system(), StreamSettings.fromConfig(node.system().settings().config()), auth,
         Duration.ofSeconds(10));
   }

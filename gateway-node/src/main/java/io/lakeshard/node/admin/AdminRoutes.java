@@ -8,6 +8,7 @@ import io.lakeshard.node.NodeSettings;
 import io.lakeshard.node.auth.JwtAuth;
 import io.lakeshard.node.auth.NodeTokens;
 import io.lakeshard.node.http.JsonBodies;
+import io.lakeshard.node.http.RequestBodies;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -30,12 +31,14 @@ public final class AdminRoutes extends AllDirectives {
   private final ClusterAdmin clusterAdmin;
   private final Duration askTimeout;
   private final long maxBodyBytes;
+  private final RequestBodies bodies;
 
-  public AdminRoutes(ActorSystem<?> system, NodeSettings settings, NodeTokens tokens) {
+  public AdminRoutes(ActorSystem<?> system, NodeSettings settings, NodeTokens tokens, RequestBodies bodies) {
     this.sharding = ClusterSharding.get(system);
     this.tokens = tokens;
     this.askTimeout = settings.askTimeout();
     this.maxBodyBytes = settings.maxBodyBytes();
+    this.bodies = bodies;
     this.clusterAdmin = new ClusterAdmin(system, askTimeout);
   }
 
@@ -52,8 +55,8 @@ public final class AdminRoutes extends AllDirectives {
         path(PathMatchers.segment("flush").slash(PathMatchers.segment()), gatewayId ->
             post(() -> admin(gatewayId, () -> flush(gatewayId)))),
         path(PathMatchers.segment("schema").slash(PathMatchers.segment()), gatewayId ->
-            post(() -> admin(gatewayId, () -> extractStrictEntity(askTimeout, maxBodyBytes, entity ->
-                registerSchema(gatewayId, entity.getData().toArray())))))));
+            post(() -> admin(gatewayId, () -> bodies.strict(maxBodyBytes, body ->
+                registerSchema(gatewayId, body)))))));
   }
 
   /** An admin token for this gateway (with auth off, anyone). */

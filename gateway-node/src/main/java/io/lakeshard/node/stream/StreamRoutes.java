@@ -13,6 +13,7 @@ import io.lakeshard.core.stream.Offsets;
 import io.lakeshard.core.stream.StreamCursor;
 import io.lakeshard.node.http.Bearer;
 import io.lakeshard.node.http.JsonErrors;
+import io.lakeshard.node.http.RequestBodies;
 import io.lakeshard.node.stream.StreamOutcome.Rejected;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -49,10 +50,12 @@ import org.apache.pekko.util.ByteString;
  */
 public final class StreamRoutes extends AllDirectives {
   private final StreamService service;
+  private final RequestBodies bodies;
   private final Clock clock = Clock.systemUTC();
 
-  public StreamRoutes(StreamService service) {
+  public StreamRoutes(StreamService service, RequestBodies bodies) {
     this.service = service;
+    this.bodies = bodies;
   }
 
   /** Only {@code /v1/stream/...}; anything else is left to the routes concatenated after this. */
@@ -271,11 +274,7 @@ public final class StreamRoutes extends AllDirectives {
 
   /** The request body, held to the stream body limit (not the node's 1 MiB sync limit). */
   private Route withBody(Function<byte[], Route> inner) {
-    long max = service.maxBodyBytes();
-    return extractRequest(request -> request.entity().getContentLengthOption().orElse(0L) > max
-        ? JsonErrors.tooLarge(max)
-        : withSizeLimit(max, () -> extractStrictEntity(service.askTimeout(), max,
-            entity -> inner.apply(entity.getData().toArray()))));
+    return bodies.strict(service.maxBodyBytes(), inner);
   }
 
   /** A stored content type as a response header, exactly as stored (text/plain stays without charset). */

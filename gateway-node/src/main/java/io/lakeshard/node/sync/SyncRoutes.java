@@ -7,6 +7,7 @@ import io.lakeshard.node.NodeSettings;
 import io.lakeshard.node.auth.NodeTokens;
 import io.lakeshard.node.http.JsonBodies;
 import io.lakeshard.node.http.JsonErrors;
+import io.lakeshard.node.http.RequestBodies;
 import io.lakeshard.node.http.WebSocketCloseCodes;
 import io.lakeshard.protocol.JsonCodec;
 import io.lakeshard.protocol.ProtocolException;
@@ -27,13 +28,16 @@ public final class SyncRoutes extends AllDirectives {
   private final NodeSettings settings;
   private final SyncService service;
   private final NodeTokens tokens;
+  private final RequestBodies bodies;
   private final WebSocketCloseCodes webSockets;
 
-  public SyncRoutes(ActorSystem<?> system, NodeSettings settings, SyncService service, NodeTokens tokens) {
+  public SyncRoutes(ActorSystem<?> system, NodeSettings settings, SyncService service, NodeTokens tokens,
+                    RequestBodies bodies) {
     this.system = system;
     this.settings = settings;
     this.service = service;
     this.tokens = tokens;
+    this.bodies = bodies;
     this.webSockets = new WebSocketCloseCodes(system, settings.wsCloseTimeout());
   }
 
@@ -41,10 +45,7 @@ public final class SyncRoutes extends AllDirectives {
   public Route routes() {
     return pathPrefix("sync", () -> pathPrefix(PathMatchers.segment(), gatewayId -> concat(
         path("push", () -> post(() -> gateway(gatewayId, gateway ->
-            extractRequestEntity(request -> request.getContentLengthOption().orElse(0L) > settings.maxBodyBytes()
-                ? JsonErrors.tooLarge(settings.maxBodyBytes())
-                : extractStrictEntity(settings.askTimeout(), settings.maxBodyBytes(), entity ->
-                    push(gateway, entity.getData().toArray())))))),
+            bodies.strict(settings.maxBodyBytes(), body -> push(gateway, body))))),
         path("ws", () -> get(() -> gateway(gatewayId, gateway ->
             extractRequest(request -> request.getAttribute(AttributeKeys.webSocketUpgrade)
                 .flatMap(upgrade -> webSockets.upgrade(upgrade,

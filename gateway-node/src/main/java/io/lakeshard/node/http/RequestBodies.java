@@ -1,0 +1,38 @@
+package io.lakeshard.node.http;
+
+import java.time.Duration;
+import java.util.function.Function;
+import org.apache.pekko.http.javadsl.server.Directives;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * Request bodies held to a limit, read whole. A body whose declared length is over the limit is
+ * refused with 413, but first read and dropped (up to {@code drainUpTo}): answering while the
+ * client still sends makes the server close the connection under it, and the client sees a reset
+ * (EPIPE) instead of the 413.
+ */
+public final class RequestBodies {
+  private final Duration readTimeout;
+  private final long drainUpTo;
+
+  public RequestBodies(Duration readTimeout, long drainUpTo) {
+    this.readTimeout = readTimeout;
+    this.drainUpTo = drainUpTo;
+  }
+
+  /** The body as bytes, at most {@code maxBytes} of it (413 otherwise). */
+  public Route strict(long maxBytes, Function<byte[], Route> inner) {
+    return Directives.extractRequestEntity(entity -> {
+      long declared = entity.getContentLengthOption().orElse(0L);
+      if (declared > maxBytes) {
+        return declared > drainUpTo
+            ? JsonErrors.tooLarge(maxBytes)
+            : Directives.extractMaterializer(materializer -> Directives.onComplete(
+                entity.withoutSizeLimit().discardBytes(materializer).completionStage(),
+                drained -> JsonErrors.tooLarge(maxBytes)));
+      }
+      return Directives.withSizeLimit(maxBytes, () -> Directives.extractStrictEntity(readTimeout, maxBytes,
+          strict -> inner.apply(strict.getData().toArray())));
+    });
+  }
+}
