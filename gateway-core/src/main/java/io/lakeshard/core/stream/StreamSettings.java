@@ -19,6 +19,7 @@ import java.time.Duration;
  * @param registry whether creations and deletions are recorded in the {@code __registry__} stream
  * @param registryBackoff when to retry a registry write that failed
  * @param journalBackoff when the entity restarts after a journal failure
+ *     ({@code lakeshard.entity.journal-backoff}, shared by every entity)
  */
 public record StreamSettings(Duration longPollTimeout, long maxBodyBytes, long readMaxBytes, Duration producerStateTtl,
                              long segmentBytes, int snapshotEveryEvents, Backoff segmentBackoff, Duration askTimeout,
@@ -37,6 +38,6 @@ public record StreamSettings(Duration longPollTimeout, long maxBodyBytes, long r
         stream.getDuration("ask-timeout"),
         stream.getBoolean("registry"),
         Backoff.fromConfig(stream.getConfig("registry-backoff")),
-        Backoff.fromConfig(stream.getConfig("journal-backoff")));
+        Backoff.fromConfig(config.getConfig("lakeshard.entity.journal-backoff")));
   }
 }
