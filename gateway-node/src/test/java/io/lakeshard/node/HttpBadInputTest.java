@@ -34,13 +34,13 @@ class HttpBadInputTest extends SentinelNodeTestBase {
   }
 
   @ParameterizedTest(name = "limit={0}")
-  @CsvSource({"-1", "-2147483648", "2147483648", "4294967295", "99999999999999999999"})
-  void aPullLimitThatIsNegativeOrBeyondInt32IsRefused(String limit) throws Exception {
+  @CsvSource({"-1", "-2147483648", "99999999999999999999"})
+  void aPullLimitThatIsNegativeOrNotANumberIsRefused(String limit) throws Exception {
     assertError(http.get("/v1/sync/" + GATEWAY + "/pull?limit=" + limit, token()), 400, "INVALID_PARAMS");
   }
 
   @ParameterizedTest(name = "limit={0}")
-  @CsvSource({"0", "10001", "2147483647"})
+  @CsvSource({"0", "10001", "2147483647", "2147483648", "4294967295"})
   void aPullLimitOfZeroIsTheDefaultAndOneOverTheMaxIsCapped(String limit) throws Exception {
     HttpResponse<String> pulled = http.get("/v1/sync/" + GATEWAY + "/pull?since=0&limit=" + limit, token());
     assertThat(pulled.statusCode()).as(pulled.body()).isEqualTo(200);

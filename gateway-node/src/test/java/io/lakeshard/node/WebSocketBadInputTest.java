@@ -44,17 +44,12 @@ class WebSocketBadInputTest extends SentinelNodeTestBase {
     return push.build();
   }
 
-  /** max_deltas is a proto uint32: -5 is sent as 2^32 − 5, as a client bug or attack would. */
+  /**
+   * max_deltas is a proto uint32: Java's -2147483648, -5 and -1 are sent as 2^31, 2^32 − 5 and
+   * 2^32 − 1, which a signed read once turned into a negative limit that restarted the gateway.
+   */
   @ParameterizedTest(name = "max_deltas={0}")
-  @CsvSource({"-5", "-2147483648", "-1"})
-  void aPullLimitOf2To31OrMoreCloses1008(int maxDeltas) throws Exception {
-    TestWebSocketClient client = connect();
-    client.send(Frames.encodePull(SyncPull.newBuilder().setClientId("alice").setMaxDeltas(maxDeltas).build()));
-    assertThat(closeCode(client)).isEqualTo(1008);
-  }
-
-  @ParameterizedTest(name = "max_deltas={0}")
-  @CsvSource({"0", "10001", "2147483647"})
+  @CsvSource({"0", "10001", "2147483647", "-2147483648", "-5", "-1"})
   void aPullLimitOfZeroIsTheDefaultAndOneOverTheMaxIsCapped(int maxDeltas) throws Exception {
     TestWebSocketClient client = connect();
     client.send(Frames.encodePull(SyncPull.newBuilder().setClientId("alice").setMaxDeltas(maxDeltas).build()));

@@ -80,7 +80,7 @@ public final class DeltaBuffer {
   /** Deltas stamped after {@code since}, oldest first, at most {@code limit}. */
   public Page since(long since, int limit) {
     int from = firstAfter(since);
-    int to = Math.min(log.size(), from + limit);
+    int to = from + Math.min(limit, log.size() - from); // from + limit may overflow an int
     return new Page(List.copyOf(log.subList(from, to)), to < log.size());
   }
 

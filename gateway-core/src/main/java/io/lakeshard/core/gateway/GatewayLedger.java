@@ -272,7 +272,7 @@ final class GatewayLedger
       List<List<RowDelta>> none = new ArrayList<>(append.pushes().size());
       // Retry-After is in whole seconds; the ledger is back after the backoff's first step.
       Duration retryAfter = Duration.ofSeconds(Math.max(1, settings.journalBackoff().min().toSeconds()));
-      SyncGateway.PushThrottled refusal = new SyncGateway.PushThrottled(retryAfter,
+      SyncGateway.PushNotJournaled refusal = new SyncGateway.PushNotJournaled(retryAfter,
           "gateway " + gatewayId + " could not journal the push; it was not acknowledged, retry it");
       for (Push push : append.pushes()) {
         push.replyTo().tell(refusal);

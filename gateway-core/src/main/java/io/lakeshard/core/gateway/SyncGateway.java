@@ -141,7 +141,8 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
   @JsonSubTypes({
       @JsonSubTypes.Type(value = PushAccepted.class, name = "accepted"),
       @JsonSubTypes.Type(value = PushRefused.class, name = "refused"),
-      @JsonSubTypes.Type(value = PushThrottled.class, name = "throttled")})
+      @JsonSubTypes.Type(value = PushThrottled.class, name = "throttled"),
+      @JsonSubTypes.Type(value = PushNotJournaled.class, name = "not-journaled")})
   public sealed interface PushReply extends CborSerializable {}
 
   /**
@@ -153,11 +154,14 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
 
   public record PushRefused(Refusal reason, String message) implements PushReply {}
 
-  /**
-   * Nothing was accepted; retry later: the lake is behind (unflushed data past twice the limit),
-   * or the journal write failed.
-   */
+  /** The lake is behind (unflushed data past twice the limit): nothing was accepted; retry later. */
   public record PushThrottled(Duration retryAfter, String message) implements PushReply {}
+
+  /**
+   * The journal write failed, so nothing was acknowledged; retry after {@code retryAfter} (a retry
+   * is deduplicated if the write was stored after all).
+   */
+  public record PushNotJournaled(Duration retryAfter, String message) implements PushReply {}
 
   public enum Refusal {
     INVALID_DELTA,

@@ -156,7 +156,7 @@ class SyncGatewayTest {
     gateway.tell(new SyncGateway.Push("b", List.of(insert("b", "2")), null, waiting.getRef()));
 
     SyncGateway.PushReply refusal = failed.receiveMessage(Duration.ofSeconds(10));
-    assertThat(refusal).isInstanceOf(SyncGateway.PushThrottled.class);
+    assertThat(refusal).isInstanceOf(SyncGateway.PushNotJournaled.class);
     assertThat(Duration.ofNanos(System.nanoTime() - sent)).as("answered once the ledger restarted")
         .isGreaterThanOrEqualTo(JOURNAL_BACKOFF);
     assertThat(waiting.receiveMessage(Duration.ofSeconds(10))).isInstanceOf(SyncGateway.PushAccepted.class);
@@ -237,6 +237,10 @@ class SyncGatewayTest {
       assertThat(page.deltas()).as("limit " + limit).extracting(RowDelta::rowId).containsExactly("1");
       assertThat(page.hasMore()).isTrue();
     }
+    // From past the first delta, the largest limit: where it starts plus the limit overflows an int.
+    gateway.tell(new SyncGateway.Pull(((SyncGateway.PullReply) pullFirst(gateway, pull)).serverHlc(),
+        Integer.MAX_VALUE, pull.getRef()));
+    assertThat(((SyncGateway.PullReply) pull.receiveMessage()).deltas()).extracting(RowDelta::rowId).containsExactly("2");
 
     TestProbe<SyncGateway.Stats> stats = testKit.createTestProbe();
     gateway.tell(new SyncGateway.GetStats(stats.getRef()));
@@ -244,6 +248,12 @@ class SyncGatewayTest {
     gateway.tell(new SyncGateway.Push("b", List.of(insert("b", "3")), null, replies.getRef()));
     assertThat(replies.receiveMessage()).isInstanceOf(SyncGateway.PushAccepted.class);
     assertThat(rowIds(session.receiveMessage().frame())).as("still subscribed").containsExactly("3");
+  }
+
+  private static SyncGateway.PullResult pullFirst(ActorRef<SyncGateway.Command> gateway,
+                                                  TestProbe<SyncGateway.PullResult> pull) {
+    gateway.tell(new SyncGateway.Pull(0, 1, pull.getRef()));
+    return pull.receiveMessage();
   }
 
   /** As another node (or an older version) may send it: the bytes are decoded through the record's constructor. */

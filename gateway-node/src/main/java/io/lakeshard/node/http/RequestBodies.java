@@ -4,12 +4,14 @@ import java.time.Duration;
 import java.util.function.Function;
 import org.apache.pekko.http.javadsl.server.Directives;
 import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.stream.javadsl.Sink;
 
 /**
  * Request bodies held to a limit, read whole. A body whose declared length is over the limit is
  * refused with 413, but first read and dropped (up to {@code drainUpTo}): answering while the
  * client still sends makes the server close the connection under it, and the client sees a reset
- * (EPIPE) instead of the 413.
+ * (EPIPE) instead of the 413. The drain is bounded in size and in time (the read timeout), so a
+ * client trickling bytes holds the connection no longer than any other slow body.
  */
 public final class RequestBodies {
   private final Duration readTimeout;
@@ -28,7 +30,8 @@ public final class RequestBodies {
         return declared > drainUpTo
             ? JsonErrors.tooLarge(maxBytes)
             : Directives.extractMaterializer(materializer -> Directives.onComplete(
-                entity.withoutSizeLimit().discardBytes(materializer).completionStage(),
+                entity.withoutSizeLimit().getDataBytes().completionTimeout(readTimeout)
+                    .runWith(Sink.ignore(), materializer),
                 drained -> JsonErrors.tooLarge(maxBytes)));
       }
       return Directives.withSizeLimit(maxBytes, () -> Directives.extractStrictEntity(readTimeout, maxBytes,

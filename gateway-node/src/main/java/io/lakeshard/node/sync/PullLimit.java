@@ -2,9 +2,10 @@ package io.lakeshard.node.sync;
 
 /**
  * The one rule for a pull's page size, on every transport: 0 (or absent) asks for the default;
- * 1 to 2^31 − 1 is served, capped at the maximum (a client asking for more gets full pages and
- * {@code hasMore}); anything else is refused: negative, or 2^31 and beyond, which is what a proto
- * {@code uint32} of 2^31 or more reads as in Java (a negative int) and no client means.
+ * any larger value is served, capped at the maximum (a client asking for more gets full pages and
+ * {@code hasMore}); a negative one is refused. A WebSocket's {@code max_deltas} is a proto
+ * {@code uint32}, read unsigned, so every value it can carry is served (2^32 − 1: "as many as
+ * allowed"); only an HTTP {@code limit} can be negative.
  */
 record PullLimit(int defaultLimit, int maxLimit) {
   /** What {@link #resolve} answers for a refused limit; a served limit is at least 1. */
@@ -22,14 +23,14 @@ record PullLimit(int defaultLimit, int maxLimit) {
     if (requested == 0) {
       return defaultLimit;
     }
-    if (requested < 0 || requested > Integer.MAX_VALUE) {
+    if (requested < 0) {
       return REFUSED;
     }
     return (int) Math.min(requested, maxLimit);
   }
 
   String rule() {
-    return "limit must be 0 (the default, " + defaultLimit + ") up to 2147483647; above " + maxLimit
+    return "limit must be 0 (the default, " + defaultLimit + ") or more; above " + maxLimit
         + " it is capped at " + maxLimit;
   }
 }

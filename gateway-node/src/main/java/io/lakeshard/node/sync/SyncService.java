@@ -119,6 +119,9 @@ public final class SyncService {
     if (reply instanceof SyncGateway.PushThrottled throttled) {
       return new Unavailable(Unavailable.Cause.BACKPRESSURE, throttled.message(), throttled.retryAfter());
     }
+    if (reply instanceof SyncGateway.PushNotJournaled notJournaled) {
+      return new Unavailable(Unavailable.Cause.JOURNAL_UNAVAILABLE, notJournaled.message(), notJournaled.retryAfter());
+    }
     SyncGateway.PushRefused refused = (SyncGateway.PushRefused) reply;
     SyncRefusal reason = switch (refused.reason()) {
       case INVALID_DELTA -> SyncRefusal.INVALID_DELTA;

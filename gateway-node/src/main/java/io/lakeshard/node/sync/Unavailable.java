@@ -8,6 +8,8 @@ public record Unavailable(Cause cause, String message, Duration retryAfter) impl
     /** The lake is failing and the gateway holds twice its buffer limit. */
     BACKPRESSURE,
     /** The pull needs flushed data the lake cannot serve now. */
-    LAKE_UNAVAILABLE
+    LAKE_UNAVAILABLE,
+    /** The push's journal write failed (the gateway restarts with backoff); it was not acknowledged. */
+    JOURNAL_UNAVAILABLE
   }
 }

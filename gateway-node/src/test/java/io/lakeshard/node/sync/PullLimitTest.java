@@ -18,11 +18,11 @@ class PullLimitTest {
       "10000, 10000",
       "10001, 10000",       // over the max: capped
       "2147483647, 10000",
+      "2147483648, 10000",  // a proto uint32 of 2^31, read unsigned
+      "4294967295, 10000",  // 2^32 - 1, the largest max_deltas
+      "9223372036854775807, 10000",
       "-1, 0",              // refused
-      "-2147483648, 0",
-      "2147483648, 0",      // a proto uint32 of 2^31: Java reads it negative
-      "4294967295, 0",
-      "9223372036854775807, 0"})
+      "-2147483648, 0"})
   void resolvesOrRefuses(long requested, int expected) {
     assertThat(limit.resolve(requested)).isEqualTo(expected);
   }
