@@ -90,7 +90,29 @@ class StreamStateTest {
     assertThat(state.tail).isEqualTo(Offsets.ZERO);
     assertThat(state.nextSegmentSeq).isEqualTo(2);
     assertThat(state.registryOutbox).hasSize(1);
-    state.apply(new StreamEvent.RegistryRecorded(11));
+    state.apply(new StreamEvent.RegistryRecorded(11, state.registryOutbox.get(0)));
+    assertThat(state.registryOutbox).isEmpty();
+  }
+
+  @Test
+  void aRecordedChangeLeavesTheOutboxOnlyWhenItIsItsHeadAndAnEmptyOutboxNeverThrows() {
+    StreamState state = sample();
+    StreamEvent.RegistryChange pending = state.registryOutbox.get(0);
+    StreamEvent.RegistryChange other = new StreamEvent.RegistryChange(false, null, pending.atMillis() + 1);
+    state.apply(new StreamEvent.RegistryRecorded(11, other));
+    assertThat(state.registryOutbox).containsExactly(pending);
+    state.apply(new StreamEvent.RegistryRecorded(12, pending));
+    assertThat(state.registryOutbox).isEmpty();
+    // Recorded twice (an answer from before a restart), or a legacy event naming no change: nothing to remove.
+    state.apply(new StreamEvent.RegistryRecorded(13, pending));
+    state.apply(new StreamEvent.RegistryRecorded(14, null));
+    assertThat(state.registryOutbox).isEmpty();
+  }
+
+  @Test
+  void aLegacyRecordedEventNamingNoChangeRecordsTheOldest() {
+    StreamState state = sample();
+    state.apply(new StreamEvent.RegistryRecorded(11, null));
     assertThat(state.registryOutbox).isEmpty();
   }
 

@@ -86,6 +86,11 @@ public final class StreamService {
     return liveAskTimeout.plus(askTimeout);
   }
 
+  /** When to retry a write the journal refused: the entity is back after its restart backoff's first step. */
+  public Duration journalRetryAfter() {
+    return settings.journalBackoff().min();
+  }
+
   /** How long a transport may take to receive a request's body. */
   public Duration askTimeout() {
     return askTimeout;
