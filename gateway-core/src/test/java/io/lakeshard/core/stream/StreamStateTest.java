@@ -3,9 +3,11 @@ package io.lakeshard.core.stream;
 import static io.lakeshard.core.stream.StreamStates.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
 import io.lakeshard.core.stream.DurableStream.Producer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.serialization.Serialization;
 import org.apache.pekko.serialization.SerializationExtension;
@@ -110,9 +112,17 @@ class StreamStateTest {
   }
 
   @Test
-  void aLegacyRecordedEventNamingNoChangeRecordsTheOldest() {
+  void aLegacyRecordedEventNamingNoChangeRecordsTheOldest() throws Exception {
+    // As journaled before the event named its change: only atMillis.
+    StreamEvent.RegistryRecorded probe = new StreamEvent.RegistryRecorded(0, null);
+    SerializerWithStringManifest serializer = (SerializerWithStringManifest) serialization.findSerializerFor(probe);
+    byte[] legacyBytes = new CBORMapper()
+        .writeValueAsBytes(Map.of("atMillis", 11L));
+    StreamEvent.RegistryRecorded legacy = (StreamEvent.RegistryRecorded) serializer.fromBinary(legacyBytes,
+        Serializers.manifestFor(serializer, probe));
+    assertThat(legacy).isEqualTo(new StreamEvent.RegistryRecorded(11, null));
     StreamState state = sample();
-    state.apply(new StreamEvent.RegistryRecorded(11, null));
+    state.apply(legacy);
     assertThat(state.registryOutbox).isEmpty();
   }
 
