@@ -80,6 +80,13 @@ class StreamServiceTest extends NodeTestBase {
     StreamService.Create subWithoutFork = new StreamService.Create("text/plain", Optional.empty(), Optional.empty(),
         Optional.empty(), Optional.empty(), Optional.of("1"), false, bytes(null));
     assertThat(rejected(join(service.create(WRITER, "h", subWithoutFork)))).isEqualTo("BAD_REQUEST INVALID_FORK");
+    // Numbers that would not fit: an int sub-offset, a TTL in milliseconds.
+    StreamService.Create hugeSubOffset = new StreamService.Create("text/plain", Optional.empty(), Optional.empty(),
+        Optional.of("/v1/stream/src"), Optional.empty(), Optional.of("9999999999"), false, bytes(null));
+    assertThat(rejected(join(service.create(WRITER, "h", hugeSubOffset)))).isEqualTo("BAD_REQUEST INVALID_FORK");
+    StreamService.Create hugeTtl = new StreamService.Create("text/plain", Optional.of("999999999999999999"),
+        Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), false, bytes(null));
+    assertThat(rejected(join(service.create(WRITER, "h", hugeTtl)))).isEqualTo("BAD_REQUEST INVALID_TTL");
 
     assertThat(rejected(join(service.append(WRITER, "h", append("x", Optional.of("p"), Optional.of("0"), Optional.empty())))))
         .isEqualTo("BAD_REQUEST INVALID_PRODUCER");

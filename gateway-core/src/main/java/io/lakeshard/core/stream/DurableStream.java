@@ -209,7 +209,9 @@ public final class DurableStream
     /** A fork's source was deleted (its forks keep it for themselves only). */
     SOURCE_GONE,
     /** A segment of the stream (or a fork's source) could not be read now (the client may retry). */
-    UNAVAILABLE
+    UNAVAILABLE,
+    /** The journal refused the write: it was not acknowledged (it may have been stored); retry after the entity's backoff. */
+    JOURNAL_UNAVAILABLE
   }
 
   /** Any refusal; the numbers matter only for the producer refusals, {@code tail} for STREAM_CLOSED. */
@@ -257,6 +259,11 @@ public final class DurableStream
   private final RegistryOutbox registry;
   /** Reads keep a TTL stream alive too; they are not journaled, so this is lost with the entity. */
   private long lastReadMillis;
+  /**
+   * The command whose journal write is in flight, or null. It outlives a restart (this object is
+   * the behaviour's factory, kept across restarts), so recovery can tell whose write failed.
+   */
+  private Command persisting;
 
   private DurableStream(String streamId, StreamSettings settings, LakeAdapter lake, StreamDirectory streams,
                         TimerScheduler<Command> timers, ActorContext<Command> context) {
@@ -278,14 +285,24 @@ public final class DurableStream
     return SupervisorStrategy.restartWithBackoff(backoff.min(), backoff.max(), backoff.jitter());
   }
 
+  /**
+   * What {@link #emptyState()} returned. Pekko asks for the empty state once and starts every
+   * recovery from that same object, also after a restart, and it applies an event before its write
+   * succeeded: the state is mutable, so no event is applied to this one (the first works on a fresh
+   * state), or a restart after a failed write would recover onto what that write had applied.
+   */
+  private StreamState initial;
+
   @Override
   public StreamState emptyState() {
-    return new StreamState();
+    initial = new StreamState();
+    return initial;
   }
 
   @Override
   public EventHandler<StreamState, StreamEvent> eventHandler() {
-    return newEventHandlerBuilder().forAnyState().onAnyEvent(StreamState::apply);
+    return newEventHandlerBuilder().forAnyState()
+        .onAnyEvent((state, event) -> (state == initial ? new StreamState() : state).apply(event));
   }
 
   /** The state is mutable: the snapshot store, which serializes later on its own thread, gets a copy. */
@@ -320,13 +337,58 @@ public final class DurableStream
     return RetentionCriteria.snapshotEvery(settings.snapshotEveryEvents(), 1).withDeleteEventsOnSnapshot();
   }
 
-  /** A segment write or registry change interrupted by a crash or a hand-off starts again. */
+  /**
+   * A segment write or registry change interrupted by a crash or a hand-off starts again. After a
+   * journal failure the restart cancelled every timer while the helpers kept their fields: their
+   * backoffs start over, waiting readers are told to poll again, and the failed write's command
+   * is answered.
+   */
   @Override
   public SignalHandler<StreamState> signalHandler() {
     return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), state -> {
-      tiering.sealIfDue(state);
-      registry.sendNext(state);
+      if (persisting != null) {
+        log.warn("stream {} recovered after a failed journal write; answering its command as not done", streamId);
+        answerUnjournaled(persisting);
+        persisting = null;
+      }
+      readers.expireAll(after -> live(state) ? new TimedOut(state.meta(), after) : missing(state));
+      tiering.recovered(state);
+      registry.recovered(state);
     }).build();
+  }
+
+  /**
+   * A journal write failed and the entity restarted: whether it was stored is unknown (the
+   * recovered state tells), so a client's command is refused as not done, to be retried (a
+   * producer's retry is deduplicated if it was stored after all); a fork's notice is idempotent
+   * and handled again.
+   */
+  private void answerUnjournaled(Command failed) {
+    Refused refused = Refused.of(Refusal.JOURNAL_UNAVAILABLE, "stream " + streamId
+        + " could not journal the write; it was not acknowledged, retry it");
+    if (failed instanceof Create create) {
+      create.replyTo().tell(refused);
+    } else if (failed instanceof ForkAnswered answer) {
+      answer.create().replyTo().tell(refused);
+    } else if (failed instanceof Append append) {
+      append.replyTo().tell(refused);
+    } else if (failed instanceof Delete delete) {
+      delete.replyTo().tell(refused);
+    } else {
+      context.getSelf().tell(failed);
+    }
+  }
+
+  /** Journals {@code events} for {@code command}; recovery answers it if the write fails. */
+  private EffectBuilder<StreamEvent, StreamState> journal(Command command, List<StreamEvent> events) {
+    persisting = command;
+    return Effect().persist(events).thenRun(after -> persisting = null);
+  }
+
+  /** The same for one event (the append's path: no list). */
+  private EffectBuilder<StreamEvent, StreamState> journal(Command command, StreamEvent event) {
+    persisting = command;
+    return Effect().persist(event).thenRun(after -> persisting = null);
   }
 
   @Override
@@ -352,14 +414,25 @@ public final class DurableStream
           return Effect().noReply();
         })
         .onCommand(SegmentsLoaded.class, this::onSegmentsLoaded)
-        .onCommand(RegistryAnswered.class, (state, answer) -> registry.answered(answer)
-            ? Effect().persist(new RegistryRecorded(System.currentTimeMillis())).thenRun(registry::sendNext).thenNoReply()
-            : Effect().noReply())
+        .onCommand(RegistryAnswered.class, this::onRegistryAnswered)
         .onCommand(RegistryRetry.class, (state, retry) -> {
           registry.retry(state);
           return Effect().noReply();
         })
         .build();
+  }
+
+  /** A change that landed is journaled as recorded, unless it is no longer the outbox's head (an answer from before a restart). */
+  private ReplyEffect<StreamEvent, StreamState> onRegistryAnswered(StreamState state, RegistryAnswered answer) {
+    if (!registry.answered(answer)) {
+      return Effect().noReply();
+    }
+    if (state.registryOutbox.isEmpty() || !state.registryOutbox.get(0).equals(answer.change())) {
+      registry.sendNext(state);
+      return Effect().noReply();
+    }
+    return Effect().persist(new RegistryRecorded(System.currentTimeMillis(), answer.change()))
+        .thenRun(registry::sendNext).thenNoReply();
   }
 
   private boolean live(StreamState state) {
@@ -389,7 +462,7 @@ public final class DurableStream
     }
     ForkPoint fork = create.spec().fork();
     if (fork == null) {
-      return createFrom(state, create.spec(), null, create.replyTo());
+      return createFrom(state, create.spec(), null, create, create.replyTo());
     }
     // A fork asks its source first; the answer comes back as a message, handled in onForkAnswered.
     context.ask(ForkReply.class, streams.stream(fork.source()), settings.askTimeout(),
@@ -420,12 +493,12 @@ public final class DurableStream
     CreateSpec inherited = spec.ttlSeconds() != null || spec.expiresAt() != null ? spec
         : new CreateSpec(spec.contentType(), base.source().ttlSeconds(), base.source().expiresAt(), spec.closed(),
             spec.body(), spec.fork());
-    return createFrom(state, inherited, base, replyTo);
+    return createFrom(state, inherited, base, answer, replyTo);
   }
 
-  /** {@code base}: the source's side when the spec is a fork, else null. */
+  /** {@code base}: the source's side when the spec is a fork, else null; {@code command}: what asked for it. */
   private ReplyEffect<StreamEvent, StreamState> createFrom(StreamState state, CreateSpec spec, ForkBase base,
-                                                           ActorRef<CreateReply> replyTo) {
+                                                           Command command, ActorRef<CreateReply> replyTo) {
     if (state.exists && state.softDeleted) {
       return Effect().reply(replyTo, Refused.of(Refusal.CONFLICT, "stream was deleted but forks still read from it"));
     }
@@ -471,7 +544,7 @@ public final class DurableStream
     ForkPoint previousFork = state.exists ? state.fork : null;
     List<String> expiredSegments = tiering.ownKeys(state);
     lastReadMillis = now;
-    return Effect().persist(events)
+    return journal(command, events)
         .thenRun(after -> {
           wake(after);
           tiering.delete(expiredSegments);
@@ -541,7 +614,7 @@ public final class DurableStream
       }
     }
     if (closeOnly) {
-      return Effect().persist(new StreamClosed(spec.producer(), now))
+      return journal(append, new StreamClosed(spec.producer(), now))
           .thenRun(this::wake)
           .thenReply(replyTo, after -> new Appended(after.tail, true));
     }
@@ -558,7 +631,7 @@ public final class DurableStream
       }
     }
     Message message = new Message(Offsets.next(state.tail, stored.length), stored);
-    return Effect().persist(new MessageAppended(message, spec.seq(), spec.producer(), spec.close(), now))
+    return journal(append, new MessageAppended(message, spec.seq(), spec.producer(), spec.close(), now))
         .thenRun(after -> {
           wake(after);
           tiering.sealIfDue(after);
@@ -621,21 +694,22 @@ public final class DurableStream
       deletion.add(new RegistryChange(false, null, now));
     }
     if (!state.forks.isEmpty()) {
-      return Effect().persist(deletion)
+      return journal(delete, deletion)
           .thenRun(after -> {
             wake(after);
             registry.sendNext(after);
           })
           .thenReply(delete.replyTo(), after -> new Deleted());
     }
-    return deleteNow(state, deletion).thenReply(delete.replyTo(), after -> new Deleted());
+    return deleteNow(state, delete, deletion).thenReply(delete.replyTo(), after -> new Deleted());
   }
 
   /** Deletes for good, and lets the source (if this is a fork) go when this was its last fork. */
-  private EffectBuilder<StreamEvent, StreamState> deleteNow(StreamState state, List<StreamEvent> events) {
+  private EffectBuilder<StreamEvent, StreamState> deleteNow(StreamState state, Command command,
+                                                            List<StreamEvent> events) {
     ForkPoint fork = state.fork;
     List<String> segments = tiering.ownKeys(state);
-    return Effect().persist(events)
+    return journal(command, events)
         .thenRun(after -> {
           wake(after);
           tiering.delete(segments);
@@ -650,7 +724,7 @@ public final class DurableStream
     if (!state.exists || state.forks.contains(attach.fork())) {
       return Effect().noReply();
     }
-    return Effect().persist(new ForkAttached(attach.fork())).thenNoReply();
+    return journal(attach, new ForkAttached(attach.fork())).thenNoReply();
   }
 
   private ReplyEffect<StreamEvent, StreamState> onDetachFork(StreamState state, DetachFork detach) {
@@ -659,10 +733,10 @@ public final class DurableStream
     }
     if (state.softDeleted && state.forks.size() == 1) {
       // The last reader of a deleted stream is gone: now it goes too (and may free its own source).
-      return deleteNow(state, List.of(new ForkDetached(detach.fork()), new StreamDeleted(System.currentTimeMillis())))
+      return deleteNow(state, detach, List.of(new ForkDetached(detach.fork()), new StreamDeleted(System.currentTimeMillis())))
           .thenNoReply();
     }
-    return Effect().persist(new ForkDetached(detach.fork())).thenNoReply();
+    return journal(detach, new ForkDetached(detach.fork())).thenNoReply();
   }
 
   private ReplyEffect<StreamEvent, StreamState> onForkFrom(StreamState state, ForkFrom fork) {

@@ -71,6 +71,12 @@ final class LiveReaders {
     }
   }
 
+  /** Answers every waiting reader with {@code answer} (of its offset): after a restart, which cancelled their timers. */
+  void expireAll(Function<String, ReadReply> answer) {
+    waiters.values().forEach(waiter -> waiter.replyTo().tell(answer.apply(waiter.after())));
+    waiters.clear();
+  }
+
   /** The timer of waiter {@code id} fired: it is answered with {@code answer} (of its offset), if still waiting. */
   void expire(long id, Function<String, ReadReply> answer) {
     Waiter waiter = waiters.remove(id);

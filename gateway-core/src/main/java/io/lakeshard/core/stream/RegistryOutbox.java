@@ -47,8 +47,10 @@ final class RegistryOutbox {
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
   private final RetryState retry;
-  /** A change (or the registry's creation) is on its way, or a failed one is backing off. */
-  private boolean busy;
+  /** A change (or the registry's creation) is on its way: its answer comes back to the actor. */
+  private boolean asking;
+  /** A failed change is backing off: its timer sends it again. */
+  private boolean backingOff;
 
   RegistryOutbox(String streamId, RecipientRef<Command> registry, StreamSettings settings,
                  ActorContext<Command> context, TimerScheduler<Command> timers) {
@@ -74,10 +76,10 @@ final class RegistryOutbox {
 
   /** Sends the oldest pending change, unless one is on its way or backing off. */
   void sendNext(StreamState state) {
-    if (busy || state.registryOutbox.isEmpty()) {
+    if (asking || backingOff || state.registryOutbox.isEmpty()) {
       return;
     }
-    busy = true;
+    asking = true;
     RegistryChange change = state.registryOutbox.get(0);
     AppendSpec spec = new AppendSpec(event(streamId, change), JSON_TYPE, null, null, false);
     context.ask(AppendReply.class, registry, askTimeout, replyTo -> new DurableStream.Append(spec, replyTo),
@@ -92,7 +94,7 @@ final class RegistryOutbox {
   boolean answered(RegistryAnswered answer) {
     if (answer.error() == null && !(answer.reply() instanceof Refused)) {
       retry.succeeded();
-      busy = false;
+      asking = false;
       return true;
     }
     if (answer.reply() instanceof Refused refused && refused.reason() == Refusal.NOT_FOUND) {
@@ -106,13 +108,25 @@ final class RegistryOutbox {
     log.warn("stream {}: recording its {} in {} failed ({} in a row); retrying in {} ms: {}", streamId,
         answer.change().created() ? "creation" : "deletion", REGISTRY_ID, retry.failures(), delay.toMillis(),
         Optional.<Object>ofNullable(answer.error()).orElse(answer.reply()));
+    asking = false;
+    backingOff = true;
     timers.startSingleTimer(DurableStream.RegistryRetry.INSTANCE, delay);
     return false;
   }
 
   /** The registry creation was answered, or a backoff ended. */
   void retry(StreamState state) {
-    busy = false;
+    asking = false;
+    backingOff = false;
+    sendNext(state);
+  }
+
+  /**
+   * The entity (re)started: a restart cancelled the backoff's timer, so the next attempt is due
+   * now; a change on its way stays so (its answer still comes back).
+   */
+  void recovered(StreamState state) {
+    backingOff = false;
     sendNext(state);
   }
 }

@@ -115,6 +115,14 @@ final class SegmentTiering {
     sealIfDue(state);
   }
 
+  /**
+   * The entity (re)started: a restart cancelled the backoff's timer, so the retry is due now. A
+   * write under way keeps going: its result still comes back to the actor.
+   */
+  void recovered(StreamState state) {
+    retry(state);
+  }
+
   /** The loaded messages of {@code segment}, or null when it is not loaded. */
   List<Message> loaded(Segment segment) {
     return loaded.get(segment);

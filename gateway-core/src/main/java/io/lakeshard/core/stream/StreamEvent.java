@@ -44,6 +44,9 @@ public sealed interface StreamEvent extends CborSerializable {
    */
   record RegistryChange(boolean created, String contentType, long atMillis) implements StreamEvent {}
 
-  /** The oldest pending {@link RegistryChange} is in the registry. */
-  record RegistryRecorded(long atMillis) implements StreamEvent {}
+  /**
+   * {@code change}, the oldest pending {@link RegistryChange}, is in the registry. Journals written
+   * before it was named have none (null): those recorded whatever was oldest.
+   */
+  record RegistryRecorded(long atMillis, RegistryChange change) implements StreamEvent {}
 }

@@ -213,7 +213,8 @@ public final class StreamState implements CborSerializable {
       forks.remove(detached.fork());
     } else if (event instanceof RegistryChange change) {
       registryOutbox.add(change);
-    } else if (event instanceof RegistryRecorded) {
+    } else if (event instanceof RegistryRecorded recorded && !registryOutbox.isEmpty()
+        && (recorded.change() == null || recorded.change().equals(registryOutbox.get(0)))) {
       registryOutbox.remove(0);
     }
     return this;

@@ -234,6 +234,29 @@ class StreamSegmentTest {
   }
 
   @Test
+  void aJournalFailureDuringASegmentBackoffDoesNotStopSegmentWrites() {
+    // A segment backoff no test outwaits: only the restart may start the retry.
+    StreamSettings patientSegments = StreamTestSupport.settings(Duration.ofMillis(300), 64, 100, SNAPSHOT_EVERY,
+        new Backoff(Duration.ofMinutes(10), Duration.ofMinutes(10), 0));
+    LAKE.failNext(1);
+    ActorRef<DurableStream.Command> stream = testKit.spawn(DurableStream.create("stalled", patientSegments, LAKE,
+        StreamTestSupport.NO_OTHER_STREAMS), "stalled-" + incarnations++);
+    create(stream, null);
+    List<String> offsets = append(stream, "t", 0, 5);
+    eventually(() -> assertThat(LAKE.failedAt()).hasSize(1));
+    // The failed write's result reaches the entity right after the lake call threw; this round trip follows it.
+    ask(stream, DurableStream.Head::new);
+    journal.failNextPersisted();
+    DurableStream.AppendSpec lost = new DurableStream.AppendSpec(message("t", 99).getBytes(StandardCharsets.UTF_8),
+        "text/plain", null, null, false);
+    assertThat(ask(stream, (ActorRef<DurableStream.AppendReply> replyTo) -> new DurableStream.Append(lost, replyTo)))
+        .isInstanceOf(DurableStream.Refused.class);
+    offsets.addAll(append(stream, "t", 5, 6));
+    awaitSegments("stalled", 1);
+    assertReadsFromEveryOffset(stream, "t", offsets);
+  }
+
+  @Test
   void forksReadTheirSourcesColdSegmentsAndDeletionRemovesOnlyOwnObjects() throws Exception {
     RecipientRef<DurableStream.Command> source = sharded("source");
     create(source, null);

@@ -3,9 +3,11 @@ package io.lakeshard.core.stream;
 import static io.lakeshard.core.stream.StreamStates.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
 import io.lakeshard.core.stream.DurableStream.Producer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.serialization.Serialization;
 import org.apache.pekko.serialization.SerializationExtension;
@@ -90,7 +92,37 @@ class StreamStateTest {
     assertThat(state.tail).isEqualTo(Offsets.ZERO);
     assertThat(state.nextSegmentSeq).isEqualTo(2);
     assertThat(state.registryOutbox).hasSize(1);
-    state.apply(new StreamEvent.RegistryRecorded(11));
+    state.apply(new StreamEvent.RegistryRecorded(11, state.registryOutbox.get(0)));
+    assertThat(state.registryOutbox).isEmpty();
+  }
+
+  @Test
+  void aRecordedChangeLeavesTheOutboxOnlyWhenItIsItsHeadAndAnEmptyOutboxNeverThrows() {
+    StreamState state = sample();
+    StreamEvent.RegistryChange pending = state.registryOutbox.get(0);
+    StreamEvent.RegistryChange other = new StreamEvent.RegistryChange(false, null, pending.atMillis() + 1);
+    state.apply(new StreamEvent.RegistryRecorded(11, other));
+    assertThat(state.registryOutbox).containsExactly(pending);
+    state.apply(new StreamEvent.RegistryRecorded(12, pending));
+    assertThat(state.registryOutbox).isEmpty();
+    // Recorded twice (an answer from before a restart), or a legacy event naming no change: nothing to remove.
+    state.apply(new StreamEvent.RegistryRecorded(13, pending));
+    state.apply(new StreamEvent.RegistryRecorded(14, null));
+    assertThat(state.registryOutbox).isEmpty();
+  }
+
+  @Test
+  void aLegacyRecordedEventNamingNoChangeRecordsTheOldest() throws Exception {
+    // As journaled before the event named its change: only atMillis.
+    StreamEvent.RegistryRecorded probe = new StreamEvent.RegistryRecorded(0, null);
+    SerializerWithStringManifest serializer = (SerializerWithStringManifest) serialization.findSerializerFor(probe);
+    byte[] legacyBytes = new CBORMapper()
+        .writeValueAsBytes(Map.of("atMillis", 11L));
+    StreamEvent.RegistryRecorded legacy = (StreamEvent.RegistryRecorded) serializer.fromBinary(legacyBytes,
+        Serializers.manifestFor(serializer, probe));
+    assertThat(legacy).isEqualTo(new StreamEvent.RegistryRecorded(11, null));
+    StreamState state = sample();
+    state.apply(legacy);
     assertThat(state.registryOutbox).isEmpty();
   }
 

@@ -307,11 +307,14 @@ public final class StreamRoutes extends AllDirectives {
       case INVALID, CONTENT_TYPE_MISSING, EPOCH_SEQ -> StatusCodes.BAD_REQUEST;
       case STALE_EPOCH -> StatusCodes.FORBIDDEN;
       case CONFLICT, CONTENT_TYPE_MISMATCH, STREAM_CLOSED, SEQ_CONFLICT, SEQ_GAP, SOURCE_GONE -> StatusCodes.CONFLICT;
-      case UNAVAILABLE -> StatusCodes.SERVICE_UNAVAILABLE;
+      case UNAVAILABLE, JOURNAL_UNAVAILABLE -> StatusCodes.SERVICE_UNAVAILABLE;
     };
   }
 
   private Route refused(DurableStream.Refused refused) {
+    if (refused.reason() == DurableStream.Refusal.JOURNAL_UNAVAILABLE) {
+      return JsonErrors.retryLater(refused.reason().name(), refused.message(), service.journalRetryAfter());
+    }
     List<HttpHeader> headers = new ArrayList<>();
     switch (refused.reason()) {
       case STREAM_CLOSED -> {

@@ -26,8 +26,12 @@ public final class StreamService {
   private static final Pattern STREAM_ID = Pattern.compile("[A-Za-z0-9._~:@!$'()*+,;=-]{1,256}");
   /** Where streams live; Stream-Forked-From may name its source by this path. */
   static final String PATH_PREFIX = "/v1/stream/";
-  /** Stream-TTL and Stream-Fork-Sub-Offset: whole numbers, no sign, no leading zeros. */
-  private static final Pattern WHOLE = Pattern.compile("0|[1-9][0-9]{0,17}");
+  /**
+   * Stream-TTL and Stream-Fork-Sub-Offset: whole numbers, no sign, no leading zeros, bounded so
+   * they fit: a sub-offset an int, a TTL in milliseconds (some 31 million years) a long.
+   */
+  private static final Pattern TTL_SECONDS = Pattern.compile("0|[1-9][0-9]{0,14}");
+  private static final Pattern SUB_OFFSET = Pattern.compile("0|[1-9][0-9]{0,8}");
   private static final Pattern NON_NEGATIVE = Pattern.compile("[0-9]{1,18}");
   private static final byte[] EMPTY = new byte[0];
 
@@ -86,6 +90,11 @@ public final class StreamService {
     return liveAskTimeout.plus(askTimeout);
   }
 
+  /** When to retry a write the journal refused: the entity is back after its restart backoff's first step. */
+  public Duration journalRetryAfter() {
+    return settings.journalBackoff().min();
+  }
+
   /** How long a transport may take to receive a request's body. */
   public Duration askTimeout() {
     return askTimeout;
@@ -99,8 +108,8 @@ public final class StreamService {
     if (request.ttl().isPresent() && request.expiresAt().isPresent()) {
       return done(bad("INVALID_TTL", "Stream-TTL and Stream-Expires-At exclude each other"));
     }
-    if (request.ttl().isPresent() && !WHOLE.matcher(request.ttl().get()).matches()) {
-      return done(bad("INVALID_TTL", "Stream-TTL must be a non-negative integer of seconds"));
+    if (request.ttl().isPresent() && !TTL_SECONDS.matcher(request.ttl().get()).matches()) {
+      return done(bad("INVALID_TTL", "Stream-TTL must be a non-negative integer of seconds, at most 15 digits"));
     }
     if (request.expiresAt().isPresent() && ExpiresAt.parse(request.expiresAt().get()).isEmpty()) {
       return done(bad("INVALID_EXPIRES_AT", "Stream-Expires-At must be an RFC 3339 timestamp"));
@@ -111,8 +120,8 @@ public final class StreamService {
     if (request.forkOffset().isPresent() && !Offsets.isOffset(request.forkOffset().get())) {
       return done(bad("INVALID_FORK", "malformed Stream-Fork-Offset"));
     }
-    if (request.forkSubOffset().isPresent() && !WHOLE.matcher(request.forkSubOffset().get()).matches()) {
-      return done(bad("INVALID_FORK", "Stream-Fork-Sub-Offset must be a non-negative integer"));
+    if (request.forkSubOffset().isPresent() && !SUB_OFFSET.matcher(request.forkSubOffset().get()).matches()) {
+      return done(bad("INVALID_FORK", "Stream-Fork-Sub-Offset must be a non-negative integer, at most 9 digits"));
     }
     DurableStream.ForkPoint fork = null;
     String contentType = request.contentType();
