@@ -4,6 +4,7 @@ import io.lakeshard.core.stream.DurableStream;
 import io.lakeshard.core.stream.ExpiresAt;
 import io.lakeshard.core.stream.Offsets;
 import io.lakeshard.core.stream.StreamSettings;
+import io.lakeshard.node.Stages;
 import io.lakeshard.node.stream.StreamOutcome.Rejected;
 import io.lakeshard.node.stream.StreamOutcome.Rejection;
 import java.time.Duration;
@@ -139,7 +140,8 @@ public final class StreamService {
     DurableStream.CreateSpec spec = new DurableStream.CreateSpec(contentType,
         request.ttl().map(Long::parseLong).orElse(null), request.expiresAt().orElse(null), request.closed(),
         request.body(), fork);
-    return stream(id).<DurableStream.CreateReply>ask(replyTo -> new DurableStream.Create(spec, replyTo), askTimeout)
+    return Stages.direct(stream(id).<DurableStream.CreateReply>ask(
+            replyTo -> new DurableStream.Create(spec, replyTo), askTimeout))
         .thenApply(reply -> reply instanceof DurableStream.Refused entityRefused
             ? new StreamOutcome.Refused(entityRefused)
             : created((DurableStream.Created) reply));
@@ -172,7 +174,8 @@ public final class StreamService {
     DurableStream.Producer writer = producer;
     DurableStream.AppendSpec spec = new DurableStream.AppendSpec(request.body(), request.contentType(),
         request.seq().orElse(null), producer, request.close());
-    return stream(id).<DurableStream.AppendReply>ask(replyTo -> new DurableStream.Append(spec, replyTo), askTimeout)
+    return Stages.direct(stream(id).<DurableStream.AppendReply>ask(
+            replyTo -> new DurableStream.Append(spec, replyTo), askTimeout))
         .thenApply(reply -> {
           if (reply instanceof DurableStream.Appended appended) {
             return new StreamOutcome.Appended(appended.offset(), appended.closed(), writer, closeOnly);
@@ -224,7 +227,7 @@ public final class StreamService {
     if (refused != null) {
       return done(refused);
     }
-    return stream(id).<DurableStream.HeadReply>ask(DurableStream.Head::new, askTimeout)
+    return Stages.direct(stream(id).<DurableStream.HeadReply>ask(DurableStream.Head::new, askTimeout))
         .thenApply(reply -> reply instanceof DurableStream.Refused entityRefused
             ? new StreamOutcome.Refused(entityRefused)
             : new StreamOutcome.Described(((DurableStream.Described) reply).meta()));
@@ -235,14 +238,15 @@ public final class StreamService {
     if (refused != null) {
       return done(refused);
     }
-    return stream(id).<DurableStream.DeleteReply>ask(DurableStream.Delete::new, askTimeout)
+    return Stages.direct(stream(id).<DurableStream.DeleteReply>ask(DurableStream.Delete::new, askTimeout))
         .thenApply(reply -> reply instanceof DurableStream.Refused entityRefused
             ? new StreamOutcome.Refused(entityRefused)
             : new StreamOutcome.Deleted());
   }
 
   private CompletionStage<DurableStream.ReadReply> ask(String id, String offset, boolean live) {
-    return stream(id).ask(replyTo -> new DurableStream.Read(offset, live, replyTo), live ? liveAskTimeout : askTimeout);
+    return Stages.direct(
+        stream(id).ask(replyTo -> new DurableStream.Read(offset, live, replyTo), live ? liveAskTimeout : askTimeout));
   }
 
   private static StreamOutcome created(DurableStream.Created created) {

@@ -4,6 +4,7 @@ import io.lakeshard.core.delta.RowDelta;
 import io.lakeshard.core.delta.WireDeltas;
 import io.lakeshard.core.gateway.SyncGateway;
 import io.lakeshard.node.NodeSettings;
+import io.lakeshard.node.Stages;
 import io.lakeshard.node.auth.JwtAuth;
 import io.lakeshard.protocol.ProtocolException;
 import io.lakeshard.protocol.v1.SyncPush;
@@ -92,8 +93,8 @@ public final class SyncService {
       } catch (ProtocolException e) {
         return CompletableFuture.completedFuture(new Refused(SyncRefusal.INVALID_DELTA, e.getMessage()));
       }
-      return entity.<SyncGateway.PushReply>ask(
-              replyTo -> new SyncGateway.Push(push.getClientId(), deltas, origin, replyTo), askTimeout)
+      return Stages.direct(entity.<SyncGateway.PushReply>ask(
+              replyTo -> new SyncGateway.Push(push.getClientId(), deltas, origin, replyTo), askTimeout))
           .thenApply(SyncService::pushOutcome);
     }
 
@@ -104,7 +105,8 @@ public final class SyncService {
         return CompletableFuture.completedFuture(new Refused(SyncRefusal.INVALID_LIMIT,
             pullLimit.rule() + ", not " + requestedLimit));
       }
-      return entity.<SyncGateway.PullResult>ask(replyTo -> new SyncGateway.Pull(since, limit, replyTo), askTimeout)
+      return Stages.direct(entity.<SyncGateway.PullResult>ask(
+              replyTo -> new SyncGateway.Pull(since, limit, replyTo), askTimeout))
           .thenApply(result -> result instanceof SyncGateway.PullReply page
               ? new PullOutcome.Page(page)
               : new Unavailable(Unavailable.Cause.LAKE_UNAVAILABLE, ((SyncGateway.PullFailed) result).message(),

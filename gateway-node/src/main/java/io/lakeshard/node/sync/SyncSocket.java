@@ -8,6 +8,7 @@ import static io.lakeshard.node.http.WebSocketCloseCodes.UNSUPPORTED_DATA;
 
 import io.lakeshard.core.delta.WireDeltas;
 import io.lakeshard.core.gateway.SyncGateway;
+import io.lakeshard.node.Stages;
 import io.lakeshard.node.http.WebSocketCloseCodes.CloseWith;
 import io.lakeshard.protocol.Frames;
 import io.lakeshard.protocol.ProtocolException;
@@ -77,9 +78,9 @@ final class SyncSocket {
           new CloseWith(UNSUPPORTED_DATA, "text frames are not part of the protocol"));
     }
     // Drains an oversized frame rather than cancelling it, which would fail the whole connection.
-    return message.asBinaryMessage().getStreamedData()
+    return Stages.direct(message.asBinaryMessage().getStreamedData()
         .runFold(ByteString.emptyByteString(),
-            (frame, chunk) -> frame.size() > maxFrameBytes ? frame : frame.concat(chunk), system)
+            (frame, chunk) -> frame.size() > maxFrameBytes ? frame : frame.concat(chunk), system))
         .thenCompose(bytes -> {
           if (bytes.size() > maxFrameBytes) {
             return CompletableFuture.failedFuture(
