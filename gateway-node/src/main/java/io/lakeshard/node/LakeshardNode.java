@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.lakeshard.adapter.r2.S3LakeAdapter;
 import io.lakeshard.core.catalogue.IcebergLake;
+import io.lakeshard.core.checkpoint.CheckpointStore;
 import io.lakeshard.core.gateway.SyncGateway;
 import io.lakeshard.core.lake.LakeAdapter;
 import io.lakeshard.core.lake.LakeException;
@@ -68,6 +69,7 @@ public final class LakeshardNode {
     StreamAuth streamAuth = streamAuthFrom(settings, tokens);
     LakeAdapter store = openStore(settings.lake());
     IcebergLake lake = openLake(store, settings.catalogue());
+    CheckpointStore checkpoints = new CheckpointStore(store, lake, settings.gateway().checkpoint().chunkBytes());
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "lakeshard", withDiscovery(config, settings.cluster()));
     system.getWhenTerminated().thenRun(() -> closeLake(lake));
     PekkoManagement.get(system).start();
@@ -83,13 +85,13 @@ public final class LakeshardNode {
     return createJournalTables(system)
         .exceptionallyCompose(raced -> createJournalTables(system))
         .thenCompose(done -> {
-          SyncGateway.init(system, settings.gateway(), lake);
+          SyncGateway.init(system, settings.gateway(), lake, checkpoints);
           StreamSettings streams = StreamSettings.fromConfig(system.settings().config());
           DurableStream.init(system, streams, store);
           return Http.get(system)
               .newServerAt(settings.httpHost(), settings.httpPort())
               .withSettings(ExplicitContentType.serverSettings(system))
-              .bind(routes(system, settings, tokens, streams, streamAuth));
+              .bind(routes(system, settings, tokens, streams, streamAuth, checkpoints));
         })
         .thenApply(binding -> {
           binding.addToCoordinatedShutdown(settings.unbindTimeout(), system);
@@ -224,11 +226,11 @@ public final class LakeshardNode {
    * JSON 404. Sync and admin routes answer with and without the {@code /v1} prefix (LakeSync v1).
    */
   private static Route routes(ActorSystem<?> system, NodeSettings settings, NodeTokens tokens,
-                              StreamSettings streamSettings, StreamAuth streamAuth) {
+                              StreamSettings streamSettings, StreamAuth streamAuth, CheckpointStore checkpoints) {
     RequestBodies bodies = new RequestBodies(settings.askTimeout(), settings.refusedBodyDrainBytes());
     StreamRoutes streams = new StreamRoutes(
         new StreamService(system, streamSettings, streamAuth, settings.askTimeout()), bodies);
-    Route sync = new SyncRoutes(system, settings, new SyncService(system, settings), tokens, bodies).routes();
+    Route sync = new SyncRoutes(system, settings, new SyncService(system, settings, checkpoints), tokens, bodies).routes();
     AdminRoutes admin = new AdminRoutes(system, settings, tokens, bodies);
     return Directives.concat(
         streams.routes(),

@@ -87,7 +87,7 @@ public final class RowVersion {
   }
 
   /** Orders writers by HLC (unsigned), then by clientId. */
-  static int compare(long hlc, String clientId, long otherHlc, String otherClientId) {
+  public static int compare(long hlc, String clientId, long otherHlc, String otherClientId) {
     int byHlc = Long.compareUnsigned(hlc, otherHlc);
     return byHlc != 0 ? byHlc : clientId.compareTo(otherClientId);
   }

@@ -70,25 +70,29 @@ public final class WireDeltas {
   public static List<io.lakeshard.protocol.v1.RowDelta> toWire(List<RowDelta> deltas) {
     List<io.lakeshard.protocol.v1.RowDelta> wire = new ArrayList<>(deltas.size());
     for (RowDelta delta : deltas) {
-      io.lakeshard.protocol.v1.RowDelta.Builder builder = io.lakeshard.protocol.v1.RowDelta.newBuilder()
-          .setOp(switch (delta.op()) {
-            case INSERT -> DeltaOp.DELTA_OP_INSERT;
-            case UPDATE -> DeltaOp.DELTA_OP_UPDATE;
-            case DELETE -> DeltaOp.DELTA_OP_DELETE;
-          })
-          .setTable(delta.table())
-          .setRowId(delta.rowId())
-          .setClientId(delta.clientId())
-          .setHlc(delta.hlc())
-          .setDeltaId(delta.deltaId());
-      for (ColumnValue column : delta.columns()) {
-        builder.addColumns(ColumnDelta.newBuilder()
-            .setColumn(column.column())
-            .setValue(ByteString.copyFromUtf8(column.json())));
-      }
-      wire.add(builder.build());
+      wire.add(toWire(delta));
     }
     return wire;
+  }
+
+  public static io.lakeshard.protocol.v1.RowDelta toWire(RowDelta delta) {
+    io.lakeshard.protocol.v1.RowDelta.Builder builder = io.lakeshard.protocol.v1.RowDelta.newBuilder()
+        .setOp(switch (delta.op()) {
+          case INSERT -> DeltaOp.DELTA_OP_INSERT;
+          case UPDATE -> DeltaOp.DELTA_OP_UPDATE;
+          case DELETE -> DeltaOp.DELTA_OP_DELETE;
+        })
+        .setTable(delta.table())
+        .setRowId(delta.rowId())
+        .setClientId(delta.clientId())
+        .setHlc(delta.hlc())
+        .setDeltaId(delta.deltaId());
+    for (ColumnValue column : delta.columns()) {
+      builder.addColumns(ColumnDelta.newBuilder()
+          .setColumn(column.column())
+          .setValue(ByteString.copyFromUtf8(column.json())));
+    }
+    return builder.build();
   }
 
   private static Op op(DeltaOp op) throws ProtocolException {

@@ -4,6 +4,7 @@ import io.lakeshard.core.CborSerializable;
 import io.lakeshard.core.buffer.DeltaBuffer.Accepted;
 import io.lakeshard.core.buffer.DeltaBuffer;
 import io.lakeshard.core.buffer.DeltaIdWindow;
+import io.lakeshard.core.checkpoint.CheckpointSource;
 import io.lakeshard.core.delta.RowDelta;
 import io.lakeshard.core.delta.RowVersion;
 import io.lakeshard.core.flush.FlushPlan;
@@ -75,6 +76,9 @@ final class GatewayLedger
   /** A flush is committed to the lake: journal it, drop what it wrote, answer {@link FlushRecorded}. */
   record RecordFlush(FlushResult result) implements Command {}
 
+  /** The gateway writes a checkpoint: the ledger answers with {@link CheckpointCaptured}. */
+  record CaptureCheckpoint() implements Command {}
+
   /** What the ledger tells its gateway (through a message adapter: nothing outside the package sends these). */
   sealed interface Reply extends NoSerializationVerificationNeeded {}
 
@@ -93,6 +97,9 @@ final class GatewayLedger
 
   /** Journaling a flush step (its plan, or its result) failed: the flush is to be retried. */
   record FlushNotJournaled(String step) implements Reply {}
+
+  /** Everything a checkpoint as of now needs, taken in one step. */
+  record CheckpointCaptured(CheckpointSource source) implements Reply {}
 
   /** How much is unflushed, and the stamp of its oldest delta (0 when empty). */
   record BufferLevel(long bytes, long oldestStamp) {}
@@ -301,6 +308,11 @@ final class GatewayLedger
         .onCommand(Register.class, this::onRegister)
         .onCommand(PlanFlush.class, this::onPlanFlush)
         .onCommand(RecordFlush.class, this::onRecordFlush)
+        // The buffer holds exactly the deltas stamped after flushedUpTo (a planned flush drops
+        // its part only once recorded), and no stamp at or below serverHlc can come later.
+        .onCommand(CaptureCheckpoint.class, (state, capture) -> Effect().reply(gateway, new CheckpointCaptured(
+            new CheckpointSource(gatewayId, state.serverHlc(), state.flushedUpTo, List.copyOf(state.flushedTables),
+                state.buffer.log()))))
         .onCommand(Describe.class, (state, describe) -> Effect().reply(describe.replyTo(),
             new SyncGateway.Stats(state.buffer.size(), state.buffer.bytes(), state.buffer.rowCount(),
                 state.serverHlc(), describe.sessions(), state.flushSeq, state.flushedUpTo)))

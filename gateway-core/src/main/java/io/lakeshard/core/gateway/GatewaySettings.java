@@ -1,16 +1,18 @@
 package io.lakeshard.core.gateway;
 
 import com.typesafe.config.Config;
+import io.lakeshard.core.checkpoint.CheckpointSettings;
 import io.lakeshard.core.retry.Backoff;
 import java.time.Duration;
 
 /**
  * Typed settings of the SyncGateway entity, from {@code lakeshard.gateway}, and the restart
- * backoff after a journal failure, from {@code lakeshard.entity.journal-backoff}.
+ * backoff after a journal failure, from {@code lakeshard.entity.journal-backoff}; its checkpoint
+ * policy from {@code lakeshard.gateway.checkpoint}.
  */
 public record GatewaySettings(Duration maxClockDrift, int defaultPullLimit, int maxPullLimit, long maxPullBytes,
                               long maxBufferBytes, Duration maxBufferAge, Backoff flushBackoff,
-                              int dedupeWindow, Backoff journalBackoff) {
+                              int dedupeWindow, Backoff journalBackoff, CheckpointSettings checkpoint) {
 
   public static GatewaySettings fromConfig(Config config) {
     Config gateway = config.getConfig("lakeshard.gateway");
@@ -23,7 +25,8 @@ public record GatewaySettings(Duration maxClockDrift, int defaultPullLimit, int 
         gateway.getDuration("flush.max-buffer-age"),
         Backoff.fromConfig(gateway.getConfig("flush.backoff")),
         gateway.getInt("dedupe-window"),
-        Backoff.fromConfig(config.getConfig("lakeshard.entity.journal-backoff")));
+        Backoff.fromConfig(config.getConfig("lakeshard.entity.journal-backoff")),
+        CheckpointSettings.fromConfig(gateway.getConfig("checkpoint")));
   }
 
   /** Past this much unflushed data (the lake is failing), pushes are refused with 503 until a flush succeeds. */

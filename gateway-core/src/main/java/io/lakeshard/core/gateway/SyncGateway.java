@@ -3,12 +3,15 @@ package io.lakeshard.core.gateway;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.lakeshard.core.CborSerializable;
+import io.lakeshard.core.checkpoint.CheckpointManifest;
+import io.lakeshard.core.checkpoint.CheckpointWriter;
 import io.lakeshard.core.delta.RowDelta;
 import io.lakeshard.core.delta.WireDeltas;
 import io.lakeshard.core.flush.FlushPlan;
 import io.lakeshard.core.flush.FlushResult;
 import io.lakeshard.core.flush.GatewayLake;
 import io.lakeshard.core.gateway.GatewayLedger.BufferLevel;
+import io.lakeshard.core.gateway.GatewayLedger.CheckpointCaptured;
 import io.lakeshard.core.gateway.GatewayLedger.FlushNotJournaled;
 import io.lakeshard.core.gateway.GatewayLedger.FlushReady;
 import io.lakeshard.core.gateway.GatewayLedger.FlushRecorded;
@@ -51,6 +54,10 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  * else when its oldest delta is {@code max-buffer-age} old. One flush at a time, run on the lake
  * dispatcher with its result sent back; a failure keeps the buffer and retries with backoff, and
  * past twice the limit pushes are turned away (503) until a flush succeeds.
+ *
+ * <p>After flushes (as {@code lakeshard.gateway.checkpoint} says) and on {@link Checkpoint}, it
+ * writes a checkpoint of its rows through the {@link CheckpointWriter}, one at a time, off the
+ * actor; a failure is retried with backoff and holds up nothing else.
  *
  * <p>The ledger's answers come through a message adapter as a private command, so only the
  * public protocol below can be sent from outside the package.
@@ -114,6 +121,20 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
 
   public record FlushFailed(String message) implements FlushReply {}
 
+  /** Write a checkpoint now (admin); answered once it is written, or has failed. */
+  public record Checkpoint(ActorRef<CheckpointReply> replyTo) implements Command {}
+
+  @JsonTypeInfo(use = JsonTypeInfo.Id.NAME)
+  @JsonSubTypes({
+      @JsonSubTypes.Type(value = CheckpointDone.class, name = "done"),
+      @JsonSubTypes.Type(value = CheckpointFailed.class, name = "failed")})
+  public sealed interface CheckpointReply extends CborSerializable {}
+
+  /** The latest checkpoint: its snapshot stamp (decimal), chunk objects and rows. */
+  public record CheckpointDone(String snapshotHlc, int chunks, int rows) implements CheckpointReply {}
+
+  public record CheckpointFailed(String message) implements CheckpointReply {}
+
   /** A WebSocket session joins the gateway; it leaves when it stops or sends {@link Unsubscribe}. */
   public record Subscribe(ActorRef<Broadcast> session) implements Command {}
 
@@ -136,6 +157,13 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
       NoSerializationVerificationNeeded {}
 
   private record FlushErred(FlushPlan plan, Throwable error) implements Command, NoSerializationVerificationNeeded {}
+
+  /** The end of a checkpoint's backoff. */
+  private enum CheckpointDue implements Command, NoSerializationVerificationNeeded { INSTANCE }
+
+  private record CheckpointWritten(CheckpointManifest manifest) implements Command, NoSerializationVerificationNeeded {}
+
+  private record CheckpointErred(Throwable error) implements Command, NoSerializationVerificationNeeded {}
 
   @JsonTypeInfo(use = JsonTypeInfo.Id.NAME)
   @JsonSubTypes({
@@ -188,23 +216,28 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
 
   // ---- wiring ----
 
-  public static void init(ActorSystem<?> system, GatewaySettings settings, GatewayLake lake) {
+  public static void init(ActorSystem<?> system, GatewaySettings settings, GatewayLake lake,
+                          CheckpointWriter checkpoints) {
     ClusterSharding.get(system).init(
-        Entity.of(ENTITY_TYPE_KEY, entityContext -> create(entityContext.getEntityId(), settings, lake))
+        Entity.of(ENTITY_TYPE_KEY, entityContext -> create(entityContext.getEntityId(), settings, lake, checkpoints))
             .withStopMessage(Passivate.INSTANCE));
   }
 
-  public static Behavior<Command> create(String gatewayId, GatewaySettings settings, GatewayLake lake) {
+  public static Behavior<Command> create(String gatewayId, GatewaySettings settings, GatewayLake lake,
+                                         CheckpointWriter checkpoints) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-        new SyncGateway(context, timers, gatewayId, settings, lake)));
+        new SyncGateway(context, timers, gatewayId, settings, lake, checkpoints)));
   }
 
   private static final Object FLUSH_TIMER = "flush";
+  private static final Object CHECKPOINT_TIMER = "checkpoint";
 
   private final TimerScheduler<Command> timers;
   private final String gatewayId;
   private final GatewaySettings settings;
   private final GatewayLake lake;
+  private final CheckpointWriter checkpointWriter;
+  private final CheckpointRuns checkpoints;
   private final OffActor offActor;
   private final ActorRef<GatewayLedger.Command> ledger;
   private final Set<ActorRef<Broadcast>> sessions = new HashSet<>();
@@ -222,12 +255,14 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
   private boolean stopping;
 
   private SyncGateway(ActorContext<Command> context, TimerScheduler<Command> timers, String gatewayId,
-                      GatewaySettings settings, GatewayLake lake) {
+                      GatewaySettings settings, GatewayLake lake, CheckpointWriter checkpointWriter) {
     super(context);
     this.timers = timers;
     this.gatewayId = gatewayId;
     this.settings = settings;
     this.lake = lake;
+    this.checkpointWriter = checkpointWriter;
+    this.checkpoints = new CheckpointRuns(settings.checkpoint());
     this.offActor = OffActor.of(context.getSystem());
     this.flushRetry = new RetryState(settings.flushBackoff());
     this.ledger = context.spawn(GatewayLedger.create(gatewayId, settings, lake, offActor,
@@ -261,6 +296,17 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
         })
         .onMessage(FlushErred.class, erred -> flushFailed("flush " + erred.plan().seq() + " of "
             + erred.plan().deltas().size() + " deltas", erred.error()))
+        .onMessage(Checkpoint.class, checkpoint -> {
+          checkpoints.await(checkpoint.replyTo());
+          startCheckpoint();
+          return this;
+        })
+        .onMessage(CheckpointDue.class, due -> {
+          startCheckpoint();
+          return this;
+        })
+        .onMessage(CheckpointWritten.class, this::onCheckpointWritten)
+        .onMessage(CheckpointErred.class, this::onCheckpointErred)
         .onMessage(Passivate.class, passivate -> {
           stopping = true;
           // A node shutting down hands every gateway off at once and stops the lake dispatcher:
@@ -290,6 +336,10 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
       return onFlushRecorded(recorded);
     } else if (reply instanceof FlushNotJournaled failed) {
       return flushFailed("flush " + failed.step(), new IllegalStateException("the journal write failed"));
+    } else if (reply instanceof CheckpointCaptured captured) {
+      getContext().pipeToSelf(offActor.run(() -> checkpointWriter.write(captured.source())), (manifest, error) ->
+          error == null ? new CheckpointWritten(manifest) : new CheckpointErred(error));
+      return this;
     }
     return onLedgerRecovered((Recovered) reply);
   }
@@ -431,6 +481,9 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
     level = recorded.level();
     answerFlushWaiters(new FlushDone(recorded.result()));
     scheduleFlush();
+    if (checkpoints.flushed(recorded.result().rows()) && !stopping) {
+      startCheckpoint();
+    }
     return stopIfDone();
   }
 
@@ -439,6 +492,33 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
     flushWaiters.forEach(waiter -> waiter.tell(reply));
     flushWaiters = nextFlushWaiters;
     nextFlushWaiters = new ArrayList<>();
+  }
+
+  // ---- checkpoints ----
+
+  private void startCheckpoint() {
+    if (checkpoints.start()) {
+      timers.cancel(CHECKPOINT_TIMER);
+      ledger.tell(new GatewayLedger.CaptureCheckpoint());
+    }
+  }
+
+  private Behavior<Command> onCheckpointWritten(CheckpointWritten written) {
+    CheckpointManifest manifest = written.manifest();
+    getContext().getLog().info("gateway {} checkpoint at {}: {} rows in {} chunks", gatewayId, manifest.snapshotHlc(),
+        manifest.totalDeltas(), manifest.chunkCount());
+    if (checkpoints.written(manifest)) {
+      startCheckpoint();
+    }
+    return this;
+  }
+
+  private Behavior<Command> onCheckpointErred(CheckpointErred erred) {
+    Duration delay = checkpoints.failed("checkpoint failed: " + erred.error().getMessage());
+    timers.startSingleTimer(CHECKPOINT_TIMER, CheckpointDue.INSTANCE, delay);
+    getContext().getLog().warn("gateway {} checkpoint failed ({} in a row); retrying in {} ms: {}", gatewayId,
+        checkpoints.failures(), delay.toMillis(), erred.error().toString());
+    return this;
   }
 
   private Duration retryAfter() {

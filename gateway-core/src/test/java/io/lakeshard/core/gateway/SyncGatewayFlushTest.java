@@ -7,23 +7,29 @@ import com.typesafe.config.ConfigFactory;
 import io.lakeshard.core.InMemoryPersistence;
 import io.lakeshard.core.buffer.DeltaBuffer.Accepted;
 import io.lakeshard.core.catalogue.IcebergLake;
+import io.lakeshard.core.checkpoint.CheckpointManifest;
+import io.lakeshard.core.checkpoint.CheckpointStore;
 import io.lakeshard.core.delta.ColumnValue;
 import io.lakeshard.core.delta.DeltaIds;
 import io.lakeshard.core.delta.Op;
 import io.lakeshard.core.delta.RowDelta;
+import io.lakeshard.core.delta.WireDeltas;
 import io.lakeshard.core.flush.FlushPlan;
 import io.lakeshard.core.flush.FlushResult;
 import io.lakeshard.core.flush.GatewayLake;
 import io.lakeshard.core.hlc.HybridClock;
 import io.lakeshard.core.lake.FailingLake;
 import io.lakeshard.core.lake.LocalLakeAdapter;
+import io.lakeshard.protocol.v1.SyncResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -50,6 +56,10 @@ class SyncGatewayFlushTest {
   private static final IcebergLake LAKE = IcebergLake.jdbc(
       "jdbc:h2:file:" + DIR.resolve("catalogue") + ";DB_CLOSE_ON_EXIT=FALSE", "sa", "", STORE);
   private static final Duration AWAIT = Duration.ofSeconds(20);
+  /** Checkpoints in their own store, so the faults injected into flushes never hit them. */
+  private static final FailingLake CHECKPOINT_OBJECTS = new FailingLake(new LocalLakeAdapter(DIR.resolve("checkpoints")));
+  /** Chunks of about 600 bytes: a handful of rows each, so a checkpoint has several. */
+  private static final CheckpointStore CHECKPOINTS = new CheckpointStore(CHECKPOINT_OBJECTS, LAKE, 600);
 
   @AfterAll
   static void shutdown() throws Exception {
@@ -135,7 +145,7 @@ class SyncGatewayFlushTest {
 
   @Test
   void afterThreeFlushesAPullFromZeroReturnsEveryDeltaOnceInStampOrder() throws Exception {
-    ActorRef<SyncGateway.Command> gateway = testKit.spawn(SyncGateway.create("f-pull", MANUAL, LAKE));
+    ActorRef<SyncGateway.Command> gateway = testKit.spawn(SyncGateway.create("f-pull", MANUAL, LAKE, CHECKPOINTS));
     for (int flush = 0; flush < 3; flush++) {
       assertThat(push(gateway, "pulled", rows("r", flush * 10, 10))).isInstanceOf(SyncGateway.PushAccepted.class);
       SyncGateway.FlushDone done = (SyncGateway.FlushDone) flush(gateway);
@@ -159,7 +169,7 @@ class SyncGatewayFlushTest {
     PersistenceTestKit journal = PersistenceTestKit.create(testKit.system());
     SnapshotTestKit snapshots = SnapshotTestKit.create(testKit.system());
     String persistenceId = "SyncGateway|f-bounded";
-    ActorRef<SyncGateway.Command> gateway = testKit.spawn(SyncGateway.create("f-bounded", MANUAL, LAKE));
+    ActorRef<SyncGateway.Command> gateway = testKit.spawn(SyncGateway.create("f-bounded", MANUAL, LAKE, CHECKPOINTS));
     int pushesPerFlush = 5;
     for (int flush = 0; flush < 4; flush++) {
       for (int i = 0; i < pushesPerFlush; i++) {
@@ -176,21 +186,21 @@ class SyncGatewayFlushTest {
         .allMatch(event -> event instanceof GatewayLedger.DeltasAccepted);
 
     testKit.stop(gateway);
-    ActorRef<SyncGateway.Command> recovered = testKit.spawn(SyncGateway.create("f-bounded", MANUAL, LAKE));
+    ActorRef<SyncGateway.Command> recovered = testKit.spawn(SyncGateway.create("f-bounded", MANUAL, LAKE, CHECKPOINTS));
     assertThat(pullAll(recovered, 7)).extracting(RowDelta::rowId).containsExactly(rows("k", 0, 22));
   }
 
   @Test
   void aFullBufferFlushesAtOnceAndAnOldOneWhenItsAlarmRings() throws Exception {
     ActorRef<SyncGateway.Command> bySize =
-        testKit.spawn(SyncGateway.create("f-size", settings("max-buffer-age = 1h, max-buffer-bytes = 2KiB"), LAKE));
+        testKit.spawn(SyncGateway.create("f-size", settings("max-buffer-age = 1h, max-buffer-bytes = 2KiB"), LAKE, CHECKPOINTS));
     for (int i = 0; i < 20 && rowIdsInIceberg("by_size").isEmpty(); i++) {
       push(bySize, "by_size", rows("s", i * 5, 5));
     }
     awaitAssert(() -> assertThat(rowIdsInIceberg("by_size")).isNotEmpty());
 
     ActorRef<SyncGateway.Command> byAge =
-        testKit.spawn(SyncGateway.create("f-age", settings("max-buffer-age = 300ms"), LAKE));
+        testKit.spawn(SyncGateway.create("f-age", settings("max-buffer-age = 300ms"), LAKE, CHECKPOINTS));
     push(byAge, "by_age", "a1", "a2");
     awaitAssert(() -> assertThat(rowIdsInIceberg("by_age")).containsExactlyInAnyOrder("a1", "a2"));
   }
@@ -198,7 +208,7 @@ class SyncGatewayFlushTest {
   @Test
   void aFailingObjectStoreIsRetriedWithBackoffThenEveryDeltaLandsOnce() throws Exception {
     GatewaySettings settings = settings("max-buffer-age = 1h, backoff { min = 100ms, max = 2s, jitter = 0 }");
-    ActorRef<SyncGateway.Command> gateway = testKit.spawn(SyncGateway.create("f-backoff", settings, LAKE));
+    ActorRef<SyncGateway.Command> gateway = testKit.spawn(SyncGateway.create("f-backoff", settings, LAKE, CHECKPOINTS));
     push(gateway, "backoff", rows("b", 0, 20));
     STORE.failNext(4);
 
@@ -218,7 +228,7 @@ class SyncGatewayFlushTest {
   @Test
   void aFlushWhosePlanCouldNotBeJournaledIsRetriedAndLandsOnce() throws Exception {
     GatewaySettings settings = settings("max-buffer-age = 1h, backoff { min = 100ms, max = 1s, jitter = 0 }");
-    ActorRef<SyncGateway.Command> gateway = testKit.spawn(SyncGateway.create("f-plan", settings, LAKE));
+    ActorRef<SyncGateway.Command> gateway = testKit.spawn(SyncGateway.create("f-plan", settings, LAKE, CHECKPOINTS));
     assertThat(push(gateway, "plan", rows("j", 0, 10))).isInstanceOf(SyncGateway.PushAccepted.class);
     PersistenceTestKit.create(testKit.system()).failNextPersisted("SyncGateway|f-plan");
 
@@ -248,14 +258,14 @@ class SyncGatewayFlushTest {
         return LAKE.read(gatewayId, tables, since, upTo, limit);
       }
     };
-    ActorRef<SyncGateway.Command> doomed = testKit.spawn(SyncGateway.create("f-crash", MANUAL, crashAfterCommit));
+    ActorRef<SyncGateway.Command> doomed = testKit.spawn(SyncGateway.create("f-crash", MANUAL, crashAfterCommit, CHECKPOINTS));
     push(doomed, "crash", rows("x", 0, 10));
     doomed.tell(new SyncGateway.Flush(testKit.<SyncGateway.FlushReply>createTestProbe().getRef()));
     assertThat(committed.await(20, TimeUnit.SECONDS)).isTrue();
     testKit.stop(doomed);
     assertThat(rowIdsInIceberg("crash")).hasSize(10);
 
-    ActorRef<SyncGateway.Command> restarted = testKit.spawn(SyncGateway.create("f-crash", MANUAL, LAKE));
+    ActorRef<SyncGateway.Command> restarted = testKit.spawn(SyncGateway.create("f-crash", MANUAL, LAKE, CHECKPOINTS));
     TestProbe<SyncGateway.Stats> stats = testKit.createTestProbe();
     awaitAssert(() -> {
       restarted.tell(new SyncGateway.GetStats(stats.getRef()));
@@ -275,7 +285,7 @@ class SyncGatewayFlushTest {
   @Test
   void pastTwiceTheBufferLimitPushesAreThrottledAndNothingAcceptedIsLost() throws Exception {
     GatewaySettings settings = settings("max-buffer-age = 1h, max-buffer-bytes = 4KiB, backoff { min = 1h, max = 1h }");
-    ActorRef<SyncGateway.Command> gateway = testKit.spawn(SyncGateway.create("f-full", settings, LAKE));
+    ActorRef<SyncGateway.Command> gateway = testKit.spawn(SyncGateway.create("f-full", settings, LAKE, CHECKPOINTS));
     STORE.failNext(Integer.MAX_VALUE);
     Set<String> acknowledged = new HashSet<>();
     SyncGateway.PushReply reply = null;
@@ -297,6 +307,135 @@ class SyncGatewayFlushTest {
     assertThat(flush(gateway)).isInstanceOf(SyncGateway.FlushDone.class);
     acknowledged.add("after");
     assertThat(rowIdsInIceberg("full")).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(acknowledged);
+  }
+
+  // ---- checkpoints ----
+
+  private static GatewaySettings checkpointSettings(String checkpoint) {
+    return GatewaySettings.fromConfig(ConfigFactory.parseString(
+            "lakeshard.gateway.flush.max-buffer-age = 1h\nlakeshard.gateway.checkpoint {" + checkpoint + "}")
+        .withFallback(testKit.system().settings().config()));
+  }
+
+  private static RowDelta change(Op op, String table, String row, String columnsJson) {
+    List<ColumnValue> columns = new ArrayList<>();
+    if (!columnsJson.isEmpty()) {
+      for (String pair : columnsJson.split(";")) {
+        String[] nameValue = pair.split("=", 2);
+        columns.add(new ColumnValue(nameValue[0], nameValue[1]));
+      }
+    }
+    long hlc = HybridClock.encode(System.currentTimeMillis(), 0);
+    return new RowDelta(op, table, row, "c", columns, hlc, DeltaIds.compute("c", hlc, table, row, columns));
+  }
+
+  private static void pushChanges(ActorRef<SyncGateway.Command> gateway, RowDelta... deltas) {
+    TestProbe<SyncGateway.PushReply> reply = testKit.createTestProbe();
+    gateway.tell(new SyncGateway.Push("c", List.of(deltas), null, reply.getRef()));
+    assertThat(reply.receiveMessage(AWAIT)).isInstanceOf(SyncGateway.PushAccepted.class);
+  }
+
+  private static SyncGateway.CheckpointReply checkpoint(ActorRef<SyncGateway.Command> gateway) {
+    TestProbe<SyncGateway.CheckpointReply> reply = testKit.createTestProbe();
+    gateway.tell(new SyncGateway.Checkpoint(reply.getRef()));
+    return reply.receiveMessage(AWAIT);
+  }
+
+  /** What a client holds after applying {@code deltas} in order: table:rowId to its columns (the test's own fold). */
+  private static Map<String, Map<String, String>> applied(List<RowDelta> deltas) {
+    Map<String, Map<String, String>> rows = new LinkedHashMap<>();
+    for (RowDelta delta : deltas) {
+      if (delta.op() == Op.DELETE) {
+        rows.remove(delta.rowKey());
+      } else {
+        Map<String, String> row = rows.computeIfAbsent(delta.rowKey(), key -> new LinkedHashMap<>());
+        delta.columns().forEach(column -> row.put(column.column(), column.json()));
+      }
+    }
+    return rows;
+  }
+
+  /** The deltas of the gateway's latest checkpoint, chunk by chunk; each chunk carries the snapshot stamp. */
+  private static List<RowDelta> checkpointDeltas(String gatewayId) throws Exception {
+    CheckpointManifest manifest = CHECKPOINTS.latest(gatewayId).orElseThrow();
+    assertThat(manifest.chunks()).hasSize(manifest.chunkCount());
+    List<RowDelta> deltas = new ArrayList<>();
+    for (String chunk : manifest.chunks()) {
+      SyncResponse response = SyncResponse.parseFrom(CHECKPOINTS.chunk(gatewayId, chunk));
+      assertThat(response.getServerHlc()).isEqualTo(manifest.snapshotStamp());
+      deltas.addAll(WireDeltas.fromWire(response.getDeltasList()));
+    }
+    assertThat(deltas).hasSize(manifest.totalDeltas());
+    return deltas;
+  }
+
+  /**
+   * A checkpoint holds each live row once, as an INSERT with its latest columns, from the lake
+   * and the buffer; the next one builds on it, and only the newest two stay in the store.
+   */
+  @Test
+  void aCheckpointHoldsTheLatestVersionOfEveryRowFlushedOrBuffered() throws Exception {
+    ActorRef<SyncGateway.Command> gateway =
+        testKit.spawn(SyncGateway.create("f-ckpt", checkpointSettings("every-flushes = 0, after-changes = 0"), LAKE,
+            CHECKPOINTS));
+    for (int i = 0; i < 12; i++) {
+      pushChanges(gateway, change(Op.INSERT, i % 2 == 0 ? "ck_a" : "ck_b", "r" + i, "title=\"t" + i + "\";n=" + i));
+    }
+    assertThat(flush(gateway)).isInstanceOf(SyncGateway.FlushDone.class);
+    pushChanges(gateway, change(Op.UPDATE, "ck_b", "r1", "n=100"), change(Op.DELETE, "ck_a", "r2", ""));
+    assertThat(flush(gateway)).isInstanceOf(SyncGateway.FlushDone.class);
+    pushChanges(gateway, change(Op.UPDATE, "ck_b", "r3", "title=\"buffered\""), change(Op.DELETE, "ck_a", "r4", ""),
+        change(Op.INSERT, "ck_a", "r2", "title=\"again\""));
+
+    SyncGateway.CheckpointDone first = (SyncGateway.CheckpointDone) checkpoint(gateway);
+    assertThat(first.rows()).isEqualTo(11);
+    assertThat(first.chunks()).isGreaterThan(1);
+    Map<String, Map<String, String>> expected = applied(pullAll(gateway, 100));
+    assertThat(expected).hasSize(11).containsEntry("ck_b:r1", Map.of("title", "\"t1\"", "n", "100"))
+        .containsEntry("ck_a:r2", Map.of("title", "\"again\""));
+    List<RowDelta> deltas = checkpointDeltas("f-ckpt");
+    assertThat(deltas).allMatch(delta -> delta.op() == Op.INSERT);
+    assertThat(applied(deltas)).isEqualTo(expected);
+
+    assertThat(flush(gateway)).isInstanceOf(SyncGateway.FlushDone.class);
+    pushChanges(gateway, change(Op.UPDATE, "ck_a", "r0", "n=7"), change(Op.DELETE, "ck_b", "r5", ""));
+    SyncGateway.CheckpointDone second = (SyncGateway.CheckpointDone) checkpoint(gateway);
+    assertThat(Long.parseUnsignedLong(second.snapshotHlc())).isGreaterThan(Long.parseUnsignedLong(first.snapshotHlc()));
+    assertThat(applied(checkpointDeltas("f-ckpt"))).isEqualTo(applied(pullAll(gateway, 100))).hasSize(10);
+
+    pushChanges(gateway, change(Op.INSERT, "ck_a", "r99", "n=1"));
+    SyncGateway.CheckpointDone third = (SyncGateway.CheckpointDone) checkpoint(gateway);
+    assertThat(CHECKPOINT_OBJECTS.list("checkpoints/f-ckpt/"))
+        .allMatch(key -> key.equals("checkpoints/f-ckpt/manifest.json")
+            || key.startsWith("checkpoints/f-ckpt/" + second.snapshotHlc() + "/")
+            || key.startsWith("checkpoints/f-ckpt/" + third.snapshotHlc() + "/"))
+        .anyMatch(key -> key.startsWith("checkpoints/f-ckpt/" + second.snapshotHlc() + "/"));
+    assertThat(((SyncGateway.CheckpointDone) checkpoint(gateway)).snapshotHlc())
+        .as("nothing new: the same checkpoint").isEqualTo(third.snapshotHlc());
+  }
+
+  /** The policy writes one after flushes; a failed write is retried with backoff while pushes go on. */
+  @Test
+  void checkpointsFollowFlushesAndAFailedOneIsRetriedWhilePushesGoOn() throws Exception {
+    ActorRef<SyncGateway.Command> gateway = testKit.spawn(SyncGateway.create("f-ckpt-policy",
+        checkpointSettings("every-flushes = 2, after-changes = 0, backoff { min = 100ms, max = 1s, jitter = 0 }"),
+        LAKE, CHECKPOINTS));
+    pushChanges(gateway, change(Op.INSERT, "ck_policy", "p1", "n=1"));
+    assertThat(flush(gateway)).isInstanceOf(SyncGateway.FlushDone.class);
+    assertThat(CHECKPOINTS.latest("f-ckpt-policy")).as("one flush is not yet two").isEmpty();
+
+    CHECKPOINT_OBJECTS.failNext(3);
+    pushChanges(gateway, change(Op.INSERT, "ck_policy", "p2", "n=2"));
+    assertThat(flush(gateway)).isInstanceOf(SyncGateway.FlushDone.class);
+    pushChanges(gateway, change(Op.INSERT, "ck_policy", "p3", "n=3"));
+    awaitAssert(() -> assertThat(CHECKPOINT_OBJECTS.failedAt()).hasSize(3));
+    awaitAssert(() -> {
+      try {
+        assertThat(applied(checkpointDeltas("f-ckpt-policy"))).containsKeys("ck_policy:p1", "ck_policy:p2");
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+    });
   }
 
   private static void awaitAssert(Runnable assertion) {

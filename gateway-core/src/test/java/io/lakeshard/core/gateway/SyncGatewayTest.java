@@ -7,6 +7,7 @@ import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
 import com.typesafe.config.ConfigFactory;
 import io.lakeshard.core.InMemoryPersistence;
 import io.lakeshard.core.buffer.DeltaBuffer;
+import io.lakeshard.core.checkpoint.CheckpointWriter;
 import io.lakeshard.core.delta.ColumnValue;
 import io.lakeshard.core.delta.DeltaIds;
 import io.lakeshard.core.delta.Op;
@@ -50,6 +51,9 @@ class SyncGatewayTest {
           "lakeshard.entity.journal-backoff { min = " + JOURNAL_BACKOFF.toMillis() + "ms, max = 2s }")
       .withFallback(testKit.system().settings().config()));
   /** These tests end long before the 30 s flush alarm: a flush here is a bug. */
+  private static final CheckpointWriter NO_CHECKPOINTS = source -> {
+    throw new AssertionError("unexpected checkpoint");
+  };
   private static final GatewayLake NO_LAKE = new GatewayLake() {
     @Override
     public FlushResult flush(FlushPlan plan) {
@@ -116,7 +120,7 @@ class SyncGatewayTest {
   void pushesArrivingWhileAWriteIsHeldAreJournaledTogetherAsTheNextWrite() throws Exception {
     HeldWrite held = new HeldWrite("SyncGateway|g1");
     journal.withPolicy(held);
-    ActorRef<SyncGateway.Command> gateway = testKit.spawn(SyncGateway.create("g1", SETTINGS, NO_LAKE));
+    ActorRef<SyncGateway.Command> gateway = testKit.spawn(SyncGateway.create("g1", SETTINGS, NO_LAKE, NO_CHECKPOINTS));
     TestProbe<SyncGateway.PushReply> replies = testKit.createTestProbe();
     int pushes = 50;
     gateway.tell(new SyncGateway.Push("c0", List.of(insert("c0", "row0")), null, replies.getRef()));
@@ -145,7 +149,7 @@ class SyncGatewayTest {
    */
   @Test
   void aFailedWriteIsRefusedAndTheLedgerComesBackAfterItsBackoff() throws Exception {
-    ActorRef<SyncGateway.Command> gateway = testKit.spawn(SyncGateway.create("g2", SLOW_RESTART, NO_LAKE));
+    ActorRef<SyncGateway.Command> gateway = testKit.spawn(SyncGateway.create("g2", SLOW_RESTART, NO_LAKE, NO_CHECKPOINTS));
     TestProbe<SyncGateway.Broadcast> session = testKit.createTestProbe();
     gateway.tell(new SyncGateway.Subscribe(session.getRef()));
     TestProbe<SyncGateway.PushReply> failed = testKit.createTestProbe();
@@ -179,14 +183,14 @@ class SyncGatewayTest {
 
   @Test
   void aRestartedGatewayReplaysEveryAcknowledgedDelta() {
-    ActorRef<SyncGateway.Command> first = testKit.spawn(SyncGateway.create("g3", SETTINGS, NO_LAKE));
+    ActorRef<SyncGateway.Command> first = testKit.spawn(SyncGateway.create("g3", SETTINGS, NO_LAKE, NO_CHECKPOINTS));
     TestProbe<SyncGateway.PushReply> replies = testKit.createTestProbe();
     RowDelta one = insert("a", "1");
     first.tell(new SyncGateway.Push("a", List.of(one, insert("a", "2")), null, replies.getRef()));
     long ackedHlc = ((SyncGateway.PushAccepted) replies.receiveMessage()).serverHlc();
     testKit.stop(first);
 
-    ActorRef<SyncGateway.Command> second = testKit.spawn(SyncGateway.create("g3", SETTINGS, NO_LAKE));
+    ActorRef<SyncGateway.Command> second = testKit.spawn(SyncGateway.create("g3", SETTINGS, NO_LAKE, NO_CHECKPOINTS));
     TestProbe<SyncGateway.PullResult> pull = testKit.createTestProbe();
     second.tell(new SyncGateway.Pull(0, 100, pull.getRef()));
     SyncGateway.PullReply page = (SyncGateway.PullReply) pull.receiveMessage();
@@ -201,7 +205,7 @@ class SyncGatewayTest {
 
   @Test
   void broadcastsReachOtherSessionsButNotThePusher() throws Exception {
-    ActorRef<SyncGateway.Command> gateway = testKit.spawn(SyncGateway.create("g4", SETTINGS, NO_LAKE));
+    ActorRef<SyncGateway.Command> gateway = testKit.spawn(SyncGateway.create("g4", SETTINGS, NO_LAKE, NO_CHECKPOINTS));
     TestProbe<SyncGateway.Broadcast> pusher = testKit.createTestProbe();
     TestProbe<SyncGateway.Broadcast> other = testKit.createTestProbe();
     gateway.tell(new SyncGateway.Subscribe(pusher.getRef()));
@@ -222,7 +226,7 @@ class SyncGatewayTest {
    */
   @Test
   void aPullWithALimitBelowOneIsAnsweredWithOneDeltaAndTheGatewayKeepsServing() throws Exception {
-    ActorRef<SyncGateway.Command> gateway = testKit.spawn(SyncGateway.create("g5", SETTINGS, NO_LAKE));
+    ActorRef<SyncGateway.Command> gateway = testKit.spawn(SyncGateway.create("g5", SETTINGS, NO_LAKE, NO_CHECKPOINTS));
     TestProbe<SyncGateway.Broadcast> session = testKit.createTestProbe();
     gateway.tell(new SyncGateway.Subscribe(session.getRef()));
     TestProbe<SyncGateway.PushReply> replies = testKit.createTestProbe();

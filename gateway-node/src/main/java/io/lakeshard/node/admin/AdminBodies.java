@@ -40,6 +40,9 @@ final class AdminBodies {
     }
   }
 
+  /** POST /v1/admin/checkpoint/{gw}: the latest checkpoint; {@code snapshotHlc} as the download's X-Checkpoint-Hlc. */
+  record Checkpointed(String snapshotHlc, int chunks, int rows) {}
+
   /** POST /v1/admin/schema/{gw}. */
   record SchemaSaved(boolean saved, String table, int columns) {}
 

@@ -22,7 +22,7 @@ import org.apache.pekko.http.javadsl.server.Route;
 
 /**
  * What operators call: {@code admin/metrics/{gw}}, {@code admin/flush/{gw}}, {@code
- * admin/schema/{gw}} (an admin token for that gateway), {@code admin/cluster} (any admin token),
+ * admin/checkpoint/{gw}}, {@code admin/schema/{gw}} (an admin token for that gateway), {@code admin/cluster} (any admin token),
  * and {@code /health}.
  */
 public final class AdminRoutes extends AllDirectives {
@@ -54,6 +54,8 @@ public final class AdminRoutes extends AllDirectives {
             get(() -> admin(gatewayId, () -> metrics(gatewayId)))),
         path(PathMatchers.segment("flush").slash(PathMatchers.segment()), gatewayId ->
             post(() -> admin(gatewayId, () -> flush(gatewayId)))),
+        path(PathMatchers.segment("checkpoint").slash(PathMatchers.segment()), gatewayId ->
+            post(() -> admin(gatewayId, () -> checkpoint(gatewayId)))),
         path(PathMatchers.segment("schema").slash(PathMatchers.segment()), gatewayId ->
             post(() -> admin(gatewayId, () -> bodies.strict(maxBodyBytes, body ->
                 registerSchema(gatewayId, body)))))));
@@ -84,6 +86,16 @@ public final class AdminRoutes extends AllDirectives {
             ? error(StatusCodes.SERVICE_UNAVAILABLE, "FLUSH_FAILED",
                 failed.message() + "; the buffer is kept and the flush retried with backoff")
             : JsonBodies.complete(StatusCodes.OK, AdminBodies.Flushed.of(reply)));
+  }
+
+  /** Writes a checkpoint now and answers with the latest one (the same, if nothing changed since). */
+  private Route checkpoint(String gatewayId) {
+    return onSuccess(gateway(gatewayId).<SyncGateway.CheckpointReply>ask(SyncGateway.Checkpoint::new, askTimeout),
+        reply -> reply instanceof SyncGateway.CheckpointDone done
+            ? JsonBodies.complete(StatusCodes.OK, new AdminBodies.Checkpointed(done.snapshotHlc(), done.chunks(),
+                done.rows()))
+            : error(StatusCodes.SERVICE_UNAVAILABLE, "CHECKPOINT_FAILED",
+                ((SyncGateway.CheckpointFailed) reply).message() + "; it is retried with backoff"));
   }
 
   private Route registerSchema(String gatewayId, byte[] body) {

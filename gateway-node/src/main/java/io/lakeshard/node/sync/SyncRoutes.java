@@ -17,7 +17,13 @@ import java.util.Optional;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.model.AttributeKeys;
+import org.apache.pekko.http.javadsl.model.ContentType;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
@@ -41,7 +47,11 @@ public final class SyncRoutes extends AllDirectives {
     this.webSockets = new WebSocketCloseCodes(system, settings.wsCloseTimeout());
   }
 
-  /** {@code sync/{gw}/push}, {@code /pull} and {@code /ws}. */
+  /** LakeSync's checkpoint download: length-prefixed protobuf SyncResponse frames. */
+  private static final ContentType CHECKPOINT_STREAM =
+      ContentTypes.create(MediaTypes.customBinary("application", "x-lakesync-checkpoint-stream", false));
+
+  /** {@code sync/{gw}/push}, {@code /pull}, {@code /ws} and {@code /checkpoint}. */
   public Route routes() {
     return pathPrefix("sync", () -> pathPrefix(PathMatchers.segment(), gatewayId -> concat(
         path("push", () -> post(() -> gateway(gatewayId, gateway ->
@@ -54,7 +64,8 @@ public final class SyncRoutes extends AllDirectives {
                 .orElseGet(() -> error(StatusCodes.BAD_REQUEST, "NOT_WEBSOCKET", "expected a WebSocket upgrade")))))),
         path("pull", () -> get(() -> gateway(gatewayId, gateway ->
             parameterOptional("since", since ->
-                parameterOptional("limit", limit -> pull(gateway, since, limit)))))))));
+                parameterOptional("limit", limit -> pull(gateway, since, limit)))))),
+        path("checkpoint", () -> get(() -> gateway(gatewayId, this::checkpoint))))));
   }
 
   /** The gateway as the token's holder may use it, or the refusal. */
@@ -96,6 +107,16 @@ public final class SyncRoutes extends AllDirectives {
         : notServed(outcome));
   }
 
+  /** Streamed (chunked) as the store gives the chunks, with the snapshot stamp the client pulls from next. */
+  private Route checkpoint(SyncService.Gateway gateway) {
+    return onSuccess(gateway.checkpoint(), outcome -> outcome instanceof CheckpointOutcome.Found found
+        ? complete(HttpResponse.create()
+            .withStatus(StatusCodes.OK)
+            .addHeader(RawHeader.create("X-Checkpoint-Hlc", found.snapshotHlc()))
+            .withEntity(HttpEntities.create(CHECKPOINT_STREAM, found.frames())))
+        : notServed(outcome));
+  }
+
   /** A refused or unavailable outcome as its error answer. */
   private static Route notServed(Object outcome) {
     return outcome instanceof Refused refused ? refused(refused) : unavailable((Unavailable) outcome);
@@ -112,6 +133,7 @@ public final class SyncRoutes extends AllDirectives {
       case INVALID_LIMIT -> error(StatusCodes.BAD_REQUEST, "INVALID_PARAMS", message);
       case CLOCK_DRIFT -> error(StatusCodes.CONFLICT, "CLOCK_DRIFT", message);
       case SCHEMA_MISMATCH -> error(StatusCodes.UNPROCESSABLE_CONTENT, "SCHEMA_MISMATCH", message);
+      case NO_CHECKPOINT -> error(StatusCodes.NOT_FOUND, "NOT_FOUND", message);
     };
   }
 

@@ -1,8 +1,11 @@
 package io.lakeshard.node.sync;
 
+import io.lakeshard.core.checkpoint.CheckpointManifest;
+import io.lakeshard.core.checkpoint.CheckpointStore;
 import io.lakeshard.core.delta.RowDelta;
 import io.lakeshard.core.delta.WireDeltas;
 import io.lakeshard.core.gateway.SyncGateway;
+import io.lakeshard.core.lake.OffActor;
 import io.lakeshard.node.NodeSettings;
 import io.lakeshard.node.Stages;
 import io.lakeshard.node.auth.JwtAuth;
@@ -13,16 +16,20 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
+import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
 
 /**
  * Every rule of push and pull, once, for every transport: which gateway a token opens, clientId =
- * token {@code sub}, the delta limit, the pull limit, decoding deltas, and what the gateway's
- * replies mean. HTTP routes and WebSocket sessions parse their input, call this, and map the
+ * token {@code sub}, the delta limit, the pull limit, decoding deltas, what the gateway's
+ * replies mean, and which checkpoint rows a client receives. HTTP routes and WebSocket sessions parse their input, call this, and map the
  * outcome to a status code or a close code.
  */
 public final class SyncService {
@@ -36,9 +43,13 @@ public final class SyncService {
   private final int maxDeltasPerPush;
   private final PullLimit pullLimit;
   private final Duration lakeRetryAfter;
+  private final CheckpointStore checkpoints;
+  private final OffActor offActor;
 
-  public SyncService(ActorSystem<?> system, NodeSettings settings) {
+  public SyncService(ActorSystem<?> system, NodeSettings settings, CheckpointStore checkpoints) {
     this.sharding = ClusterSharding.get(system);
+    this.checkpoints = checkpoints;
+    this.offActor = OffActor.of(system);
     this.askTimeout = settings.askTimeout();
     this.maxDeltasPerPush = settings.maxDeltasPerPush();
     this.pullLimit = new PullLimit(settings.gateway().defaultPullLimit(), settings.gateway().maxPullLimit());
@@ -56,15 +67,17 @@ public final class SyncService {
     if (principal.isPresent() && !principal.get().isFor(gatewayId)) {
       return new Refused(SyncRefusal.WRONG_GATEWAY, "token is not for gateway " + gatewayId);
     }
-    return new Gateway(sharding.entityRefFor(SyncGateway.ENTITY_TYPE_KEY, gatewayId), principal);
+    return new Gateway(gatewayId, sharding.entityRefFor(SyncGateway.ENTITY_TYPE_KEY, gatewayId), principal);
   }
 
   /** One gateway as one token's holder may use it. */
   public final class Gateway implements Access {
+    private final String gatewayId;
     private final EntityRef<SyncGateway.Command> entity;
     private final Optional<JwtAuth.Principal> principal;
 
-    private Gateway(EntityRef<SyncGateway.Command> entity, Optional<JwtAuth.Principal> principal) {
+    private Gateway(String gatewayId, EntityRef<SyncGateway.Command> entity, Optional<JwtAuth.Principal> principal) {
+      this.gatewayId = gatewayId;
       this.entity = entity;
       this.principal = principal;
     }
@@ -111,6 +124,32 @@ public final class SyncService {
               ? new PullOutcome.Page(page)
               : new Unavailable(Unavailable.Cause.LAKE_UNAVAILABLE, ((SyncGateway.PullFailed) result).message(),
                   lakeRetryAfter));
+    }
+
+    /**
+     * The gateway's latest checkpoint, read from the object store (its manifest is the record of
+     * the latest one, on any node and after any restart), with the rows {@code filter} allows:
+     * until sync rules exist every client gets {@link CheckpointFrames#ALL_ROWS}.
+     */
+    public CompletionStage<CheckpointOutcome> checkpoint() {
+      Predicate<RowDelta> filter = CheckpointFrames.ALL_ROWS;
+      return offActor.run(() -> checkpoints.latest(gatewayId)).<CheckpointOutcome>handle((latest, error) -> {
+        if (error != null) {
+          return new Unavailable(Unavailable.Cause.LAKE_UNAVAILABLE, "cannot read the checkpoint manifest: "
+              + error.getMessage(), lakeRetryAfter);
+        }
+        return latest.<CheckpointOutcome>map(manifest -> new CheckpointOutcome.Found(manifest.snapshotHlc(),
+                frames(manifest, filter)))
+            .orElseGet(() -> new Refused(SyncRefusal.NO_CHECKPOINT, "no checkpoint available for gateway " + gatewayId));
+      });
+    }
+
+    /** One chunk read at a time, as the client takes them; a chunk with no row left for this client is skipped. */
+    private Source<ByteString, NotUsed> frames(CheckpointManifest manifest, Predicate<RowDelta> filter) {
+      return Source.from(manifest.chunks())
+          .mapAsync(1, chunk -> offActor.run(() -> CheckpointFrames.frame(checkpoints.chunk(gatewayId, chunk), filter)))
+          .filter(Optional::isPresent)
+          .map(Optional::get);
     }
   }
 

@@ -131,8 +131,9 @@ final class SyncSocket {
   private static CloseWith close(Refused refused) {
     int code = switch (refused.reason()) {
       case TOO_MANY_DELTAS -> MESSAGE_TOO_BIG;
+      // NO_CHECKPOINT never arises here: checkpoints are downloaded over HTTP.
       case INVALID_GATEWAY, WRONG_GATEWAY, CLIENT_MISMATCH, INVALID_DELTA, INVALID_LIMIT, CLOCK_DRIFT,
-          SCHEMA_MISMATCH -> POLICY_VIOLATION;
+          SCHEMA_MISMATCH, NO_CHECKPOINT -> POLICY_VIOLATION;
     };
     return new CloseWith(code, refused.reason() + ": " + refused.message());
   }
