@@ -144,9 +144,14 @@ final class NodeHttp {
    * be empty when more follow.
    */
   List<JsonNode> pullAll(String gateway, int limit) throws IOException, InterruptedException {
+    return pullAll(gateway, limit, "0");
+  }
+
+  /** As {@link #pullAll(String, int)}, from the cursor {@code since} (a decimal HLC). */
+  List<JsonNode> pullAll(String gateway, int limit, String since) throws IOException, InterruptedException {
     String token = TestNode.token("reader", gateway);
     List<JsonNode> deltas = new ArrayList<>();
-    String cursor = "0";
+    String cursor = since;
     for (int page = 0; page < 1000; page++) {
       HttpResponse<String> response = get("/v1/sync/" + gateway + "/pull?since=" + cursor + "&limit=" + limit, token);
       assertThat(response.statusCode()).as(response.body()).isEqualTo(200);

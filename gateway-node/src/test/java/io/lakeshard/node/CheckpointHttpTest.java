@@ -1,0 +1,212 @@
+package io.lakeshard.node;
+
+import static io.lakeshard.node.NodeHttp.delta;
+import static io.lakeshard.node.NodeHttp.hlcNow;
+import static io.lakeshard.node.NodeHttp.push;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lakeshard.protocol.v1.ColumnDelta;
+import io.lakeshard.protocol.v1.DeltaOp;
+import io.lakeshard.protocol.v1.RowDelta;
+import io.lakeshard.protocol.v1.SyncResponse;
+import java.io.IOException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Checkpoints on a real node over real HTTP, read as LakeSync's client reads them: the frames of
+ * {@code GET /v1/sync/{gw}/checkpoint}, then a pull from {@code X-Checkpoint-Hlc}.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class CheckpointHttpTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Only the tests flush and checkpoint (unless a test turns the policy on); 1 KiB chunks, so there are several. */
+  private static final Map<String, Object> MANUAL = Map.of(
+      "lakeshard.gateway.flush.max-buffer-age", "1h",
+      "lakeshard.gateway.checkpoint.every-flushes", 0,
+      "lakeshard.gateway.checkpoint.after-changes", 0,
+      "lakeshard.gateway.checkpoint.chunk-bytes", "1KiB");
+
+  @TempDir Path dataDir;
+  private LakeshardNode node;
+  private final NodeHttp http = new NodeHttp(() -> node.httpPort(), Duration.ofSeconds(20));
+  private int counter;
+
+  private void startNode(Map<String, ?> overrides) {
+    Map<String, Object> settings = new HashMap<>(MANUAL);
+    settings.putAll(overrides);
+    node = TestNode.start(dataDir, settings);
+  }
+
+  @AfterEach
+  void stopNode() throws Exception {
+    if (node != null) {
+      node.stop().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  /** A downloaded checkpoint: its X-Checkpoint-Hlc and its frames, decoded. */
+  private record Download(String hlc, List<SyncResponse> frames) {
+    List<RowDelta> deltas() {
+      return frames.stream().flatMap(frame -> frame.getDeltasList().stream()).toList();
+    }
+  }
+
+  private void pushOk(String gateway, String client, String... deltas) throws Exception {
+    HttpResponse<String> response = http.post("/v1/sync/" + gateway + "/push", TestNode.token(client, gateway),
+        push(client, List.of(deltas)));
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+  }
+
+  private String change(String op, String table, String client, String row, String columnsJson) {
+    return delta(op, table, client, row, hlcNow(counter++), columnsJson);
+  }
+
+  private void admin(String what, String gateway) throws Exception {
+    HttpResponse<String> response = http.post("/v1/admin/" + what + "/" + gateway, TestNode.adminToken("ops", gateway), "");
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+  }
+
+  private HttpResponse<byte[]> getCheckpoint(String gateway) throws Exception {
+    return http.send(HttpRequest.newBuilder(http.uri("/v1/sync/" + gateway + "/checkpoint"))
+        .header("Authorization", "Bearer " + TestNode.token("reader", gateway))
+        .header("Accept", "application/x-lakesync-checkpoint-stream")
+        .timeout(Duration.ofSeconds(20))
+        .GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  /** The download as LakeSync's client reads it: a big-endian uint32 length, then a SyncResponse, to the end. */
+  private Download download(String gateway) throws Exception {
+    HttpResponse<byte[]> response = getCheckpoint(gateway);
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("Content-Type")).hasValue("application/x-lakesync-checkpoint-stream");
+    String hlc = response.headers().firstValue("X-Checkpoint-Hlc").orElseThrow();
+    ByteBuffer body = ByteBuffer.wrap(response.body());
+    List<SyncResponse> frames = new ArrayList<>();
+    while (body.hasRemaining()) {
+      assertThat(body.remaining()).as("a whole length prefix").isGreaterThanOrEqualTo(4);
+      int length = body.getInt();
+      assertThat(body.remaining()).as("a whole frame").isGreaterThanOrEqualTo(length);
+      byte[] frame = new byte[length];
+      body.get(frame);
+      SyncResponse decoded = SyncResponse.parseFrom(frame);
+      assertThat(Long.toUnsignedString(decoded.getServerHlc())).isEqualTo(hlc);
+      assertThat(decoded.getHasMore()).isFalse();
+      frames.add(decoded);
+    }
+    return new Download(hlc, frames);
+  }
+
+  /** What a client holds after applying pulled (JSON) deltas in order: table:rowId to its columns as JSON text. */
+  private static Map<String, Map<String, String>> applyPulled(Map<String, Map<String, String>> rows, List<JsonNode> deltas) {
+    for (JsonNode delta : deltas) {
+      String key = delta.get("table").asText() + ":" + delta.get("rowId").asText();
+      if (delta.get("op").asText().equals("DELETE")) {
+        rows.remove(key);
+      } else {
+        Map<String, String> row = rows.computeIfAbsent(key, k -> new LinkedHashMap<>());
+        delta.get("columns").forEach(column -> row.put(column.get("column").asText(), column.get("value").toString()));
+      }
+    }
+    return rows;
+  }
+
+  /** A checkpoint's rows as a client inserts them: each row once, as an INSERT. */
+  private static Map<String, Map<String, String>> loadCheckpoint(List<RowDelta> deltas) throws IOException {
+    Map<String, Map<String, String>> rows = new LinkedHashMap<>();
+    for (RowDelta delta : deltas) {
+      assertThat(delta.getOp()).isEqualTo(DeltaOp.DELTA_OP_INSERT);
+      Map<String, String> row = new LinkedHashMap<>();
+      for (ColumnDelta column : delta.getColumnsList()) {
+        row.put(column.getColumn(), JSON.readTree(column.getValue().toString(StandardCharsets.UTF_8)).toString());
+      }
+      assertThat(rows.put(delta.getTable() + ":" + delta.getRowId(), row)).as("each row once").isNull();
+    }
+    return rows;
+  }
+
+  /** Rows in two tables, flushed twice, with updates and deletes of some, and a buffered tail. */
+  private void pushHistory(String gateway) throws Exception {
+    for (int i = 0; i < 20; i++) {
+      pushOk(gateway, i % 2 == 0 ? "alice" : "bob", change("INSERT", i % 3 == 0 ? "notes" : "todos",
+          i % 2 == 0 ? "alice" : "bob", "r" + i, "[{\"column\":\"title\",\"value\":\"t" + i + "\"},{\"column\":\"n\",\"value\":" + i + "}]"));
+    }
+    admin("flush", gateway);
+    pushOk(gateway, "alice", change("UPDATE", "todos", "alice", "r2", "[{\"column\":\"n\",\"value\":200}]"),
+        change("DELETE", "notes", "alice", "r6", "[]"));
+    pushOk(gateway, "bob", change("UPDATE", "todos", "bob", "r1", "[{\"column\":\"title\",\"value\":\"renamed\"}]"));
+    admin("flush", gateway);
+    pushOk(gateway, "alice", change("DELETE", "todos", "alice", "r4", "[]"),
+        change("INSERT", "todos", "alice", "r20", "[{\"column\":\"title\",\"value\":{\"nested\":[1,2]}}]"));
+  }
+
+  @Test
+  void aClientLoadingTheCheckpointThenPullingFromItsHlcHoldsWhatAFullPullGives() throws Exception {
+    startNode(Map.of());
+    String gateway = "ck-round";
+    assertThat(getCheckpoint(gateway).statusCode()).as("no checkpoint yet").isEqualTo(404);
+
+    pushHistory(gateway);
+    HttpResponse<String> written = http.post("/v1/admin/checkpoint/" + gateway, TestNode.adminToken("ops", gateway), "");
+    assertThat(written.statusCode()).as(written.body()).isEqualTo(200);
+    JsonNode answer = JSON.readTree(written.body());
+    assertThat(answer.get("rows").asInt()).isEqualTo(19);
+    // After the checkpoint: an update and a delete of checkpointed rows, a new row.
+    pushOk(gateway, "bob", change("UPDATE", "notes", "bob", "r3", "[{\"column\":\"n\",\"value\":33}]"),
+        change("DELETE", "todos", "bob", "r5", "[]"), change("INSERT", "notes", "bob", "r30", "[{\"column\":\"n\",\"value\":30}]"));
+
+    Download checkpoint = download(gateway);
+    assertThat(checkpoint.hlc()).isEqualTo(answer.get("snapshotHlc").asText());
+    assertThat(checkpoint.frames()).as("1 KiB chunks").hasSizeGreaterThan(1);
+    assertThat(checkpoint.frames()).hasSize(answer.get("chunks").asInt());
+    Map<String, Map<String, String>> client = loadCheckpoint(checkpoint.deltas());
+    assertThat(client).hasSize(19).doesNotContainKeys("notes:r6", "todos:r4")
+        .containsEntry("todos:r2", Map.of("title", "\"t2\"", "n", "200"))
+        .containsEntry("todos:r20", Map.of("title", "{\"nested\":[1,2]}"));
+    applyPulled(client, http.pullAll(gateway, 7, checkpoint.hlc()));
+
+    Map<String, Map<String, String>> fullPull = applyPulled(new LinkedHashMap<>(), http.pullAll(gateway, 7));
+    assertThat(fullPull).hasSize(19).containsEntry("notes:r3", Map.of("title", "\"t3\"", "n", "33"));
+    assertThat(client).isEqualTo(fullPull);
+  }
+
+  /** The policy writes it after a flush; a restarted node serves the same checkpoint from the store. */
+  @Test
+  void aCheckpointWrittenAfterAFlushIsStillServedAfterARestart() throws Exception {
+    startNode(Map.of("lakeshard.gateway.checkpoint.every-flushes", 2));
+    String gateway = "ck-restart";
+    pushHistory(gateway);
+    Await.until("the policy writes a checkpoint after the second flush", Duration.ofSeconds(20), () -> {
+      try {
+        return getCheckpoint(gateway).statusCode() == 200;
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+    });
+    Download before = download(gateway);
+    Map<String, Map<String, String>> rows = loadCheckpoint(before.deltas());
+    assertThat(rows).containsKeys("todos:r2", "todos:r1").doesNotContainKey("notes:r6");
+
+    node.stop().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    startNode(Map.of());
+    Download after = download(gateway);
+    assertThat(after.hlc()).isEqualTo(before.hlc());
+    assertThat(loadCheckpoint(after.deltas())).isEqualTo(rows);
+  }
+}
