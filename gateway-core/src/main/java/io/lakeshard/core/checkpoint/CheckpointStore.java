@@ -76,10 +76,9 @@ public final class CheckpointStore implements CheckpointWriter {
       return previous.get(); // nothing was accepted since: it is still the latest
     }
     LatestRows rows = new LatestRows();
-    if (previous.isPresent()) {
-      for (String chunk : previous.get().chunks()) {
-        WireDeltas.fromWire(SyncResponse.parseFrom(chunk(gatewayId, chunk)).getDeltasList()).forEach(rows::apply);
-      }
+    if (previous.isPresent() && !foldPrevious(gatewayId, previous.get(), rows)) {
+      rows = new LatestRows();
+      since = 0; // its chunks are gone: rebuilt from every flushed delta instead
     }
     foldFlushed(source, since, rows);
     for (Accepted accepted : source.buffered()) {
@@ -92,6 +91,22 @@ public final class CheckpointStore implements CheckpointWriter {
     store.put(folder(gatewayId) + MANIFEST, manifest.toJson(), "application/json");
     removeOlder(gatewayId, manifest, previous);
     return manifest;
+  }
+
+  /** Folds the rows of {@code manifest}'s chunks; false when one of them is missing from the store. */
+  private boolean foldPrevious(String gatewayId, CheckpointManifest manifest, LatestRows rows) throws Exception {
+    for (String chunk : manifest.chunks()) {
+      byte[] bytes;
+      try {
+        bytes = chunk(gatewayId, chunk);
+      } catch (LakeException.NotFound e) {
+        log.warn("gateway {}: chunk {} of checkpoint {} is missing; rebuilding from the lake", gatewayId, chunk,
+            manifest.snapshotHlc());
+        return false;
+      }
+      WireDeltas.fromWire(SyncResponse.parseFrom(bytes).getDeltasList()).forEach(rows::apply);
+    }
+    return true;
   }
 
   /** The flushed deltas stamped in (since, flushedUpTo], page by page, in stamp order. */

@@ -412,6 +412,12 @@ class SyncGatewayFlushTest {
         .anyMatch(key -> key.startsWith("checkpoints/f-ckpt/" + second.snapshotHlc() + "/"));
     assertThat(((SyncGateway.CheckpointDone) checkpoint(gateway)).snapshotHlc())
         .as("nothing new: the same checkpoint").isEqualTo(third.snapshotHlc());
+
+    CHECKPOINT_OBJECTS.deleteAll(CHECKPOINT_OBJECTS.list("checkpoints/f-ckpt/" + third.snapshotHlc() + "/"));
+    pushChanges(gateway, change(Op.UPDATE, "ck_a", "r99", "n=2"));
+    assertThat(checkpoint(gateway)).as("rebuilt from the lake when the last one's chunks are gone")
+        .isInstanceOf(SyncGateway.CheckpointDone.class);
+    assertThat(applied(checkpointDeltas("f-ckpt"))).isEqualTo(applied(pullAll(gateway, 100))).hasSize(11);
   }
 
   /** The policy writes one after flushes; a failed write is retried with backoff while pushes go on. */
