@@ -99,7 +99,9 @@ public final class CeilingServer extends AllDirectives {
       message.asTextMessage().getStreamedText().runWith(Sink.ignore(), materializer);
       return CompletableFuture.completedFuture(binary(SyncResponse.getDefaultInstance().toByteArray()));
     }
-    return message.asBinaryMessage().toStrict(10_000, materializer).thenApply(strict -> {
+    // Mapped on the completing thread: a Pekko stage's plain thenApply runs on the JDK's default
+    // async pool, a new thread per task on fewer than three cores (the node maps its replies so too).
+    return message.asBinaryMessage().toStrict(10_000, materializer).thenApplyAsync(strict -> {
       byte[] frame = strict.getStrictData().toArray();
       try {
         if (frame.length > 0 && frame[0] == Frames.TAG_PULL) {
@@ -121,7 +123,7 @@ public final class CeilingServer extends AllDirectives {
       } catch (InvalidProtocolBufferException e) {
         return binary(SyncResponse.getDefaultInstance().toByteArray());
       }
-    });
+    }, Runnable::run);
   }
 
   private static Message binary(byte[] bytes) {

@@ -82,6 +82,10 @@ public final class LoadGenerator {
   static final int PULL_CLIENTS = 2;
   static final int PULL_LIMIT = 1_000;
   static final int IDLE_DELTAS = 10;
+  /** Servers below this CPU (in cores) over one SETTLE_SAMPLE are idle enough to start a scenario. */
+  static final double IDLE_CORES = 0.15;
+  static final Duration SETTLE_SAMPLE = Duration.ofMillis(500);
+  static final Duration SETTLE_LIMIT = Duration.ofSeconds(60);
 
   private final Mode mode;
   private final Target nodes;
@@ -214,8 +218,9 @@ public final class LoadGenerator {
     return only.isEmpty() || only.stream().anyMatch(id::startsWith);
   }
 
-  private static void run(Map<String, Object> result, String id, String target, Supplier<Map<String, Object>> scenario) {
+  private void run(Map<String, Object> result, String id, String target, Supplier<Map<String, Object>> scenario) {
     result.putIfAbsent("id", id);
+    result.put(target + "SettleSeconds", settle());
     long t0 = System.nanoTime();
     try {
       result.put(target, scenario.get());
@@ -224,6 +229,36 @@ public final class LoadGenerator {
       e.printStackTrace();
     }
     result.merge("wallSeconds", round((System.nanoTime() - t0) / 1e9), (a, b) -> round((Double) a + (Double) b));
+  }
+
+  /**
+   * Waits (at most SETTLE_LIMIT) until the servers are idle, so no scenario pays for work an earlier
+   * one left behind (a flush backlog after a fast push phase); returns the seconds waited.
+   */
+  private double settle() {
+    List<Long> pids = new ArrayList<>(nodes.pids());
+    pids.addAll(ceiling.pids());
+    if (reference != null) {
+      pids.addAll(reference.pids());
+    }
+    long t0 = System.nanoTime();
+    while (System.nanoTime() - t0 < SETTLE_LIMIT.toNanos()) {
+      double[] before = pids.stream().mapToDouble(Probe::cpuSeconds).toArray();
+      try {
+        Thread.sleep(SETTLE_SAMPLE.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+      double busiest = 0;
+      for (int i = 0; i < pids.size(); i++) {
+        busiest = Math.max(busiest, (Probe.cpuSeconds(pids.get(i)) - before[i]) / (SETTLE_SAMPLE.toMillis() / 1e3));
+      }
+      if (busiest < IDLE_CORES) {
+        break;
+      }
+    }
+    return round((System.nanoTime() - t0) / 1e9);
   }
 
   private void finish(Map<String, Object> result, String id) {
@@ -252,7 +287,9 @@ public final class LoadGenerator {
    */
   private Map<String, Object> push(Target target, String id, String transport, int batch, int gateways,
                                    Duration warm, Duration meas) {
-    String prefix = "push-" + (gateways == 1 ? "one" : "many") + "-";
+    // Gateways of this scenario only: one that inherited an earlier scenario's buffer would cross
+    // the flush threshold early and measure another scenario's flushes.
+    String prefix = id + "-";
     List<Load.Op> ops = new ArrayList<>();
     List<WsSlot> slots = new ArrayList<>();
     List<WsConnection> connections = new ArrayList<>();
@@ -348,7 +385,7 @@ public final class LoadGenerator {
     List<WsSlot> slots = new ArrayList<>();
     for (int g = 0; g < gateways; g++) {
       Workload.Client client = new Workload.Client("bench-h" + g);
-      WsSlot slot = new WsSlot(wsClients.get(g % wsClients.size()), wsUri(target.base(g), "push-many-" + g, client.clientId),
+      WsSlot slot = new WsSlot(wsClients.get(g % wsClients.size()), wsUri(target.base(g), "push-ws-b100-g100-half-" + g, client.clientId),
           WsConnection.DISCARD);
       slots.add(slot);
       ops.add(() -> slot.request(Frames.encodePush(client.push(batch))).thenApply(reply -> new Load.Done(batch, reply.nanos())));

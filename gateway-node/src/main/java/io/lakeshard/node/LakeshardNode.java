@@ -24,6 +24,7 @@ import io.lakeshard.node.sync.SyncService;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -41,6 +42,7 @@ import org.apache.pekko.http.javadsl.server.Directives;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.management.cluster.bootstrap.ClusterBootstrap;
 import org.apache.pekko.management.javadsl.PekkoManagement;
+import org.apache.pekko.pattern.Patterns;
 import org.apache.pekko.persistence.jdbc.testkit.javadsl.SchemaUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,6 +51,9 @@ import org.slf4j.LoggerFactory;
 public final class LakeshardNode {
   private static final Logger log = LoggerFactory.getLogger(LakeshardNode.class);
   private static final String H2_JOURNAL_SCHEMA = "schema/h2/h2-create-schema.sql";
+  /** Tries at creating tables a starting cluster races on (journal, JDBC catalogue), and the pause between. */
+  private static final int SCHEMA_ATTEMPTS = 5;
+  private static final Duration SCHEMA_RETRY_DELAY = Duration.ofSeconds(1);
   private static final String DISCOVERY_METHOD = "pekko.management.cluster.bootstrap.contact-point-discovery.discovery-method";
 
   private final ActorSystem<Void> system;
@@ -81,9 +86,13 @@ public final class LakeshardNode {
       log.info("joining the cluster through {} discovery", settings.cluster().discovery());
     }
 
-    // Nodes starting together race to create the journal tables; the loser finds them made.
-    return createJournalTables(system)
-        .exceptionallyCompose(raced -> createJournalTables(system))
+    // Nodes starting together race to create the journal tables (on PostgreSQL a concurrent
+    // CREATE ... IF NOT EXISTS can fail); a loser tries again and finds them made.
+    return Patterns.retry(() -> createJournalTables(system).whenComplete((done, raced) -> {
+          if (raced != null) {
+            log.info("creating the journal tables failed ({}); trying again", raced.getMessage());
+          }
+        }), SCHEMA_ATTEMPTS, SCHEMA_RETRY_DELAY, system)
         .thenCompose(done -> {
           SyncGateway.init(system, settings.gateway(), lake, checkpoints);
           StreamSettings streams = StreamSettings.fromConfig(system.settings().config());
@@ -187,13 +196,23 @@ public final class LakeshardNode {
     return lake;
   }
 
-  /** Nodes starting together on a shared database race to create the catalogue's tables; the loser retries. */
+  /** Nodes starting together on a shared database race to create the catalogue's tables; a loser retries. */
   private static IcebergLake jdbcCatalogue(NodeSettings.CatalogueSettings catalogue, LakeAdapter store) {
-    try {
-      return IcebergLake.jdbc(catalogue.jdbcUrl(), catalogue.jdbcUser(), catalogue.jdbcPassword(), store);
-    } catch (RuntimeException raced) {
-      log.info("opening the JDBC catalogue failed ({}); once more", raced.getMessage());
-      return IcebergLake.jdbc(catalogue.jdbcUrl(), catalogue.jdbcUser(), catalogue.jdbcPassword(), store);
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return IcebergLake.jdbc(catalogue.jdbcUrl(), catalogue.jdbcUser(), catalogue.jdbcPassword(), store);
+      } catch (RuntimeException raced) {
+        if (attempt == SCHEMA_ATTEMPTS) {
+          throw raced;
+        }
+        log.info("opening the JDBC catalogue failed ({}); trying again", raced.getMessage());
+        try {
+          Thread.sleep(SCHEMA_RETRY_DELAY.toMillis());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw raced;
+        }
+      }
     }
   }
 

@@ -45,7 +45,7 @@ class ClusterBroadcastTest {
 
   @BeforeAll
   static void startCluster() throws IOException {
-    List<Integer> managementPorts = List.of(TestNode.freePort(), TestNode.freePort(), TestNode.freePort());
+    List<Integer> managementPorts = List.of(FreePorts.next(), FreePorts.next(), FreePorts.next());
     String endpoints = String.join(",", managementPorts.stream().map(port -> "127.0.0.1:" + port).toList());
     String journal = "jdbc:h2:file:" + dir.resolve("journal") + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE";
     for (int i = 0; i < 3; i++) {

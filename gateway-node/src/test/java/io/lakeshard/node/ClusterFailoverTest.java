@@ -51,10 +51,10 @@ class ClusterFailoverTest {
     DIR = Files.createTempDirectory(Files.createDirectories(Path.of("target")), "cluster-test-",
         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x"))).toAbsolutePath();
     postgres = PostgresServer.start(DIR.resolve("postgres"));
-    List<Integer> managementPorts = List.of(TestNode.freePort(), TestNode.freePort(), TestNode.freePort());
+    List<Integer> managementPorts = List.of(FreePorts.next(), FreePorts.next(), FreePorts.next());
     String endpoints = String.join(",", managementPorts.stream().map(port -> "127.0.0.1:" + port).toList());
     for (int i = 0; i < 3; i++) {
-      nodes.add(new NodeProcess(i, TestNode.freePort(), TestNode.freePort(), managementPorts.get(i), endpoints));
+      nodes.add(new NodeProcess(i, FreePorts.next(), FreePorts.next(), managementPorts.get(i), endpoints));
     }
     for (NodeProcess node : nodes) {
       node.start();
@@ -288,7 +288,9 @@ class ClusterFailoverTest {
 
     void awaitReady() throws InterruptedException {
       Await.until("node " + index + " ready", Duration.ofSeconds(90), () -> {
-        assertThat(process.isAlive()).as("node %d alive while starting (see its node.log)", index).isTrue();
+        if (!process.isAlive()) {
+          throw new AssertionError("node " + index + " exited while starting; its node.log ends:\n" + logTail());
+        }
         try {
           return management.withTimeout(Duration.ofSeconds(2)).get("/ready", null).statusCode() == 200;
         } catch (IOException notYet) {
@@ -299,6 +301,16 @@ class ClusterFailoverTest {
         }
       });
       serving = true;
+    }
+
+    /** The end of the node's log, for a failure message (CI shows the message, not the file). */
+    String logTail() {
+      try {
+        List<String> lines = Files.readAllLines(DIR.resolve("node-" + index).resolve("node.log"));
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+      } catch (IOException e) {
+        return "(unreadable: " + e + ")";
+      }
     }
 
     void kill() throws InterruptedException {

@@ -43,7 +43,7 @@ class KillNineDurabilityTest {
     builder.environment().put("LAKESHARD_DATA_DIR", dataDir.toString());
     builder.environment().put("LAKESHARD_HTTP_PORT", Integer.toString(httpPort));
     builder.environment().put("LAKESHARD_REMOTE_PORT", "0");
-    builder.environment().put("LAKESHARD_MANAGEMENT_PORT", Integer.toString(TestNode.freePort()));
+    builder.environment().put("LAKESHARD_MANAGEMENT_PORT", Integer.toString(FreePorts.next()));
     builder.environment().put("LAKESHARD_JWT_SECRET", TestNode.SECRET);
     builder.redirectErrorStream(true).redirectOutput(dataDir.resolve("node.log").toFile());
     return builder.start();
@@ -68,7 +68,7 @@ class KillNineDurabilityTest {
 
   @Test
   void everyAcknowledgedPushSurvivesSigkill() throws Exception {
-    int port = TestNode.freePort();
+    int port = FreePorts.next();
     http = new NodeHttp(() -> port, Duration.ofSeconds(5));
     node = startNode(port);
     awaitHealthy();

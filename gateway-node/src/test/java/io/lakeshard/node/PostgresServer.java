@@ -2,8 +2,6 @@ package io.lakeshard.node;
 
 import java.io.File;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -42,10 +40,7 @@ final class PostgresServer implements AutoCloseable {
     if (runningAsRoot()) {
       run(List.of("chown", "-R", USER + ":", dir.toString()), dir);
     }
-    int port;
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = socket.getLocalPort();
-    }
+    int port = FreePorts.next();
     run(asPostgres(bin.resolve("initdb").toString(), "-D", data.toString(), "-U", USER, "--auth=trust",
         "-E", "UTF8", "--no-sync"), dir);
     run(asPostgres(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", dir.resolve("server.log").toString(),

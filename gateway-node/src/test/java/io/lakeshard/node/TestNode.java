@@ -3,9 +3,6 @@ package io.lakeshard.node;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.lakeshard.node.auth.JwtAuth;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -35,13 +32,6 @@ final class TestNode {
     Config config = ConfigFactory.parseMap(settings);
     return LakeshardNode.start(ConfigFactory.load(config.withFallback(ConfigFactory.parseResources("application.conf"))))
         .toCompletableFuture().join();
-  }
-
-  /** A port free on the loopback now, for a node started as its own process or with fixed ports. */
-  static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
   }
 
   static String token(String clientId, String gatewayId) {

@@ -1,6 +1,7 @@
 package io.lakeshard.node.admin;
 
 import io.lakeshard.core.gateway.SyncGateway;
+import io.lakeshard.node.Stages;
 import io.lakeshard.node.http.UnsignedHlc;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -55,8 +56,8 @@ public final class ClusterAdmin {
           List<CompletableFuture<LiveGateway>> gateways = new ArrayList<>();
           for (RegionState state : states) {
             state.gatewaysByShard().values().forEach(ids -> ids.forEach(id -> gateways.add(
-                sharding.entityRefFor(SyncGateway.ENTITY_TYPE_KEY, id)
-                    .<SyncGateway.Stats>ask(SyncGateway.GetStats::new, timeout)
+                Stages.direct(sharding.entityRefFor(SyncGateway.ENTITY_TYPE_KEY, id)
+                        .<SyncGateway.Stats>ask(SyncGateway.GetStats::new, timeout))
                     .thenApply(stats -> new LiveGateway(id, state.node(), stats))
                     .toCompletableFuture())));
           }
@@ -68,7 +69,7 @@ public final class ClusterAdmin {
   private CompletionStage<RegionState> regionState(Address node) {
     ActorSelection region = Adapter.toClassic(system).actorSelection(
         node + "/system/sharding/" + SyncGateway.ENTITY_TYPE_KEY.name());
-    return Patterns.ask(region, ShardRegion.getShardRegionStateInstance(), timeout)
+    return Stages.direct(Patterns.ask(region, ShardRegion.getShardRegionStateInstance(), timeout))
         .thenApply(reply -> {
           Map<String, Set<String>> byShard = new TreeMap<>();
           ((ShardRegion.CurrentShardRegionState) reply).getShards()
