@@ -109,7 +109,7 @@ final class GatewayLedger
   /** Flush {@code seq} is committed to the lake, into {@code tables}. */
   record Flushed(long seq, long upTo, List<String> tables) implements Event {}
 
-  /** The recovered and live state. Mutated only by the event handler (the clock also by stamping). */
+  /** The recovered and live state. Mutated only by the event handler (the clock also by stamping and replies). */
   static final class State {
     final DeltaBuffer buffer;
     final Map<String, TableSchema> schemas;
@@ -134,6 +134,16 @@ final class GatewayLedger
 
     long serverHlc() {
       return Math.max(clock.last(), buffer.lastStamp());
+    }
+
+    /**
+     * The server HLC a reply reports: the clock's current time, as LakeSync's gateway answers
+     * ({@code hlc.now()}), so never 0 (a SyncResponse of 0 and no deltas encodes as zero bytes,
+     * which LakeSync's client drops as a short frame and then waits for forever). Ticking the
+     * clock keeps every later stamp above it, so a client may pull from it.
+     */
+    long replyHlc() {
+      return clock.now();
     }
 
     BufferLevel level() {
@@ -342,7 +352,7 @@ final class GatewayLedger
 
   /** Answers each push of the group (once its write committed), then tells the gateway what to broadcast. */
   private GroupWritten answer(Append append, List<Decision> decisions, State state) {
-    long serverHlc = state.serverHlc();
+    long serverHlc = state.replyHlc();
     List<List<RowDelta>> accepted = new ArrayList<>(decisions.size());
     for (int i = 0; i < decisions.size(); i++) {
       Decision decision = decisions.get(i);
@@ -441,7 +451,7 @@ final class GatewayLedger
     SyncGateway.Pull pull = read.pull();
     if (Long.compareUnsigned(pull.since(), state.flushedUpTo) >= 0) {
       DeltaBuffer.Page page = state.buffer.since(pull.since(), pull.limit());
-      return Effect().reply(pull.replyTo(), pullReply(page.deltas(), page.hasMore(), state.serverHlc()));
+      return Effect().reply(pull.replyTo(), pullReply(page.deltas(), page.hasMore(), state.replyHlc()));
     }
     readThroughLake(state, pull);
     return Effect().noReply(); // the lake read answers
@@ -455,7 +465,7 @@ final class GatewayLedger
     long upTo = state.flushedUpTo;
     List<String> tables = List.copyOf(state.flushedTables);
     DeltaBuffer.Page bufferHead = state.buffer.since(upTo, pull.limit());
-    long serverHlc = state.serverHlc();
+    long serverHlc = state.replyHlc();
     offActor.run(() -> lake.read(gatewayId, tables, pull.since(), upTo, pull.limit())).whenComplete((flushed, error) -> {
       if (error != null) {
         pull.replyTo().tell(new SyncGateway.PullFailed("cannot read flushed deltas from the lake: " + error));
