@@ -65,7 +65,8 @@ final class GatewayLedger
 
   record Read(SyncGateway.Pull pull) implements Command {}
 
-  record Describe(int sessions, ActorRef<SyncGateway.Stats> replyTo) implements Command {}
+  /** {@code peakBufferBytes}: the gateway's high-water mark, which it tracks (LakeSync's DO keeps it in memory too). */
+  record Describe(int sessions, long peakBufferBytes, ActorRef<SyncGateway.Stats> replyTo) implements Command {}
 
   record Register(SyncGateway.RegisterSchema request) implements Command {}
 
@@ -313,7 +314,8 @@ final class GatewayLedger
         .onCommand(RecordFlush.class, this::onRecordFlush)
         .onCommand(Describe.class, (state, describe) -> Effect().reply(describe.replyTo(),
             new SyncGateway.Stats(state.buffer.size(), state.buffer.bytes(), state.buffer.rowCount(),
-                state.serverHlc(), describe.sessions(), state.flushSeq, state.flushedUpTo)))
+                state.serverHlc(), describe.sessions(), state.flushSeq, state.flushedUpTo,
+                describe.peakBufferBytes())))
         .build();
   }
 
