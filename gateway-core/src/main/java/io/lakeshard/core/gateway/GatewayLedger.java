@@ -17,6 +17,7 @@ import io.lakeshard.core.hlc.ClockDriftException;
 import io.lakeshard.core.hlc.HybridClock;
 import io.lakeshard.core.lake.OffActor;
 import io.lakeshard.core.paging.Pages;
+import io.lakeshard.core.schema.Identifiers;
 import io.lakeshard.core.schema.TableSchema;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -376,6 +377,10 @@ final class GatewayLedger
   private static Decision decide(State state, Push push, Map<String, RowVersion> pendingRows, Set<String> pendingIds) {
     try {
       for (RowDelta delta : push.deltas()) {
+        if (!Identifiers.valid(delta.table())) {
+          return new Decision(List.of(), new PushRefused(Refusal.SCHEMA_MISMATCH,
+              "invalid table name \"" + delta.table() + "\": " + Identifiers.RULE));
+        }
         validate(delta, push.clientId());
         TableSchema schema = state.schemas.get(delta.table());
         Optional<String> violation = schema == null ? Optional.empty() : schema.violation(delta);
@@ -411,8 +416,8 @@ final class GatewayLedger
     if (!delta.clientId().equals(clientId)) {
       throw new InvalidDeltaException("delta clientId '" + delta.clientId() + "' differs from the push's '" + clientId + "'");
     }
-    if (delta.table().isEmpty() || delta.rowId().isEmpty() || delta.deltaId().isEmpty()) {
-      throw new InvalidDeltaException("delta needs a table, a rowId and a deltaId");
+    if (delta.rowId().isEmpty() || delta.deltaId().isEmpty()) {
+      throw new InvalidDeltaException("delta needs a rowId and a deltaId");
     }
     for (var column : delta.columns()) {
       if (column.column().isEmpty()) {
