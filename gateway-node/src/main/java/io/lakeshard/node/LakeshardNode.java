@@ -13,6 +13,8 @@ import io.lakeshard.core.stream.DurableStream;
 import io.lakeshard.core.stream.StreamSettings;
 import io.lakeshard.node.admin.AdminRoutes;
 import io.lakeshard.node.auth.NodeTokens;
+import io.lakeshard.node.http.CommonHeaders;
+import io.lakeshard.node.http.Cors;
 import io.lakeshard.node.http.JsonErrors;
 import io.lakeshard.node.http.RequestBodies;
 import io.lakeshard.node.stream.ExplicitContentType;
@@ -241,24 +243,27 @@ public final class LakeshardNode {
   }
 
   /**
-   * Stream routes first: the gateway and admin routes answer every path they do not know with a
-   * JSON 404. Sync and admin routes answer with and without the {@code /v1} prefix (LakeSync v1).
+   * Stream routes first (they answer their own preflights), then any other preflight, before
+   * authentication; the gateway and admin routes answer every path they do not know with a JSON
+   * 404. Sync and admin routes answer with and without the {@code /v1} prefix (LakeSync v1).
+   * Every answer carries LakeSync's common headers ({@link CommonHeaders}).
    */
   private static Route routes(ActorSystem<?> system, NodeSettings settings, NodeTokens tokens,
                               StreamSettings streamSettings, StreamAuth streamAuth, CheckpointStore checkpoints) {
-    RequestBodies bodies = new RequestBodies(settings.askTimeout(), settings.refusedBodyDrainBytes());
-    StreamRoutes streams = new StreamRoutes(
-        new StreamService(system, streamSettings, streamAuth, settings.askTimeout()), bodies);
+    RequestBodies bodies = new RequestBodies(settings.askTimeout(), settings.refusedBodyDrainBytes(),
+        JsonErrors.Family.SYNC);
+    StreamRoutes streams = new StreamRoutes(new StreamService(system, streamSettings, streamAuth, settings.askTimeout()),
+        new RequestBodies(settings.askTimeout(), settings.refusedBodyDrainBytes(), JsonErrors.Family.STREAMS));
     Route sync = new SyncRoutes(system, settings, new SyncService(system, settings, checkpoints), tokens, bodies).routes();
     AdminRoutes admin = new AdminRoutes(system, settings, tokens, bodies);
-    return Directives.concat(
+    return new CommonHeaders(new Cors(settings.allowedOrigins())).around(() -> Directives.concat(
         streams.routes(),
-        Directives.handleExceptions(JsonErrors.handler("gateway", settings.maxBodyBytes()), () ->
-            Directives.handleRejections(JsonErrors.rejections(), () -> Directives.concat(
-                admin.health(),
-                Directives.pathPrefix("v1", () -> Directives.concat(sync, admin.routes())),
-                sync,
-                admin.routes()))));
+        CommonHeaders.preflight(),
+        JsonErrors.answeringErrors("gateway", settings.maxBodyBytes(), () -> Directives.concat(
+            admin.health(),
+            Directives.pathPrefix("v1", () -> Directives.concat(sync, admin.routes())),
+            sync,
+            admin.routes()))));
   }
 
   private static StreamAuth streamAuthFrom(NodeSettings settings, NodeTokens tokens) {

@@ -21,6 +21,7 @@ public record NodeSettings(
     Duration lakeRetryAfter,
     Duration unbindTimeout,
     long refusedBodyDrainBytes,
+    List<String> allowedOrigins,
     AuthSettings auth,
     StreamRouteSettings streams,
     GatewaySettings gateway,
@@ -61,6 +62,7 @@ public record NodeSettings(
         node.getDuration("pull.lake-retry-after"),
         node.getDuration("http.unbind-timeout"),
         node.getBytes("http.refused-body-drain"),
+        commaList(node.getString("http.allowed-origins")),
         new AuthSettings(
             node.getBoolean("auth.enabled"),
             node.getString("auth.secret"),
@@ -88,7 +90,11 @@ public record NodeSettings(
             node.getString("catalogue.nessie.ref")),
         new ClusterSettings(
             node.getString("cluster.discovery"),
-            Arrays.stream(node.getString("cluster.endpoints").split(","))
-                .map(String::trim).filter(endpoint -> !endpoint.isEmpty()).toList()));
+            commaList(node.getString("cluster.endpoints"))));
+  }
+
+  /** A comma-separated setting as its entries, trimmed; empty when it is empty. */
+  private static List<String> commaList(String value) {
+    return Arrays.stream(value.split(",")).map(String::trim).filter(entry -> !entry.isEmpty()).toList();
   }
 }

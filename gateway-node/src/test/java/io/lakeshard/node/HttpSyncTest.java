@@ -137,11 +137,22 @@ class HttpSyncTest extends NodeTestBase {
   }
 
   @Test
+  void aPullFromAGatewayNeverPushedToCarriesTheServersCurrentHlc() throws Exception {
+    long before = System.currentTimeMillis();
+    HttpResponse<String> pulled = http.get("/v1/sync/never-pushed/pull?since=0", TestNode.token("bob", "never-pushed"));
+    long after = System.currentTimeMillis();
+    assertThat(pulled.statusCode()).as(pulled.body()).isEqualTo(200);
+    JsonNode body = JSON.readTree(pulled.body());
+    assertThat(body.get("deltas")).isEmpty();
+    assertThat(HybridClock.wallOf(Long.parseUnsignedLong(body.get("serverHlc").asText()))).isBetween(before, after);
+  }
+
+  @Test
   void clockDriftIsRefusedWith409() throws Exception {
     HttpResponse<String> response = http.post("/v1/sync/gw1/push", TestNode.token("alice", "gw1"), push("alice",
         List.of(delta("INSERT", "alice", "1", HybridClock.encode(System.currentTimeMillis() + 60_000, 0), "[]"))));
     assertThat(response.statusCode()).isEqualTo(409);
-    assertThat(JSON.readTree(response.body()).get("error").asText()).isEqualTo("CLOCK_DRIFT");
+    assertThat(JSON.readTree(response.body()).get("code").asText()).isEqualTo("CLOCK_DRIFT");
   }
 
   @Test
@@ -176,22 +187,22 @@ class HttpSyncTest extends NodeTestBase {
   @Test
   void badInputGetsItsCodeAndTheGatewayKeepsServing() throws Exception {
     String token = TestNode.token("alice", "gw1");
-    assertError(http.post("/v1/sync/gw1/push", token, "{not json"), 400, "INVALID_JSON");
+    assertError(http.post("/v1/sync/gw1/push", token, "{not json"), 400, "VALIDATION_ERROR");
     assertError(http.post("/v1/sync/gw1/push", token, push("alice", List.of(delta("UPSERT", "alice", "1", hlcNow(0), "[]")))),
-        400, "INVALID_JSON");
-    assertError(http.post("/v1/sync/gw1/push", token, "{\"clientId\":\"alice\",\"deltas\":[{\"op\":\"INSERT\"}]}"), 400, "INVALID_JSON");
+        400, "VALIDATION_ERROR");
+    assertError(http.post("/v1/sync/gw1/push", token, "{\"clientId\":\"alice\",\"deltas\":[{\"op\":\"INSERT\"}]}"), 400, "VALIDATION_ERROR");
 
     List<String> tooMany = new ArrayList<>();
     for (int i = 0; i < 10_001; i++) {
       tooMany.add("{\"op\":\"INSERT\",\"table\":\"t\",\"rowId\":\"" + i + "\",\"clientId\":\"alice\",\"hlc\":\"1\"}");
     }
-    assertError(http.post("/v1/sync/gw1/push", token, push("alice", tooMany)), 413, "TOO_MANY_DELTAS");
+    assertError(http.post("/v1/sync/gw1/push", token, push("alice", tooMany)), 400, "VALIDATION_ERROR");
 
     String huge = "[{\"column\":\"blob\",\"value\":\"" + "x".repeat(1_100_000) + "\"}]";
     assertError(http.post("/v1/sync/gw1/push", token, push("alice", List.of(delta("INSERT", "alice", "1", hlcNow(0), huge)))),
-        413, "PAYLOAD_TOO_LARGE");
+        413, "VALIDATION_ERROR");
 
-    assertError(http.get("/v1/sync/gw1/pull?since=abc", token), 400, "INVALID_PARAMS");
+    assertError(http.get("/v1/sync/gw1/pull?since=abc", token), 400, "VALIDATION_ERROR");
 
     assertThat(http.post("/v1/sync/gw1/push", token, push("alice", List.of(delta("INSERT", "alice", "1", hlcNow(0), "[]"))))
         .statusCode()).isEqualTo(200);
@@ -205,8 +216,17 @@ class HttpSyncTest extends NodeTestBase {
     String admin = JwtAuth.sign(TestNode.SECRET, "ops", "gw1", true, Duration.ofMinutes(5), Clock.systemUTC());
     HttpResponse<String> metrics = http.get("/v1/admin/metrics/gw1", admin);
     assertThat(metrics.statusCode()).isEqualTo(200);
-    assertThat(JSON.readTree(metrics.body()).get("logSize").asInt()).isEqualTo(1);
+    JsonNode buffered = JSON.readTree(metrics.body());
+    assertThat(buffered.get("logSize").asInt()).isEqualTo(1);
+    assertThat(buffered.get("byteSize").asLong()).isPositive();
+    assertThat(buffered.get("peakBufferBytes").asLong()).isEqualTo(buffered.get("byteSize").asLong());
     assertThat(http.get("/admin/metrics/gw1", admin).statusCode()).isEqualTo(200);
+
+    assertThat(http.post("/v1/admin/flush/gw1", admin, "").statusCode()).isEqualTo(200);
+    JsonNode flushed = JSON.readTree(http.get("/v1/admin/metrics/gw1", admin).body());
+    assertThat(flushed.get("byteSize").asLong()).isZero();
+    assertThat(flushed.get("peakBufferBytes").asLong()).as("a high-water mark")
+        .isEqualTo(buffered.get("peakBufferBytes").asLong());
   }
 
   @Test
@@ -216,22 +236,22 @@ class HttpSyncTest extends NodeTestBase {
     String schema = "{\"table\":\"todos\",\"columns\":[{\"name\":\"title\",\"type\":\"string\"},"
         + "{\"name\":\"done\",\"type\":\"boolean\"}]}";
     assertError(http.post("/v1/admin/schema/gw1", token, schema), 403, "FORBIDDEN");
-    assertError(http.post("/v1/admin/schema/gw1", admin, "{\"table\":\"todos\"}"), 400, "INVALID_SCHEMA");
+    assertError(http.post("/v1/admin/schema/gw1", admin, "{\"table\":\"todos\"}"), 400, "SCHEMA_ERROR");
     assertThat(http.post("/v1/admin/schema/gw1", admin, schema).statusCode()).isEqualTo(200);
 
     assertError(http.post("/v1/sync/gw1/push", token, push("alice", List.of(
-        delta("INSERT", "alice", "1", hlcNow(0), "[{\"column\":\"colour\",\"value\":\"red\"}]")))), 422, "SCHEMA_MISMATCH");
+        delta("INSERT", "alice", "1", hlcNow(0), "[{\"column\":\"colour\",\"value\":\"red\"}]")))), 422, "SCHEMA_ERROR");
     assertError(http.post("/v1/sync/gw1/push", token, push("alice", List.of(
-        delta("INSERT", "alice", "1", hlcNow(0), "[{\"column\":\"done\",\"value\":\"yes\"}]")))), 422, "SCHEMA_MISMATCH");
+        delta("INSERT", "alice", "1", hlcNow(0), "[{\"column\":\"done\",\"value\":\"yes\"}]")))), 422, "SCHEMA_ERROR");
     assertThat(http.post("/v1/sync/gw1/push", token, push("alice", List.of(
         delta("INSERT", "alice", "1", hlcNow(0), "[{\"column\":\"done\",\"value\":true}]")))).statusCode()).isEqualTo(200);
     assertError(http.post("/v1/admin/schema/gw1", admin, "{\"table\":\"todos\",\"columns\":[{\"name\":\"title\",\"type\":\"string\"}]}"),
-        409, "SCHEMA_CONFLICT");
+        409, "SCHEMA_ERROR");
 
     node.stop().toCompletableFuture().join();
     node = TestNode.start(dataDir);
     assertError(http.post("/v1/sync/gw1/push", token, push("alice", List.of(
-        delta("INSERT", "alice", "2", hlcNow(0), "[{\"column\":\"colour\",\"value\":\"red\"}]")))), 422, "SCHEMA_MISMATCH");
+        delta("INSERT", "alice", "2", hlcNow(0), "[{\"column\":\"colour\",\"value\":\"red\"}]")))), 422, "SCHEMA_ERROR");
   }
 
   @Test

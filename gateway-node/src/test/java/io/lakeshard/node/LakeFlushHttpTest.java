@@ -91,7 +91,7 @@ class LakeFlushHttpTest {
 
     assertError(http.post("/v1/admin/flush/gw1", TestNode.token("alice", "gw1"), ""), 403, "FORBIDDEN");
     assertError(http.post("/v1/admin/flush/gw1", TestNode.adminToken("ops", "other"), ""), 403, "FORBIDDEN");
-    assertError(http.post("/v1/admin/flush/gw1", null, ""), 401, "UNAUTHORIZED");
+    assertError(http.post("/v1/admin/flush/gw1", null, ""), 401, "AUTH_ERROR");
     assertError(http.get("/v1/admin/flush/gw1", TestNode.adminToken("ops", "gw1")), 405, "METHOD_NOT_ALLOWED");
 
     JsonNode flushed = flush("/v1/admin/flush/gw1", "gw1");
@@ -230,16 +230,16 @@ class LakeFlushHttpTest {
       }
     }
     assertThat(throttled).as("a push refused within 200 pushes of ~400 bytes").isNotNull();
-    assertThat(JSON.readTree(throttled.body()).get("error").asText()).isEqualTo("BACKPRESSURE");
+    assertThat(JSON.readTree(throttled.body()).get("code").asText()).isEqualTo("BACKPRESSURE_ERROR");
     assertThat(throttled.headers().firstValue("Retry-After")).isPresent()
         .hasValueSatisfying(seconds -> assertThat(Long.parseLong(seconds)).isGreaterThanOrEqualTo(1));
     String refusedRow = "r" + acknowledged.size();
 
     // The admin flush says why nothing is flushed; a push still gets 503.
     HttpResponse<String> flush = http.post("/v1/admin/flush/gw1", TestNode.adminToken("ops", "gw1"), "");
-    assertError(flush, 503, "FLUSH_FAILED");
+    assertError(flush, 503, "FLUSH_ERROR");
     assertError(http.post("/v1/sync/gw1/push", token, push("alice", List.of(
-        delta("INSERT", "todos", "alice", "late", hlcNow(0), "[]")))), 503, "BACKPRESSURE");
+        delta("INSERT", "todos", "alice", "late", hlcNow(0), "[]")))), 503, "BACKPRESSURE_ERROR");
 
     for (int limit : new int[] {1000, 7}) {
       List<String> pulled = rowIds(http.pullAll("gw1", limit));

@@ -171,8 +171,21 @@ final class NodeHttp {
     return deltas.stream().map(d -> d.get("rowId").asText()).toList();
   }
 
-  /** An error answer: its status and the {@code error} code of its JSON body. */
+  /**
+   * A sync or admin error answer, in LakeSync's body: its status, {@code code}, a text in
+   * {@code error}, and {@code requestId} the answer's {@code X-Request-Id}.
+   */
   static void assertError(HttpResponse<String> response, int status, String code) throws IOException {
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+    JsonNode body = JSON.readTree(response.body());
+    assertThat(body.get("code").asText()).as(response.body()).isEqualTo(code);
+    assertThat(body.get("error").asText()).as(response.body()).isNotBlank().isNotEqualTo(code);
+    assertThat(body.get("requestId").asText()).as(response.body())
+        .isEqualTo(response.headers().firstValue("X-Request-Id").orElseThrow());
+  }
+
+  /** A Durable Streams error answer, in the stream routes' own body: its status and the code in {@code error}. */
+  static void assertStreamError(HttpResponse<String> response, int status, String code) throws IOException {
     assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
     assertThat(JSON.readTree(response.body()).get("error").asText()).isEqualTo(code);
   }

@@ -1,6 +1,6 @@
 package io.lakeshard.node;
 
-import static io.lakeshard.node.NodeHttp.assertError;
+import static io.lakeshard.node.NodeHttp.assertStreamError;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lakeshard.node.auth.JwtAuth;
@@ -42,20 +42,20 @@ class StreamAuthHttpTest extends NodeTestBase {
   @Test
   void writesNeedTheWriteToken() throws Exception {
     restartWithStreamAuth();
-    assertError(http.send("PUT", "/v1/stream/guarded", "text/plain", null), 401, "UNAUTHORIZED");
-    assertError(http.send("PUT", "/v1/stream/guarded", "text/plain", null, bearer("not-the-token")), 401, "UNAUTHORIZED");
-    assertError(http.send("PUT", "/v1/stream/guarded", "text/plain", null, bearer(readToken("abc"))), 401,
+    assertStreamError(http.send("PUT", "/v1/stream/guarded", "text/plain", null), 401, "UNAUTHORIZED");
+    assertStreamError(http.send("PUT", "/v1/stream/guarded", "text/plain", null, bearer("not-the-token")), 401, "UNAUTHORIZED");
+    assertStreamError(http.send("PUT", "/v1/stream/guarded", "text/plain", null, bearer(readToken("abc"))), 401,
         "UNAUTHORIZED");
     assertThat(http.send("PUT", "/v1/stream/guarded", "text/plain", null, bearer(WRITE_TOKEN)).statusCode())
         .isEqualTo(201);
 
-    assertError(http.send("POST", "/v1/stream/guarded", "text/plain", "x"), 401, "UNAUTHORIZED");
-    assertError(http.send("POST", "/v1/stream/guarded", "text/plain", "x", bearer(WRITE_TOKEN + "x")), 401,
+    assertStreamError(http.send("POST", "/v1/stream/guarded", "text/plain", "x"), 401, "UNAUTHORIZED");
+    assertStreamError(http.send("POST", "/v1/stream/guarded", "text/plain", "x", bearer(WRITE_TOKEN + "x")), 401,
         "UNAUTHORIZED");
     assertThat(http.send("POST", "/v1/stream/guarded", "text/plain", "x", bearer(WRITE_TOKEN)).statusCode())
         .isEqualTo(204);
 
-    assertError(http.send("DELETE", "/v1/stream/guarded", null, null), 401, "UNAUTHORIZED");
+    assertStreamError(http.send("DELETE", "/v1/stream/guarded", null, null), 401, "UNAUTHORIZED");
     assertThat(http.send("GET", "/v1/stream/guarded?offset=-1", null, null, bearer(readToken("any"))).body())
         .as("nothing refused was written or deleted").isEqualTo("x");
     assertThat(http.send("DELETE", "/v1/stream/guarded", null, null, bearer(WRITE_TOKEN)).statusCode()).isEqualTo(204);
@@ -73,19 +73,19 @@ class StreamAuthHttpTest extends NodeTestBase {
     HttpResponse<String> own = http.send("GET", "/v1/stream/session:abc?offset=-1", null, null, bearer(readToken("abc")));
     assertThat(own.statusCode()).isEqualTo(200);
     assertThat(own.body()).isEqualTo("secret");
-    assertError(http.send("GET", "/v1/stream/session:abc?offset=-1", null, null, bearer(readToken("xyz"))), 403,
+    assertStreamError(http.send("GET", "/v1/stream/session:abc?offset=-1", null, null, bearer(readToken("xyz"))), 403,
         "FORBIDDEN");
-    assertError(http.send("GET", "/v1/stream/session:abc?offset=-1", null, null), 401, "UNAUTHORIZED");
-    assertError(http.send("GET", "/v1/stream/session:abc?offset=-1", null, null,
+    assertStreamError(http.send("GET", "/v1/stream/session:abc?offset=-1", null, null), 401, "UNAUTHORIZED");
+    assertStreamError(http.send("GET", "/v1/stream/session:abc?offset=-1", null, null,
         bearer(JwtAuth.signStreamReader("another-secret-that-is-also-32-bytes-long", "abc", Duration.ofMinutes(1),
             Clock.systemUTC()))), 401, "UNAUTHORIZED");
-    assertError(http.send("GET", "/v1/stream/session:abc?offset=-1", null, null, bearer(TestNode.token("c", "g"))), 403,
+    assertStreamError(http.send("GET", "/v1/stream/session:abc?offset=-1", null, null, bearer(TestNode.token("c", "g"))), 403,
         "FORBIDDEN");
     assertThat(http.send("HEAD", "/v1/stream/session:abc", null, null, bearer(readToken("xyz"))).statusCode())
         .isEqualTo(403);
-    assertError(http.send("GET", "/v1/stream/session:abc?offset=-1&live=long-poll", null, null, bearer(readToken("xyz"))),
+    assertStreamError(http.send("GET", "/v1/stream/session:abc?offset=-1&live=long-poll", null, null, bearer(readToken("xyz"))),
         403, "FORBIDDEN");
-    assertError(http.send("GET", "/v1/stream/session:abc?offset=-1&live=sse", null, null), 401, "UNAUTHORIZED");
+    assertStreamError(http.send("GET", "/v1/stream/session:abc?offset=-1&live=sse", null, null), 401, "UNAUTHORIZED");
     try (NodeHttp.SseLines events = http.sse("/v1/stream/session:abc?offset=-1&live=sse", bearer(readToken("abc")))) {
       assertThat(events.readUntil(line -> line.startsWith("data:"))).contains("data:secret");
     }
@@ -95,6 +95,6 @@ class StreamAuthHttpTest extends NodeTestBase {
         .isEqualTo("public");
     assertThat(http.send("GET", "/v1/stream/shared?offset=-1", null, null, bearer(TestNode.token("c", "g"))).statusCode())
         .isEqualTo(200);
-    assertError(http.send("GET", "/v1/stream/shared?offset=-1", null, null), 401, "UNAUTHORIZED");
+    assertStreamError(http.send("GET", "/v1/stream/shared?offset=-1", null, null), 401, "UNAUTHORIZED");
   }
 }

@@ -53,6 +53,30 @@ class WebSocketSyncTest extends NodeTestBase {
     assertThat(alice.messages).as("no broadcast back to the pusher").isEmpty();
   }
 
+  /**
+   * LakeSync's client drops replies shorter than 2 bytes and waits for them forever: a reply with
+   * serverHlc 0 and no deltas would encode as zero bytes. The gateway answers with its clock's time.
+   */
+  @Test
+  void aGatewayNeverPushedToAnswersPullsAndEmptyPushesWithItsCurrentHlc() throws Exception {
+    TestWebSocketClient client = TestWebSocketClient.connect(node.httpPort(), "never-pushed", "alice");
+    long before = System.currentTimeMillis();
+    client.send(Frames.encodePull(SyncPull.newBuilder().setClientId("alice").setMaxDeltas(100).build()));
+    byte[] pulled = client.next();
+    client.send(Frames.encodePush(SyncPush.newBuilder().setClientId("alice").build()));
+    byte[] acked = client.next();
+    long after = System.currentTimeMillis();
+
+    for (byte[] reply : new byte[][] {pulled, acked}) {
+      assertThat(reply.length).as("a frame LakeSync's client reads").isGreaterThanOrEqualTo(2);
+      SyncResponse response = SyncResponse.parseFrom(reply);
+      assertThat(response.getDeltasList()).isEmpty();
+      assertThat(HybridClock.wallOf(response.getServerHlc())).isBetween(before, after);
+    }
+    assertThat(SyncResponse.parseFrom(acked).getServerHlc()).as("the clock moves on")
+        .isGreaterThan(SyncResponse.parseFrom(pulled).getServerHlc());
+  }
+
   @Test
   void protocolViolationsCloseTheConnectionAndTheGatewayKeepsServing() throws Exception {
     TestWebSocketClient unknownTag = connect("alice");

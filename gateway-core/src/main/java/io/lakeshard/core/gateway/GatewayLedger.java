@@ -18,6 +18,7 @@ import io.lakeshard.core.hlc.ClockDriftException;
 import io.lakeshard.core.hlc.HybridClock;
 import io.lakeshard.core.lake.OffActor;
 import io.lakeshard.core.paging.Pages;
+import io.lakeshard.core.schema.Identifiers;
 import io.lakeshard.core.schema.TableSchema;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -66,7 +67,8 @@ final class GatewayLedger
 
   record Read(SyncGateway.Pull pull) implements Command {}
 
-  record Describe(int sessions, ActorRef<SyncGateway.Stats> replyTo) implements Command {}
+  /** {@code peakBufferBytes}: the gateway's high-water mark, which it tracks (LakeSync's DO keeps it in memory too). */
+  record Describe(int sessions, long peakBufferBytes, ActorRef<SyncGateway.Stats> replyTo) implements Command {}
 
   record Register(SyncGateway.RegisterSchema request) implements Command {}
 
@@ -116,7 +118,7 @@ final class GatewayLedger
   /** Flush {@code seq} is committed to the lake, into {@code tables}. */
   record Flushed(long seq, long upTo, List<String> tables) implements Event {}
 
-  /** The recovered and live state. Mutated only by the event handler (the clock also by stamping). */
+  /** The recovered and live state. Mutated only by the event handler (the clock also by stamping and replies). */
   static final class State {
     final DeltaBuffer buffer;
     final Map<String, TableSchema> schemas;
@@ -141,6 +143,16 @@ final class GatewayLedger
 
     long serverHlc() {
       return Math.max(clock.last(), buffer.lastStamp());
+    }
+
+    /**
+     * The server HLC a reply reports: the clock's current time, as LakeSync's gateway answers
+     * ({@code hlc.now()}), so never 0 (a SyncResponse of 0 and no deltas encodes as zero bytes,
+     * which LakeSync's client drops as a short frame and then waits for forever). Ticking the
+     * clock keeps every later stamp above it, so a client may pull from it.
+     */
+    long replyHlc() {
+      return clock.now();
     }
 
     BufferLevel level() {
@@ -315,7 +327,8 @@ final class GatewayLedger
                 state.buffer.log()))))
         .onCommand(Describe.class, (state, describe) -> Effect().reply(describe.replyTo(),
             new SyncGateway.Stats(state.buffer.size(), state.buffer.bytes(), state.buffer.rowCount(),
-                state.serverHlc(), describe.sessions(), state.flushSeq, state.flushedUpTo)))
+                state.serverHlc(), describe.sessions(), state.flushSeq, state.flushedUpTo,
+                describe.peakBufferBytes())))
         .build();
   }
 
@@ -354,7 +367,7 @@ final class GatewayLedger
 
   /** Answers each push of the group (once its write committed), then tells the gateway what to broadcast. */
   private GroupWritten answer(Append append, List<Decision> decisions, State state) {
-    long serverHlc = state.serverHlc();
+    long serverHlc = state.replyHlc();
     List<List<RowDelta>> accepted = new ArrayList<>(decisions.size());
     for (int i = 0; i < decisions.size(); i++) {
       Decision decision = decisions.get(i);
@@ -376,6 +389,10 @@ final class GatewayLedger
   private static Decision decide(State state, Push push, Map<String, RowVersion> pendingRows, Set<String> pendingIds) {
     try {
       for (RowDelta delta : push.deltas()) {
+        if (!Identifiers.valid(delta.table())) {
+          return new Decision(List.of(), new PushRefused(Refusal.SCHEMA_MISMATCH,
+              "invalid table name \"" + delta.table() + "\": " + Identifiers.RULE));
+        }
         validate(delta, push.clientId());
         TableSchema schema = state.schemas.get(delta.table());
         Optional<String> violation = schema == null ? Optional.empty() : schema.violation(delta);
@@ -411,8 +428,8 @@ final class GatewayLedger
     if (!delta.clientId().equals(clientId)) {
       throw new InvalidDeltaException("delta clientId '" + delta.clientId() + "' differs from the push's '" + clientId + "'");
     }
-    if (delta.table().isEmpty() || delta.rowId().isEmpty() || delta.deltaId().isEmpty()) {
-      throw new InvalidDeltaException("delta needs a table, a rowId and a deltaId");
+    if (delta.rowId().isEmpty() || delta.deltaId().isEmpty()) {
+      throw new InvalidDeltaException("delta needs a rowId and a deltaId");
     }
     for (var column : delta.columns()) {
       if (column.column().isEmpty()) {
@@ -453,7 +470,7 @@ final class GatewayLedger
     SyncGateway.Pull pull = read.pull();
     if (Long.compareUnsigned(pull.since(), state.flushedUpTo) >= 0) {
       DeltaBuffer.Page page = state.buffer.since(pull.since(), pull.limit());
-      return Effect().reply(pull.replyTo(), pullReply(page.deltas(), page.hasMore(), state.serverHlc()));
+      return Effect().reply(pull.replyTo(), pullReply(page.deltas(), page.hasMore(), state.replyHlc()));
     }
     readThroughLake(state, pull);
     return Effect().noReply(); // the lake read answers
@@ -467,7 +484,7 @@ final class GatewayLedger
     long upTo = state.flushedUpTo;
     List<String> tables = List.copyOf(state.flushedTables);
     DeltaBuffer.Page bufferHead = state.buffer.since(upTo, pull.limit());
-    long serverHlc = state.serverHlc();
+    long serverHlc = state.replyHlc();
     offActor.run(() -> lake.read(gatewayId, tables, pull.since(), upTo, pull.limit())).whenComplete((flushed, error) -> {
       if (error != null) {
         pull.replyTo().tell(new SyncGateway.PullFailed("cannot read flushed deltas from the lake: " + error));

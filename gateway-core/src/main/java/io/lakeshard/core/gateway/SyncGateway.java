@@ -102,8 +102,9 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
   /** What an operator sees of a gateway (admin metrics). */
   public record GetStats(ActorRef<Stats> replyTo) implements Command {}
 
+  /** {@code peakBufferBytes}: the most unflushed bytes this gateway held since it started (LakeSync's metric). */
   public record Stats(int bufferedDeltas, long bufferedBytes, int rows, long serverHlc, int sessions,
-                      long lastFlushSeq, long flushedUpTo) implements CborSerializable {}
+                      long lastFlushSeq, long flushedUpTo, long peakBufferBytes) implements CborSerializable {}
 
   /** Flush now (admin); answered once the flush is committed and journaled, or has failed. */
   public record Flush(ActorRef<FlushReply> replyTo) implements Command {}
@@ -245,6 +246,7 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
   private boolean writing;
 
   private BufferLevel level = new BufferLevel(0, 0);
+  private long peakBufferBytes;
   private boolean flushing;
   /** While failing, the backoff timer, not the buffer, decides when to retry. */
   private final RetryState flushRetry;
@@ -374,9 +376,14 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
     if (!waiting.isEmpty()) {
       writeWaiting();
     }
-    level = written.level();
+    levelIs(written.level());
     scheduleFlush();
     return stopIfDone();
+  }
+
+  private void levelIs(BufferLevel now) {
+    level = now;
+    peakBufferBytes = Math.max(peakBufferBytes, now.bytes());
   }
 
   /** While passivating: stop once no journal write or flush is in flight. */
@@ -392,7 +399,7 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
 
   /** At start, or after the ledger restarted (a flush may be running then: it goes on). */
   private Behavior<Command> onLedgerRecovered(Recovered recovered) {
-    level = recovered.level();
+    levelIs(recovered.level());
     if (recovered.flushPending() && !flushing && !flushRetry.failing()) {
       getContext().getLog().info("gateway {} recovered with an unfinished flush; finishing it", gatewayId);
       startFlush();
@@ -478,7 +485,7 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
   private Behavior<Command> onFlushRecorded(FlushRecorded recorded) {
     flushing = false;
     flushRetry.succeeded();
-    level = recorded.level();
+    levelIs(recorded.level());
     answerFlushWaiters(new FlushDone(recorded.result()));
     scheduleFlush();
     if (checkpoints.flushed(recorded.result().rows()) && !stopping) {
@@ -549,7 +556,7 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
   }
 
   private Behavior<Command> onGetStats(GetStats get) {
-    ledger.tell(new GatewayLedger.Describe(sessions.size(), get.replyTo()));
+    ledger.tell(new GatewayLedger.Describe(sessions.size(), peakBufferBytes, get.replyTo()));
     return this;
   }
 

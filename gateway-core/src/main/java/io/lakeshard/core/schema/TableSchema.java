@@ -34,6 +34,9 @@ public record TableSchema(String table, List<Column> columns) {
     if (schema == null || schema.table() == null || schema.table().isEmpty()) {
       throw new InvalidSchemaException("schema needs a table");
     }
+    if (!Identifiers.valid(schema.table())) {
+      throw new InvalidSchemaException("invalid table name \"" + schema.table() + "\": " + Identifiers.RULE);
+    }
     if (schema.columns() == null || schema.columns().isEmpty()) {
       throw new InvalidSchemaException("schema needs at least one column");
     }
@@ -41,6 +44,9 @@ public record TableSchema(String table, List<Column> columns) {
     for (Column column : schema.columns()) {
       if (column == null || column.name() == null || column.name().isEmpty() || column.type() == null) {
         throw new InvalidSchemaException("every column needs a name and a type (string, number, boolean, json, null)");
+      }
+      if (!Identifiers.valid(column.name())) {
+        throw new InvalidSchemaException("invalid column name \"" + column.name() + "\": " + Identifiers.RULE);
       }
       if (LakeColumns.RESERVED.contains(column.name())) {
         throw new InvalidSchemaException("column name " + column.name() + " is reserved for the lake's own columns "

@@ -64,5 +64,9 @@ class TableSchemaTest {
     assertThatThrownBy(() -> parse("not json")).hasMessageContaining("invalid schema");
     assertThatThrownBy(() -> parse("{\"table\":\"t\",\"columns\":[{\"name\":\"stamp\",\"type\":\"number\"}]}"))
         .hasMessageContaining("reserved");
+    assertThatThrownBy(() -> parse("{\"table\":\"to-dos\",\"columns\":[{\"name\":\"a\",\"type\":\"string\"}]}"))
+        .hasMessageContaining("invalid table name");
+    assertThatThrownBy(() -> parse("{\"table\":\"t\",\"columns\":[{\"name\":\"due date\",\"type\":\"string\"}]}"))
+        .hasMessageContaining("invalid column name");
   }
 }

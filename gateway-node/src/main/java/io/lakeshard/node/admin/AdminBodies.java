@@ -10,12 +10,12 @@ import java.util.List;
 final class AdminBodies {
   private AdminBodies() {}
 
-  /** GET /v1/admin/metrics/{gw}, LakeSync's names. */
-  record Metrics(int logSize, int indexSize, long byteSize, @UnsignedHlc long serverHlc, int sessions,
-                 long lastFlushSeq, @UnsignedHlc long flushedUpTo) {
+  /** GET /v1/admin/metrics/{gw}, LakeSync's names (its DO adds {@code peakBufferBytes}), then Lakeshard's. */
+  record Metrics(int logSize, int indexSize, long byteSize, long peakBufferBytes, @UnsignedHlc long serverHlc,
+                 int sessions, long lastFlushSeq, @UnsignedHlc long flushedUpTo) {
     static Metrics of(SyncGateway.Stats stats) {
-      return new Metrics(stats.bufferedDeltas(), stats.rows(), stats.bufferedBytes(), stats.serverHlc(),
-          stats.sessions(), stats.lastFlushSeq(), stats.flushedUpTo());
+      return new Metrics(stats.bufferedDeltas(), stats.rows(), stats.bufferedBytes(), stats.peakBufferBytes(),
+          stats.serverHlc(), stats.sessions(), stats.lastFlushSeq(), stats.flushedUpTo());
     }
   }
 

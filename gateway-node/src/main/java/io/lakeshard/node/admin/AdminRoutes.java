@@ -1,5 +1,8 @@
 package io.lakeshard.node.admin;
 
+import static io.lakeshard.node.http.JsonErrors.FLUSH_ERROR;
+import static io.lakeshard.node.http.JsonErrors.FORBIDDEN;
+import static io.lakeshard.node.http.JsonErrors.SCHEMA_ERROR;
 import static io.lakeshard.node.http.JsonErrors.error;
 
 import io.lakeshard.core.gateway.SyncGateway;
@@ -64,13 +67,13 @@ public final class AdminRoutes extends AllDirectives {
   /** An admin token for this gateway (with auth off, anyone). */
   private Route admin(String gatewayId, Supplier<Route> inner) {
     return tokens.principal(principal -> principal.isPresent() && !principal.get().isFor(gatewayId)
-        ? error(StatusCodes.FORBIDDEN, "FORBIDDEN", "token is not for gateway " + gatewayId)
+        ? error(StatusCodes.FORBIDDEN, FORBIDDEN, "token is not for gateway " + gatewayId)
         : admin(principal, inner));
   }
 
   private static Route admin(Optional<JwtAuth.Principal> principal, Supplier<Route> inner) {
     return principal.isPresent() && !principal.get().admin()
-        ? error(StatusCodes.FORBIDDEN, "FORBIDDEN", "admin role required")
+        ? error(StatusCodes.FORBIDDEN, FORBIDDEN, "admin role required")
         : inner.get();
   }
 
@@ -83,7 +86,7 @@ public final class AdminRoutes extends AllDirectives {
   private Route flush(String gatewayId) {
     return onSuccess(gateway(gatewayId).<SyncGateway.FlushReply>ask(SyncGateway.Flush::new, askTimeout),
         reply -> reply instanceof SyncGateway.FlushFailed failed
-            ? error(StatusCodes.SERVICE_UNAVAILABLE, "FLUSH_FAILED",
+            ? error(StatusCodes.SERVICE_UNAVAILABLE, FLUSH_ERROR,
                 failed.message() + "; the buffer is kept and the flush retried with backoff")
             : JsonBodies.complete(StatusCodes.OK, AdminBodies.Flushed.of(reply)));
   }
@@ -94,7 +97,7 @@ public final class AdminRoutes extends AllDirectives {
         reply -> reply instanceof SyncGateway.CheckpointDone done
             ? JsonBodies.complete(StatusCodes.OK, new AdminBodies.Checkpointed(done.snapshotHlc(), done.chunks(),
                 done.rows()))
-            : error(StatusCodes.SERVICE_UNAVAILABLE, "CHECKPOINT_FAILED",
+            : error(StatusCodes.SERVICE_UNAVAILABLE, "CHECKPOINT_WRITE_ERROR",
                 ((SyncGateway.CheckpointFailed) reply).message() + "; it is retried with backoff"));
   }
 
@@ -103,13 +106,13 @@ public final class AdminRoutes extends AllDirectives {
     try {
       schema = TableSchema.parse(body);
     } catch (TableSchema.InvalidSchemaException e) {
-      return error(StatusCodes.BAD_REQUEST, "INVALID_SCHEMA", e.getMessage());
+      return error(StatusCodes.BAD_REQUEST, SCHEMA_ERROR, e.getMessage());
     }
     return onSuccess(gateway(gatewayId).<SyncGateway.SchemaReply>ask(
             replyTo -> new SyncGateway.RegisterSchema(schema, replyTo), askTimeout),
         reply -> reply instanceof SyncGateway.SchemaSaved saved
             ? JsonBodies.complete(StatusCodes.OK, new AdminBodies.SchemaSaved(true, saved.table(), saved.columns()))
-            : error(StatusCodes.CONFLICT, "SCHEMA_CONFLICT", ((SyncGateway.SchemaRefused) reply).message()));
+            : error(StatusCodes.CONFLICT, SCHEMA_ERROR, ((SyncGateway.SchemaRefused) reply).message()));
   }
 
   private EntityRef<SyncGateway.Command> gateway(String gatewayId) {

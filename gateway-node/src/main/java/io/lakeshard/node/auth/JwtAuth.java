@@ -75,7 +75,7 @@ public final class JwtAuth {
     }
   }
 
-  /** A gateway token: signed by us, not expired, with a {@code sub}. */
+  /** A gateway token: signed by us, not expired, with a {@code sub} and a {@code gw} (LakeSync refuses either missing). */
   public Principal verify(String token) throws InvalidTokenException {
     JWTClaimsSet claims = verifiedClaims(token);
     String subject = claims.getSubject();
@@ -84,6 +84,9 @@ public final class JwtAuth {
     }
     try {
       String gateway = claims.getStringClaim("gw");
+      if (gateway == null || gateway.isEmpty()) {
+        throw new InvalidTokenException("token has no gw (the gateway it is for)");
+      }
       return new Principal(subject, gateway, "admin".equals(claims.getStringClaim("role")));
     } catch (ParseException e) {
       throw new InvalidTokenException("gw and role must be strings");

@@ -1,5 +1,6 @@
 package io.lakeshard.node.auth;
 
+import static io.lakeshard.node.http.JsonErrors.AUTH_ERROR;
 import static io.lakeshard.node.http.JsonErrors.error;
 
 import io.lakeshard.node.NodeSettings;
@@ -57,12 +58,12 @@ public final class NodeTokens {
     }
     return Bearer.token(token -> {
       if (token.isEmpty()) {
-        return error(StatusCodes.UNAUTHORIZED, "UNAUTHORIZED", "missing bearer token");
+        return error(StatusCodes.UNAUTHORIZED, AUTH_ERROR, "missing bearer token");
       }
       try {
         return inner.apply(Optional.of(verifier.orElseThrow().verify(token.get())));
       } catch (JwtAuth.InvalidTokenException e) {
-        return error(StatusCodes.UNAUTHORIZED, "UNAUTHORIZED", e.getMessage());
+        return error(StatusCodes.UNAUTHORIZED, AUTH_ERROR, e.getMessage());
       }
     });
   }

@@ -16,10 +16,13 @@ import org.apache.pekko.stream.javadsl.Sink;
 public final class RequestBodies {
   private final Duration readTimeout;
   private final long drainUpTo;
+  private final JsonErrors.Family errors;
 
-  public RequestBodies(Duration readTimeout, long drainUpTo) {
+  /** {@code errors}: the route family whose 413 body this answers with. */
+  public RequestBodies(Duration readTimeout, long drainUpTo, JsonErrors.Family errors) {
     this.readTimeout = readTimeout;
     this.drainUpTo = drainUpTo;
+    this.errors = errors;
   }
 
   /** The body as bytes, at most {@code maxBytes} of it (413 otherwise). */
@@ -28,11 +31,11 @@ public final class RequestBodies {
       long declared = entity.getContentLengthOption().orElse(0L);
       if (declared > maxBytes) {
         return declared > drainUpTo
-            ? JsonErrors.tooLarge(maxBytes)
+            ? JsonErrors.tooLarge(errors, maxBytes)
             : Directives.extractMaterializer(materializer -> Directives.onComplete(
                 entity.withoutSizeLimit().getDataBytes().completionTimeout(readTimeout)
                     .runWith(Sink.ignore(), materializer),
-                drained -> JsonErrors.tooLarge(maxBytes)));
+                drained -> JsonErrors.tooLarge(errors, maxBytes)));
       }
       return Directives.withSizeLimit(maxBytes, () -> Directives.extractStrictEntity(readTimeout, maxBytes,
           strict -> inner.apply(strict.getData().toArray())));

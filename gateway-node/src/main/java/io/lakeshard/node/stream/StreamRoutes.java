@@ -1,5 +1,6 @@
 package io.lakeshard.node.stream;
 
+import static io.lakeshard.node.http.JsonErrors.Family.STREAMS;
 import static io.lakeshard.node.stream.StreamHeaders.CLOSED;
 import static io.lakeshard.node.stream.StreamHeaders.CURSOR;
 import static io.lakeshard.node.stream.StreamHeaders.NEXT_OFFSET;
@@ -62,7 +63,7 @@ public final class StreamRoutes extends AllDirectives {
   public Route routes() {
     return pathPrefix(PathMatchers.segment("v1").slash("stream"), () ->
         respondWithHeaders(StreamHeaders.COMMON, () -> handleExceptions(
-            JsonErrors.handler("stream", service.maxBodyBytes()), () ->
+            JsonErrors.handler(STREAMS, "stream", service.maxBodyBytes()), () ->
             path(PathMatchers.segment(), id -> extractRequest(request -> Bearer.token(bearer ->
                 dispatch(id, request, new StreamService.Caller(bearer))))))));
   }
@@ -84,7 +85,7 @@ public final class StreamRoutes extends AllDirectives {
           ? complete(HttpResponse.create().withStatus(status(refused.refused().reason())))
           : outcome(outcome, described -> described(id, described)));
       case "DELETE" -> answer(service.delete(caller, id), outcome -> complete(StatusCodes.NO_CONTENT));
-      default -> JsonErrors.error(StatusCodes.METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED",
+      default -> JsonErrors.error(STREAMS, StatusCodes.METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED",
           method + " is not supported on streams");
     };
   }
@@ -96,7 +97,7 @@ public final class StreamRoutes extends AllDirectives {
 
   private Route outcome(StreamOutcome result, Function<StreamOutcome, Route> success) {
     if (result instanceof Rejected rejected) {
-      return JsonErrors.error(status(rejected.reason()), rejected.code(), rejected.message());
+      return JsonErrors.error(STREAMS, status(rejected.reason()), rejected.code(), rejected.message());
     }
     if (result instanceof StreamOutcome.Refused refused) {
       return refused(refused.refused());
@@ -313,7 +314,7 @@ public final class StreamRoutes extends AllDirectives {
 
   private Route refused(DurableStream.Refused refused) {
     if (refused.reason() == DurableStream.Refusal.JOURNAL_UNAVAILABLE) {
-      return JsonErrors.retryLater(refused.reason().name(), refused.message(), service.journalRetryAfter());
+      return JsonErrors.retryLater(STREAMS, refused.reason().name(), refused.message(), service.journalRetryAfter());
     }
     List<HttpHeader> headers = new ArrayList<>();
     switch (refused.reason()) {
@@ -328,7 +329,7 @@ public final class StreamRoutes extends AllDirectives {
       }
       default -> { }
     }
-    return respondWithHeaders(headers, () -> JsonErrors.error(status(refused.reason()), refused.reason().name(),
-        refused.message()));
+    return respondWithHeaders(headers, () ->
+        JsonErrors.error(STREAMS, status(refused.reason()), refused.reason().name(), refused.message()));
   }
 }

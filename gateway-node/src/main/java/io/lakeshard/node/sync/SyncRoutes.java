@@ -1,5 +1,6 @@
 package io.lakeshard.node.sync;
 
+import static io.lakeshard.node.http.JsonErrors.VALIDATION_ERROR;
 import static io.lakeshard.node.http.JsonErrors.error;
 
 import io.lakeshard.core.delta.WireDeltas;
@@ -61,7 +62,7 @@ public final class SyncRoutes extends AllDirectives {
                 .flatMap(upgrade -> webSockets.upgrade(upgrade,
                     new SyncSocket(system, gateway, settings.wsMaxFrameBytes(), settings.wsBroadcastBuffer()).flow()))
                 .map(this::complete)
-                .orElseGet(() -> error(StatusCodes.BAD_REQUEST, "NOT_WEBSOCKET", "expected a WebSocket upgrade")))))),
+                .orElseGet(() -> error(StatusCodes.BAD_REQUEST, VALIDATION_ERROR, "expected a WebSocket upgrade")))))),
         path("pull", () -> get(() -> gateway(gatewayId, gateway ->
             parameterOptional("since", since ->
                 parameterOptional("limit", limit -> pull(gateway, since, limit)))))),
@@ -81,7 +82,7 @@ public final class SyncRoutes extends AllDirectives {
     try {
       push = JsonCodec.decodePush(body);
     } catch (ProtocolException e) {
-      return error(StatusCodes.BAD_REQUEST, "INVALID_JSON", e.getMessage());
+      return error(StatusCodes.BAD_REQUEST, VALIDATION_ERROR, e.getMessage());
     }
     return onSuccess(gateway.push(push, null), outcome -> outcome instanceof PushOutcome.Accepted accepted
         ? complete(JsonBodies.json(StatusCodes.OK, JsonCodec.encodePushAck(accepted.ack().serverHlc(),
@@ -96,7 +97,7 @@ public final class SyncRoutes extends AllDirectives {
       since = sinceParam.map(Long::parseUnsignedLong).orElse(0L);
       limit = limitParam.map(Long::parseLong).orElse(0L);
     } catch (NumberFormatException e) {
-      return error(StatusCodes.BAD_REQUEST, "INVALID_PARAMS", "since must be a decimal HLC and limit an integer");
+      return error(StatusCodes.BAD_REQUEST, VALIDATION_ERROR, "since must be a decimal HLC and limit an integer");
     }
     return onSuccess(gateway.pull(since, limit), outcome -> outcome instanceof PullOutcome.Page page
         ? complete(JsonBodies.json(StatusCodes.OK, JsonCodec.encodeResponse(SyncResponse.newBuilder()
@@ -122,22 +123,25 @@ public final class SyncRoutes extends AllDirectives {
     return outcome instanceof Refused refused ? refused(refused) : unavailable((Unavailable) outcome);
   }
 
+  /** LakeSync's status and code for each refusal (its validation.ts and pushErrorToStatus). */
   private static Route refused(Refused refused) {
     String message = refused.message();
     return switch (refused.reason()) {
-      case INVALID_GATEWAY -> error(StatusCodes.BAD_REQUEST, "INVALID_GATEWAY", message);
-      case WRONG_GATEWAY -> error(StatusCodes.FORBIDDEN, "FORBIDDEN", message);
-      case CLIENT_MISMATCH -> error(StatusCodes.FORBIDDEN, "CLIENT_MISMATCH", message);
-      case TOO_MANY_DELTAS -> error(StatusCodes.CONTENT_TOO_LARGE, "TOO_MANY_DELTAS", message);
-      case INVALID_DELTA -> error(StatusCodes.BAD_REQUEST, "INVALID_DELTA", message);
-      case INVALID_LIMIT -> error(StatusCodes.BAD_REQUEST, "INVALID_PARAMS", message);
-      case CLOCK_DRIFT -> error(StatusCodes.CONFLICT, "CLOCK_DRIFT", message);
-      case SCHEMA_MISMATCH -> error(StatusCodes.UNPROCESSABLE_CONTENT, "SCHEMA_MISMATCH", message);
-      case NO_CHECKPOINT -> error(StatusCodes.NOT_FOUND, "NOT_FOUND", message);
+      case INVALID_GATEWAY, TOO_MANY_DELTAS, INVALID_DELTA, INVALID_LIMIT ->
+          error(StatusCodes.BAD_REQUEST, VALIDATION_ERROR, message);
+      case WRONG_GATEWAY, CLIENT_MISMATCH -> error(StatusCodes.FORBIDDEN, JsonErrors.FORBIDDEN, message);
+      case CLOCK_DRIFT -> error(StatusCodes.CONFLICT, JsonErrors.CLOCK_DRIFT, message);
+      case SCHEMA_MISMATCH -> error(StatusCodes.UNPROCESSABLE_CONTENT, JsonErrors.SCHEMA_ERROR, message);
+      case NO_CHECKPOINT -> error(StatusCodes.NOT_FOUND, JsonErrors.NOT_FOUND, message);
     };
   }
 
+  /** 503 with Retry-After: LakeSync's code for backpressure, Lakeshard's own for what LakeSync answers 500. */
   private static Route unavailable(Unavailable unavailable) {
-    return JsonErrors.retryLater(unavailable.cause().name(), unavailable.message(), unavailable.retryAfter());
+    String code = switch (unavailable.cause()) {
+      case BACKPRESSURE -> JsonErrors.BACKPRESSURE_ERROR;
+      case LAKE_UNAVAILABLE, JOURNAL_UNAVAILABLE -> unavailable.cause().name();
+    };
+    return JsonErrors.retryLater(JsonErrors.Family.SYNC, code, unavailable.message(), unavailable.retryAfter());
   }
 }
