@@ -23,11 +23,15 @@ final class TestWebSocketClient implements WebSocket.Listener {
 
   /** Connects to {@code /v1/sync/{gateway}/ws} on the node at {@code httpPort} with a token for {@code clientId}. */
   static TestWebSocketClient connect(int httpPort, String gatewayId, String clientId) {
+    return connectWith(httpPort, gatewayId, TestNode.token(clientId, gatewayId));
+  }
+
+  /** Connects to {@code /v1/sync/{gateway}/ws} on the node at {@code httpPort} with {@code token}. */
+  static TestWebSocketClient connectWith(int httpPort, String gatewayId, String token) {
     TestWebSocketClient client = new TestWebSocketClient();
     client.socket = HttpClient.newHttpClient().newWebSocketBuilder()
         .connectTimeout(Duration.ofSeconds(5))
-        .buildAsync(URI.create("ws://127.0.0.1:" + httpPort + "/v1/sync/" + gatewayId + "/ws?token="
-            + TestNode.token(clientId, gatewayId)), client)
+        .buildAsync(URI.create("ws://127.0.0.1:" + httpPort + "/v1/sync/" + gatewayId + "/ws?token=" + token), client)
         .join();
     return client;
   }

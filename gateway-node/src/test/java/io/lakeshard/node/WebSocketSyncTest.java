@@ -11,7 +11,9 @@ import io.lakeshard.protocol.v1.RowDelta;
 import io.lakeshard.protocol.v1.SyncPull;
 import io.lakeshard.protocol.v1.SyncPush;
 import io.lakeshard.protocol.v1.SyncResponse;
+import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -51,6 +53,41 @@ class WebSocketSyncTest extends NodeTestBase {
     SyncResponse pulled = SyncResponse.parseFrom(alice.next());
     assertThat(pulled.getDeltasList()).extracting(RowDelta::getRowId).containsExactly("1");
     assertThat(alice.messages).as("no broadcast back to the pusher").isEmpty();
+  }
+
+  private TestWebSocketClient subscribed(String clientId) throws Exception {
+    TestWebSocketClient client = connect(clientId);
+    client.send(Frames.encodePull(SyncPull.newBuilder().setClientId(clientId).build()));
+    client.next();
+    return client;
+  }
+
+  private static List<String> broadcastRows(byte[] frame) throws Exception {
+    assertThat(frame[0]).isEqualTo(Frames.TAG_BROADCAST);
+    return SyncResponse.parseFrom(Arrays.copyOfRange(frame, 1, frame.length)).getDeltasList().stream()
+        .map(RowDelta::getRowId).toList();
+  }
+
+  /** As LakeSync's gateway: a push is kept from every socket of its client, whichever transport it came by. */
+  @Test
+  void aPushReachesOtherClientsSocketsButNoneOfThePushersOwn() throws Exception {
+    TestWebSocketClient alicesPhone = subscribed("alice");
+    TestWebSocketClient alicesLaptop = subscribed("alice");
+    TestWebSocketClient bob = subscribed("bob");
+    NodeHttp http = new NodeHttp(() -> node.httpPort(), Duration.ofSeconds(15));
+
+    assertThat(http.post("/v1/sync/gw1/push", TestNode.token("alice", "gw1"), NodeHttp.push("alice", List.of(
+        NodeHttp.delta("INSERT", "todos", "alice", "a1", NodeHttp.hlcNow(0), "[]")))).statusCode()).isEqualTo(200);
+    assertThat(broadcastRows(bob.next())).containsExactly("a1");
+    alicesPhone.send(Frames.encodePush(push("alice", "a2")));
+    assertThat(SyncResponse.parseFrom(alicesPhone.next()).getServerHlc()).isPositive();
+    assertThat(broadcastRows(bob.next())).containsExactly("a2");
+
+    assertThat(http.post("/v1/sync/gw1/push", TestNode.token("bob", "gw1"), NodeHttp.push("bob", List.of(
+        NodeHttp.delta("INSERT", "todos", "bob", "b1", NodeHttp.hlcNow(1), "[]")))).statusCode()).isEqualTo(200);
+    // Broadcasts keep push order: had alice's sockets heard a1 or a2, that would come first.
+    assertThat(broadcastRows(alicesPhone.next())).containsExactly("b1");
+    assertThat(broadcastRows(alicesLaptop.next())).containsExactly("b1");
   }
 
   @Test
