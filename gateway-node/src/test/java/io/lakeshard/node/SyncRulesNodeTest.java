@@ -7,14 +7,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lakeshard.protocol.Frames;
-import io.lakeshard.protocol.v1.RowDelta;
 import io.lakeshard.protocol.v1.SyncPull;
 import io.lakeshard.protocol.v1.SyncResponse;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
@@ -117,18 +115,8 @@ class SyncRulesNodeTest {
     throw new AssertionError("the pull did not end within 200 pages");
   }
 
-  /** A socket subscribed to the gateway: it has had the reply to a first pull. */
   private TestWebSocketClient subscribed(String token, String clientId) throws Exception {
-    TestWebSocketClient socket = TestWebSocketClient.connectWith(node.httpPort(), GW, token);
-    socket.send(Frames.encodePull(SyncPull.newBuilder().setClientId(clientId).build()));
-    socket.next();
-    return socket;
-  }
-
-  private static List<String> broadcastRows(byte[] frame) throws Exception {
-    assertThat(frame[0]).isEqualTo(Frames.TAG_BROADCAST);
-    return SyncResponse.parseFrom(Arrays.copyOfRange(frame, 1, frame.length)).getDeltasList().stream()
-        .map(RowDelta::getRowId).toList();
+    return TestWebSocketClient.connectWith(node.httpPort(), GW, token).subscribed(clientId);
   }
 
   @Test
@@ -141,13 +129,13 @@ class SyncRulesNodeTest {
         row("todos", "carol", "n1", 2, null), row("todos", "carol", "g1", 3, "gamma"),
         row("notes", "carol", "x1", 4, "acme"), row("todos", "carol", "a2", 5, "acme")));
 
-    assertThat(broadcastRows(aliceSocket.next())).containsExactly("a1", "a2");
-    assertThat(broadcastRows(bobSocket.next())).containsExactly("b1", "g1");
+    assertThat(aliceSocket.nextBroadcastRows()).containsExactly("a1", "a2");
+    assertThat(bobSocket.nextBroadcastRows()).containsExactly("b1", "g1");
     // A push with nothing a session may see sends it nothing: the next broadcast it gets is the next it may see.
     httpPush(writer, "carol", List.of(row("todos", "carol", "b2", 6, "beta")));
     httpPush(writer, "carol", List.of(row("todos", "carol", "a3", 7, "acme")));
-    assertThat(broadcastRows(aliceSocket.next())).containsExactly("a3");
-    assertThat(broadcastRows(bobSocket.next())).containsExactly("b2");
+    assertThat(aliceSocket.nextBroadcastRows()).containsExactly("a3");
+    assertThat(bobSocket.nextBroadcastRows()).containsExactly("b2");
 
     assertThat(httpPullAll(acme, 100)).containsExactly("a1", "a2", "a3");
     assertThat(httpPullAll(beta, 1)).containsExactly("b1", "g1", "b2");

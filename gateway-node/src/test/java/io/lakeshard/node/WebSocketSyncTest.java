@@ -56,16 +56,7 @@ class WebSocketSyncTest extends NodeTestBase {
   }
 
   private TestWebSocketClient subscribed(String clientId) throws Exception {
-    TestWebSocketClient client = connect(clientId);
-    client.send(Frames.encodePull(SyncPull.newBuilder().setClientId(clientId).build()));
-    client.next();
-    return client;
-  }
-
-  private static List<String> broadcastRows(byte[] frame) throws Exception {
-    assertThat(frame[0]).isEqualTo(Frames.TAG_BROADCAST);
-    return SyncResponse.parseFrom(Arrays.copyOfRange(frame, 1, frame.length)).getDeltasList().stream()
-        .map(RowDelta::getRowId).toList();
+    return connect(clientId).subscribed(clientId);
   }
 
   /** As LakeSync's gateway: a push is kept from every socket of its client, whichever transport it came by. */
@@ -78,16 +69,16 @@ class WebSocketSyncTest extends NodeTestBase {
 
     assertThat(http.post("/v1/sync/gw1/push", TestNode.token("alice", "gw1"), NodeHttp.push("alice", List.of(
         NodeHttp.delta("INSERT", "todos", "alice", "a1", NodeHttp.hlcNow(0), "[]")))).statusCode()).isEqualTo(200);
-    assertThat(broadcastRows(bob.next())).containsExactly("a1");
+    assertThat(bob.nextBroadcastRows()).containsExactly("a1");
     alicesPhone.send(Frames.encodePush(push("alice", "a2")));
     assertThat(SyncResponse.parseFrom(alicesPhone.next()).getServerHlc()).isPositive();
-    assertThat(broadcastRows(bob.next())).containsExactly("a2");
+    assertThat(bob.nextBroadcastRows()).containsExactly("a2");
 
     assertThat(http.post("/v1/sync/gw1/push", TestNode.token("bob", "gw1"), NodeHttp.push("bob", List.of(
         NodeHttp.delta("INSERT", "todos", "bob", "b1", NodeHttp.hlcNow(1), "[]")))).statusCode()).isEqualTo(200);
     // Broadcasts keep push order: had alice's sockets heard a1 or a2, that would come first.
-    assertThat(broadcastRows(alicesPhone.next())).containsExactly("b1");
-    assertThat(broadcastRows(alicesLaptop.next())).containsExactly("b1");
+    assertThat(alicesPhone.nextBroadcastRows()).containsExactly("b1");
+    assertThat(alicesLaptop.nextBroadcastRows()).containsExactly("b1");
   }
 
   @Test
