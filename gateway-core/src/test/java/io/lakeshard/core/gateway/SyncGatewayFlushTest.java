@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -101,7 +102,7 @@ class SyncGatewayFlushTest {
     List<RowDelta> all = new ArrayList<>();
     long since = 0;
     while (true) {
-      gateway.tell(new SyncGateway.Pull(since, pageSize, reply.getRef()));
+      gateway.tell(new SyncGateway.Pull(since, pageSize, Map.of(), reply.getRef()));
       SyncGateway.PullReply page = (SyncGateway.PullReply) reply.receiveMessage(AWAIT);
       all.addAll(page.deltas());
       since = page.serverHlc();

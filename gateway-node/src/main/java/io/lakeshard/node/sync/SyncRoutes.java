@@ -19,12 +19,15 @@ import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.model.AttributeKeys;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /** HTTP surface of the sync gateways: parse, call the sync service, map its outcome to a status. */
 public final class SyncRoutes extends AllDirectives {
+  /** The version of the sync rules that filtered a pull's page; 0: the gateway has none. */
+  private static final String RULES_VERSION = "X-Sync-Rules-Version";
   private final ActorSystem<?> system;
   private final NodeSettings settings;
   private final SyncService service;
@@ -90,10 +93,11 @@ public final class SyncRoutes extends AllDirectives {
     }
     return onSuccess(gateway.pull(since, limit), outcome -> outcome instanceof PullOutcome.Page page
         ? complete(JsonBodies.json(StatusCodes.OK, JsonCodec.encodeResponse(SyncResponse.newBuilder()
-            .addAllDeltas(WireDeltas.toWire(page.page().deltas()))
-            .setServerHlc(page.page().serverHlc())
-            .setHasMore(page.page().hasMore())
-            .build())))
+                .addAllDeltas(WireDeltas.toWire(page.page().deltas()))
+                .setServerHlc(page.page().serverHlc())
+                .setHasMore(page.page().hasMore())
+                .build()))
+            .addHeader(RawHeader.create(RULES_VERSION, Long.toString(page.page().rulesVersion()))))
         : notServed(outcome));
   }
 

@@ -10,6 +10,7 @@ import io.lakeshard.protocol.ProtocolException;
 import io.lakeshard.protocol.v1.SyncPush;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -63,20 +64,27 @@ public final class SyncService {
   public final class Gateway implements Access {
     private final EntityRef<SyncGateway.Command> entity;
     private final Optional<JwtAuth.Principal> principal;
+    /** What sync rules' {@code jwt:} values resolve to; none with auth off. */
+    private final Map<String, List<String>> claims;
 
     private Gateway(EntityRef<SyncGateway.Command> entity, Optional<JwtAuth.Principal> principal) {
       this.entity = entity;
       this.principal = principal;
-    }
-
-    /** Subscribes a WebSocket session to the gateway's broadcasts (it unsubscribes when the session stops). */
-    public void subscribe(ActorRef<SyncGateway.Broadcast> session) {
-      entity.tell(new SyncGateway.Subscribe(session));
+      this.claims = principal.map(JwtAuth.Principal::claims).orElse(Map.of());
     }
 
     /**
-     * Journals {@code push}'s deltas; {@code origin}, the pushing WebSocket session (null over
-     * HTTP), gets no broadcast of them.
+     * Subscribes a WebSocket session to the gateway's broadcasts (it unsubscribes when the session
+     * stops): what its client pushes, from any transport, is not broadcast to it, and the rest is
+     * filtered by the gateway's sync rules for its claims.
+     */
+    public void subscribe(ActorRef<SyncGateway.Broadcast> session) {
+      entity.tell(new SyncGateway.Subscribe(session, principal.map(JwtAuth.Principal::clientId).orElse(null), claims));
+    }
+
+    /**
+     * Journals {@code push}'s deltas; no session of the pushing client gets them broadcast, nor
+     * {@code origin}, the pushing WebSocket session (null over HTTP), when auth is off.
      */
     public CompletionStage<PushOutcome> push(SyncPush push, ActorRef<SyncGateway.Broadcast> origin) {
       if (principal.isPresent() && !principal.get().clientId().equals(push.getClientId())) {
@@ -98,7 +106,10 @@ public final class SyncService {
           .thenApply(SyncService::pushOutcome);
     }
 
-    /** A page of deltas accepted after {@code since}; {@code requestedLimit} as {@link PullLimit} reads it. */
+    /**
+     * A page of the deltas accepted after {@code since} that the gateway's sync rules let this
+     * principal see; {@code requestedLimit} as {@link PullLimit} reads it.
+     */
     public CompletionStage<PullOutcome> pull(long since, long requestedLimit) {
       int limit = pullLimit.resolve(requestedLimit);
       if (limit == PullLimit.REFUSED) {
@@ -106,7 +117,7 @@ public final class SyncService {
             pullLimit.rule() + ", not " + requestedLimit));
       }
       return Stages.direct(entity.<SyncGateway.PullResult>ask(
-              replyTo -> new SyncGateway.Pull(since, limit, replyTo), askTimeout))
+              replyTo -> new SyncGateway.Pull(since, limit, claims, replyTo), askTimeout))
           .thenApply(result -> result instanceof SyncGateway.PullReply page
               ? new PullOutcome.Page(page)
               : new Unavailable(Unavailable.Cause.LAKE_UNAVAILABLE, ((SyncGateway.PullFailed) result).message(),
