@@ -84,8 +84,12 @@ class CheckpointHttpTest {
   }
 
   private HttpResponse<byte[]> getCheckpoint(String gateway) throws Exception {
+    return getCheckpoint(gateway, TestNode.token("reader", gateway));
+  }
+
+  private HttpResponse<byte[]> getCheckpoint(String gateway, String token) throws Exception {
     return http.send(HttpRequest.newBuilder(http.uri("/v1/sync/" + gateway + "/checkpoint"))
-        .header("Authorization", "Bearer " + TestNode.token("reader", gateway))
+        .header("Authorization", "Bearer " + token)
         .header("Accept", "application/x-lakesync-checkpoint-stream")
         .timeout(Duration.ofSeconds(20))
         .GET().build(), HttpResponse.BodyHandlers.ofByteArray());
@@ -93,7 +97,11 @@ class CheckpointHttpTest {
 
   /** The download as LakeSync's client reads it: a big-endian uint32 length, then a SyncResponse, to the end. */
   private Download download(String gateway) throws Exception {
-    HttpResponse<byte[]> response = getCheckpoint(gateway);
+    return download(gateway, TestNode.token("reader", gateway));
+  }
+
+  private Download download(String gateway, String token) throws Exception {
+    HttpResponse<byte[]> response = getCheckpoint(gateway, token);
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.headers().firstValue("Content-Type")).hasValue("application/x-lakesync-checkpoint-stream");
     String hlc = response.headers().firstValue("X-Checkpoint-Hlc").orElseThrow();
@@ -208,5 +216,42 @@ class CheckpointHttpTest {
     Download after = download(gateway);
     assertThat(after.hlc()).isEqualTo(before.hlc());
     assertThat(loadCheckpoint(after.deltas())).isEqualTo(rows);
+  }
+
+  /** With sync rules, each client's download holds only its rows, and its pull from there the rest of them. */
+  @Test
+  void withSyncRulesEachClientLoadsOnlyItsRowsThenPullsTheRest() throws Exception {
+    startNode(Map.of());
+    String gateway = "ck-rules";
+    String rules = "{\"version\":1,\"buckets\":[{\"name\":\"org\",\"tables\":[\"todos\"],"
+        + "\"filters\":[{\"column\":\"org\",\"op\":\"in\",\"value\":\"jwt:org\"}]}]}";
+    HttpResponse<String> saved = http.post("/v1/admin/sync-rules/" + gateway, TestNode.adminToken("ops", gateway), rules);
+    assertThat(saved.statusCode()).as(saved.body()).isEqualTo(200);
+    for (int i = 0; i < 12; i++) {
+      String org = i % 3 == 0 ? "acme" : "beta";
+      pushOk(gateway, "carol", change("INSERT", "todos", "carol", "r" + i,
+          "[{\"column\":\"org\",\"value\":\"" + org + "\"},{\"column\":\"n\",\"value\":" + i + "}]"));
+    }
+    admin("flush", gateway);
+    // Rules judge each delta by its own columns (LakeSync's rule), so an update carries the filtered column.
+    pushOk(gateway, "carol", change("UPDATE", "todos", "carol", "r3",
+        "[{\"column\":\"org\",\"value\":\"acme\"},{\"column\":\"n\",\"value\":300}]"));
+    admin("checkpoint", gateway);
+    pushOk(gateway, "carol", change("INSERT", "todos", "carol", "r12", "[{\"column\":\"org\",\"value\":\"acme\"}]"),
+        change("UPDATE", "todos", "carol", "r0", "[{\"column\":\"org\",\"value\":\"beta\"}]"));
+
+    String acme = TestNode.token("alice", gateway, Map.of("org", "acme"));
+    Download acmeCheckpoint = download(gateway, acme);
+    Map<String, Map<String, String>> alice = loadCheckpoint(acmeCheckpoint.deltas());
+    assertThat(alice.keySet()).containsExactlyInAnyOrder("todos:r0", "todos:r3", "todos:r6", "todos:r9");
+    assertThat(alice).containsEntry("todos:r3", Map.of("org", "\"acme\"", "n", "300"));
+    applyPulled(alice, http.pullAll(gateway, 5, acmeCheckpoint.hlc(), acme));
+    assertThat(alice).isEqualTo(applyPulled(new LinkedHashMap<>(), http.pullAll(gateway, 5, "0", acme)));
+
+    String beta = TestNode.token("bob", gateway, Map.of("org", "beta"));
+    Map<String, Map<String, String>> bob = loadCheckpoint(download(gateway, beta).deltas());
+    assertThat(bob).hasSize(8).doesNotContainKeys("todos:r0", "todos:r3", "todos:r6", "todos:r9");
+    assertThat(loadCheckpoint(download(gateway, TestNode.token("eve", gateway, Map.of("org", "none"))).deltas()))
+        .as("a client none of whose rows are in the checkpoint").isEmpty();
   }
 }

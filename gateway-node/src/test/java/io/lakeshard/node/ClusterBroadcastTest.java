@@ -17,7 +17,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -87,17 +86,7 @@ class ClusterBroadcastTest {
 
   /** Joined once the session has had a reply: the gateway then knows it. */
   private static TestWebSocketClient subscribed(LakeshardNode node, String gatewayId, String clientId) throws Exception {
-    TestWebSocketClient client = TestWebSocketClient.connect(node.httpPort(), gatewayId, clientId);
-    client.send(Frames.encodePull(SyncPull.newBuilder().setClientId(clientId).build()));
-    client.next();
-    return client;
-  }
-
-  private static List<String> broadcastRows(TestWebSocketClient client) throws Exception {
-    byte[] message = client.next();
-    assertThat(message[0]).isEqualTo(Frames.TAG_BROADCAST);
-    return SyncResponse.parseFrom(Arrays.copyOfRange(message, 1, message.length)).getDeltasList().stream()
-        .map(RowDelta::getRowId).toList();
+    return TestWebSocketClient.connect(node.httpPort(), gatewayId, clientId).subscribed(clientId);
   }
 
   @Test
@@ -109,12 +98,12 @@ class ClusterBroadcastTest {
         + "\"clientId\":\"bob\",\"hlc\":\"" + HybridClock.encode(System.currentTimeMillis(), 0) + "\"}]}";
     HttpResponse<String> pushed = http(nodes.get(1)).post("/v1/sync/shared/push", TestNode.token("bob", "shared"), body);
     assertThat(pushed.statusCode()).as(pushed.body()).isEqualTo(200);
-    assertThat(broadcastRows(onFirst)).containsExactly("via-http");
-    assertThat(broadcastRows(onThird)).containsExactly("via-http");
+    assertThat(onFirst.nextBroadcastRows()).containsExactly("via-http");
+    assertThat(onThird.nextBroadcastRows()).containsExactly("via-http");
 
     onFirst.send(Frames.encodePush(push("alice", "via-ws")));
     assertThat(SyncResponse.parseFrom(onFirst.next()).getServerHlc()).isPositive();
-    assertThat(broadcastRows(onThird)).containsExactly("via-ws");
+    assertThat(onThird.nextBroadcastRows()).containsExactly("via-ws");
     assertThat(onFirst.messages).as("no broadcast back to the pusher").isEmpty();
   }
 

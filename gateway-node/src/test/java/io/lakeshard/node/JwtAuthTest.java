@@ -15,6 +15,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class JwtAuthTest {
@@ -26,10 +29,28 @@ class JwtAuthTest {
   void tokensSignedWithThePreviousSecretPassWhileSecretsRotate() throws Exception {
     JwtAuth auth = new JwtAuth(CURRENT, PREVIOUS, clock);
     String old = JwtAuth.sign(PREVIOUS, "alice", "gw1", true, Duration.ofMinutes(1), clock);
-    assertThat(auth.verify(old)).isEqualTo(new JwtAuth.Principal("alice", "gw1", true));
+    assertThat(auth.verify(old))
+        .isEqualTo(new JwtAuth.Principal("alice", "gw1", true, Map.of("sub", List.of("alice"))));
 
     JwtAuth rotated = new JwtAuth(CURRENT, "", clock);
     assertThatThrownBy(() -> rotated.verify(old)).isInstanceOf(JwtAuth.InvalidTokenException.class);
+  }
+
+  /** As LakeSync's verifyToken: string and string-list claims but the standard ones, and sub. */
+  @Test
+  void customClaimsThatAreStringsOrListsOfStringsStayWithThePrincipal() throws Exception {
+    JwtAuth auth = new JwtAuth(CURRENT, "", clock);
+    SignedJWT token = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), new JWTClaimsSet.Builder()
+        .subject("alice").claim("gw", "gw1").claim("role", "client").issuer("me").audience("them")
+        .issueTime(new Date()).expirationTime(Date.from(clock.instant().plusSeconds(60)))
+        .claim("org", "acme").claim("teams", List.of("red", "blue")).claim("jti", "t-1")
+        .claim("level", 3).claim("mixed", List.of("a", 1)).claim("nested", Map.of("a", "b")).claim("none", List.of())
+        .build());
+    token.sign(new MACSigner(CURRENT.getBytes(StandardCharsets.UTF_8)));
+    JwtAuth.Principal principal = auth.verify(token.serialize());
+    assertThat(principal.claims()).isEqualTo(Map.of("sub", List.of("alice"), "org", List.of("acme"),
+        "teams", List.of("red", "blue"), "jti", List.of("t-1"), "none", List.of()));
+    assertThat(auth.verify(token.serialize())).as("from the checked tokens").isEqualTo(principal);
   }
 
   @Test

@@ -149,7 +149,11 @@ final class NodeHttp {
 
   /** As {@link #pullAll(String, int)}, from the cursor {@code since} (a decimal HLC). */
   List<JsonNode> pullAll(String gateway, int limit, String since) throws IOException, InterruptedException {
-    String token = TestNode.token("reader", gateway);
+    return pullAll(gateway, limit, since, TestNode.token("reader", gateway));
+  }
+
+  /** As {@link #pullAll(String, int, String)}, as the holder of {@code token} (whose claims sync rules read). */
+  List<JsonNode> pullAll(String gateway, int limit, String since, String token) throws IOException, InterruptedException {
     List<JsonNode> deltas = new ArrayList<>();
     String cursor = since;
     for (int page = 0; page < 1000; page++) {

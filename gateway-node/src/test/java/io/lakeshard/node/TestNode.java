@@ -1,11 +1,20 @@
 package io.lakeshard.node;
 
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.lakeshard.node.auth.JwtAuth;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -36,6 +45,20 @@ final class TestNode {
 
   static String token(String clientId, String gatewayId) {
     return JwtAuth.sign(SECRET, clientId, gatewayId, false, Duration.ofMinutes(10), Clock.systemUTC());
+  }
+
+  /** A client token that also carries {@code claims} (custom claims, as sync rules read them). */
+  static String token(String clientId, String gatewayId, Map<String, ?> claims) {
+    JWTClaimsSet.Builder builder = new JWTClaimsSet.Builder().subject(clientId).claim("gw", gatewayId)
+        .expirationTime(Date.from(Instant.now().plus(Duration.ofMinutes(10))));
+    claims.forEach(builder::claim);
+    SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), builder.build());
+    try {
+      jwt.sign(new MACSigner(SECRET.getBytes(StandardCharsets.UTF_8)));
+    } catch (JOSEException e) {
+      throw new IllegalStateException(e);
+    }
+    return jwt.serialize();
   }
 
   static String adminToken(String clientId, String gatewayId) {

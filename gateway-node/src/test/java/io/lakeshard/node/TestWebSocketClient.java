@@ -2,12 +2,19 @@ package io.lakeshard.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.lakeshard.protocol.Frames;
+import io.lakeshard.protocol.v1.RowDelta;
+import io.lakeshard.protocol.v1.SyncPull;
+import io.lakeshard.protocol.v1.SyncResponse;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -23,11 +30,15 @@ final class TestWebSocketClient implements WebSocket.Listener {
 
   /** Connects to {@code /v1/sync/{gateway}/ws} on the node at {@code httpPort} with a token for {@code clientId}. */
   static TestWebSocketClient connect(int httpPort, String gatewayId, String clientId) {
+    return connectWith(httpPort, gatewayId, TestNode.token(clientId, gatewayId));
+  }
+
+  /** Connects to {@code /v1/sync/{gateway}/ws} on the node at {@code httpPort} with {@code token}. */
+  static TestWebSocketClient connectWith(int httpPort, String gatewayId, String token) {
     TestWebSocketClient client = new TestWebSocketClient();
     client.socket = HttpClient.newHttpClient().newWebSocketBuilder()
         .connectTimeout(Duration.ofSeconds(5))
-        .buildAsync(URI.create("ws://127.0.0.1:" + httpPort + "/v1/sync/" + gatewayId + "/ws?token="
-            + TestNode.token(clientId, gatewayId)), client)
+        .buildAsync(URI.create("ws://127.0.0.1:" + httpPort + "/v1/sync/" + gatewayId + "/ws?token=" + token), client)
         .join();
     return client;
   }
@@ -64,5 +75,20 @@ final class TestWebSocketClient implements WebSocket.Listener {
 
   void send(byte[] frame) {
     socket.sendBinary(ByteBuffer.wrap(frame), true).join();
+  }
+
+  /** Subscribed once it has had the reply to a first pull: the gateway then knows the session. */
+  TestWebSocketClient subscribed(String clientId) throws InterruptedException {
+    send(Frames.encodePull(SyncPull.newBuilder().setClientId(clientId).build()));
+    next();
+    return this;
+  }
+
+  /** The row ids of the next message, which must be a broadcast. */
+  List<String> nextBroadcastRows() throws InterruptedException, InvalidProtocolBufferException {
+    byte[] message = next();
+    assertThat(message[0]).isEqualTo(Frames.TAG_BROADCAST);
+    return SyncResponse.parseFrom(Arrays.copyOfRange(message, 1, message.length)).getDeltasList().stream()
+        .map(RowDelta::getRowId).toList();
   }
 }

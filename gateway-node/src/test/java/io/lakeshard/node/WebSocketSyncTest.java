@@ -11,7 +11,9 @@ import io.lakeshard.protocol.v1.RowDelta;
 import io.lakeshard.protocol.v1.SyncPull;
 import io.lakeshard.protocol.v1.SyncPush;
 import io.lakeshard.protocol.v1.SyncResponse;
+import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -75,6 +77,32 @@ class WebSocketSyncTest extends NodeTestBase {
     }
     assertThat(SyncResponse.parseFrom(acked).getServerHlc()).as("the clock moves on")
         .isGreaterThan(SyncResponse.parseFrom(pulled).getServerHlc());
+  }
+
+  private TestWebSocketClient subscribed(String clientId) throws Exception {
+    return connect(clientId).subscribed(clientId);
+  }
+
+  /** As LakeSync's gateway: a push is kept from every socket of its client, whichever transport it came by. */
+  @Test
+  void aPushReachesOtherClientsSocketsButNoneOfThePushersOwn() throws Exception {
+    TestWebSocketClient alicesPhone = subscribed("alice");
+    TestWebSocketClient alicesLaptop = subscribed("alice");
+    TestWebSocketClient bob = subscribed("bob");
+    NodeHttp http = new NodeHttp(() -> node.httpPort(), Duration.ofSeconds(15));
+
+    assertThat(http.post("/v1/sync/gw1/push", TestNode.token("alice", "gw1"), NodeHttp.push("alice", List.of(
+        NodeHttp.delta("INSERT", "todos", "alice", "a1", NodeHttp.hlcNow(0), "[]")))).statusCode()).isEqualTo(200);
+    assertThat(bob.nextBroadcastRows()).containsExactly("a1");
+    alicesPhone.send(Frames.encodePush(push("alice", "a2")));
+    assertThat(SyncResponse.parseFrom(alicesPhone.next()).getServerHlc()).isPositive();
+    assertThat(bob.nextBroadcastRows()).containsExactly("a2");
+
+    assertThat(http.post("/v1/sync/gw1/push", TestNode.token("bob", "gw1"), NodeHttp.push("bob", List.of(
+        NodeHttp.delta("INSERT", "todos", "bob", "b1", NodeHttp.hlcNow(1), "[]")))).statusCode()).isEqualTo(200);
+    // Broadcasts keep push order: had alice's sockets heard a1 or a2, that would come first.
+    assertThat(alicesPhone.nextBroadcastRows()).containsExactly("b1");
+    assertThat(alicesLaptop.nextBroadcastRows()).containsExactly("b1");
   }
 
   @Test

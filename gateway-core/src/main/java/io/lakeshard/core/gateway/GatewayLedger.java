@@ -17,7 +17,8 @@ import io.lakeshard.core.gateway.SyncGateway.Refusal;
 import io.lakeshard.core.hlc.ClockDriftException;
 import io.lakeshard.core.hlc.HybridClock;
 import io.lakeshard.core.lake.OffActor;
-import io.lakeshard.core.paging.Pages;
+import io.lakeshard.core.rules.RowFilter;
+import io.lakeshard.core.rules.SyncRules;
 import io.lakeshard.core.schema.Identifiers;
 import io.lakeshard.core.schema.TableSchema;
 import java.time.Duration;
@@ -72,6 +73,10 @@ final class GatewayLedger
 
   record Register(SyncGateway.RegisterSchema request) implements Command {}
 
+  record SaveRules(SyncGateway.SaveSyncRules request) implements Command {}
+
+  record ReadRules(ActorRef<SyncGateway.CurrentSyncRules> replyTo) implements Command {}
+
   /** The gateway wants to flush: the ledger answers with {@link FlushReady}. */
   record PlanFlush() implements Command {}
 
@@ -84,8 +89,14 @@ final class GatewayLedger
   /** What the ledger tells its gateway (through a message adapter: nothing outside the package sends these). */
   sealed interface Reply extends NoSerializationVerificationNeeded {}
 
-  /** The journal is replayed (at start, or after a restart); {@code flushPending}: a flush was interrupted. */
-  record Recovered(BufferLevel level, boolean flushPending) implements Reply {}
+  /**
+   * The journal is replayed (at start, or after a restart); {@code flushPending}: a flush was
+   * interrupted; {@code rules}: the sync rules (null: none).
+   */
+  record Recovered(BufferLevel level, boolean flushPending, SyncRules rules) implements Reply {}
+
+  /** New sync rules are journaled: the gateway's sessions follow them. */
+  record RulesChanged(SyncRules rules) implements Reply {}
 
   /** A group of pushes is decided (and journaled, or not: see {@link #answerUnjournaled}); {@code accepted} lines up with the pushes. */
   record GroupWritten(List<Push> pushes, List<List<RowDelta>> accepted, long serverHlc, BufferLevel level)
@@ -112,6 +123,9 @@ final class GatewayLedger
 
   record SchemaRegistered(TableSchema schema) implements Event {}
 
+  /** The gateway's sync rules from now on (they replace any before). */
+  record SyncRulesSet(SyncRules rules) implements Event {}
+
   /** Flush {@code seq} will write every delta stamped up to {@code upTo}; journaled before it runs. */
   record FlushPlanned(long seq, long upTo) implements Event {}
 
@@ -129,9 +143,11 @@ final class GatewayLedger
     /** A flush journaled as planned but not yet as done (it runs, or a crash interrupted it). */
     FlushPlanned pendingFlush;
     final Set<String> flushedTables;
+    /** Null until an admin saves some. */
+    SyncRules rules;
 
     State(HybridClock clock, DeltaBuffer buffer, Map<String, TableSchema> schemas, long flushSeq, long flushedUpTo,
-          FlushPlanned pendingFlush, Set<String> flushedTables) {
+          FlushPlanned pendingFlush, Set<String> flushedTables, SyncRules rules) {
       this.clock = clock;
       this.buffer = buffer;
       this.schemas = new HashMap<>(schemas);
@@ -139,6 +155,7 @@ final class GatewayLedger
       this.flushedUpTo = flushedUpTo;
       this.pendingFlush = pendingFlush;
       this.flushedTables = new TreeSet<>(flushedTables);
+      this.rules = rules;
     }
 
     long serverHlc() {
@@ -163,11 +180,13 @@ final class GatewayLedger
   /**
    * The state as a snapshot holds it, taken after each flush so recovery replays only what came
    * since. {@code seenIds} is the dedupe window as {@link DeltaIdWindow#toBytes()} writes it;
-   * snapshots of earlier versions hold {@code seenDeltaIds} (the ids as text) instead.
+   * snapshots of earlier versions hold {@code seenDeltaIds} (the ids as text) instead, and no
+   * {@code syncRules} (null: none).
    */
   record Snapshot(long clock, List<Accepted> log, Map<String, RowVersion> rows, List<String> seenDeltaIds,
                   byte[] seenIds, List<TableSchema> schemas, long flushSeq, long flushedUpTo,
-                  FlushPlanned pendingFlush, List<String> flushedTables) implements CborSerializable {
+                  FlushPlanned pendingFlush, List<String> flushedTables, SyncRules syncRules)
+      implements CborSerializable {
 
     DeltaIdWindow dedupeWindow() {
       if (seenIds != null) {
@@ -221,13 +240,14 @@ final class GatewayLedger
 
   @Override
   public State emptyState() {
-    initial = new State(newClock(), new DeltaBuffer(), Map.of(), 0, 0, null, Set.of());
+    initial = new State(newClock(), new DeltaBuffer(), Map.of(), 0, 0, null, Set.of(), null);
     return initial;
   }
 
   /** The state an event may change: a fresh copy in place of the empty state (its clock only moves forward). */
   private State writable(State state) {
-    return state != initial ? state : new State(initial.clock, new DeltaBuffer(), Map.of(), 0, 0, null, Set.of());
+    return state != initial ? state
+        : new State(initial.clock, new DeltaBuffer(), Map.of(), 0, 0, null, Set.of(), null);
   }
 
   @Override
@@ -237,7 +257,7 @@ final class GatewayLedger
       public Object toJournal(State state) {
         return new Snapshot(state.clock.last(), state.buffer.log(), state.buffer.rows(), null,
             state.buffer.seenDeltaIds(), List.copyOf(state.schemas.values()), state.flushSeq, state.flushedUpTo,
-            state.pendingFlush, List.copyOf(state.flushedTables));
+            state.pendingFlush, List.copyOf(state.flushedTables), state.rules);
       }
 
       @Override
@@ -248,7 +268,8 @@ final class GatewayLedger
         Map<String, TableSchema> schemas = new HashMap<>();
         snapshot.schemas().forEach(schema -> schemas.put(schema.table(), schema));
         return new State(clock, new DeltaBuffer(snapshot.log(), snapshot.rows(), snapshot.dedupeWindow()), schemas,
-            snapshot.flushSeq(), snapshot.flushedUpTo(), snapshot.pendingFlush(), new HashSet<>(snapshot.flushedTables()));
+            snapshot.flushSeq(), snapshot.flushedUpTo(), snapshot.pendingFlush(), new HashSet<>(snapshot.flushedTables()),
+            snapshot.syncRules());
       }
     };
   }
@@ -272,7 +293,7 @@ final class GatewayLedger
             answerUnjournaled(persisting, state);
             persisting = null;
           }
-          gateway.tell(new Recovered(state.level(), state.pendingFlush != null));
+          gateway.tell(new Recovered(state.level(), state.pendingFlush != null, state.rules));
         })
         // Only once the snapshot after a flush is saved may what precedes it go.
         .onSignal(SnapshotCompleted.class, (state, completed) ->
@@ -298,8 +319,8 @@ final class GatewayLedger
         none.add(List.of());
       }
       gateway.tell(new GroupWritten(append.pushes(), none, state.serverHlc(), state.level()));
-    } else if (failed instanceof Register) {
-      context.getSelf().tell(failed); // idempotent: registering the same schema again changes nothing
+    } else if (failed instanceof Register || failed instanceof SaveRules) {
+      context.getSelf().tell(failed); // idempotent: saving the same schema or rules again changes nothing
     } else {
       gateway.tell(new FlushNotJournaled(failed instanceof PlanFlush ? "plan" : "result"));
     }
@@ -318,6 +339,9 @@ final class GatewayLedger
         .onCommand(Append.class, this::onAppend)
         .onCommand(Read.class, this::onRead)
         .onCommand(Register.class, this::onRegister)
+        .onCommand(SaveRules.class, this::onSaveRules)
+        .onCommand(ReadRules.class, (state, read) ->
+            Effect().reply(read.replyTo(), new SyncGateway.CurrentSyncRules(state.rules)))
         .onCommand(PlanFlush.class, this::onPlanFlush)
         .onCommand(RecordFlush.class, this::onRecordFlush)
         // The buffer holds exactly the deltas stamped after flushedUpTo (a planned flush drops
@@ -342,6 +366,14 @@ final class GatewayLedger
     }
     return journal(register, new SchemaRegistered(schema), replyTo,
         after -> new SyncGateway.SchemaSaved(schema.table(), schema.columns().size()));
+  }
+
+  private ReplyEffect<Event, State> onSaveRules(State state, SaveRules save) {
+    SyncRules rules = save.request().rules();
+    return journal(save, new SyncRulesSet(rules), save.request().replyTo(), after -> {
+      gateway.tell(new RulesChanged(after.rules));
+      return new SyncGateway.SyncRulesSaved(rules.version());
+    });
   }
 
   /** What the group decided, push by push: the accepted deltas or a refusal. */
@@ -466,13 +498,22 @@ final class GatewayLedger
     return icebergName.substring(icebergName.lastIndexOf('.') + 1);
   }
 
+  /**
+   * Without sync rules a pull reads {@code limit} deltas. With rules it reads up to {@code
+   * pull.max-filtered-scan} (at least {@code limit}) and keeps what the client may see, so a client
+   * that may see few rows still gets full pages, and a cursor past what was read when it got less.
+   */
   private ReplyEffect<Event, State> onRead(State state, Read read) {
     SyncGateway.Pull pull = read.pull();
+    RowFilter filter = state.rules == null ? RowFilter.ALL : state.rules.forClaims(pull.claims());
+    int window = filter == RowFilter.ALL ? pull.limit() : Math.max(pull.limit(), settings.maxFilteredScan());
+    long rulesVersion = state.rules == null ? 0 : state.rules.version();
     if (Long.compareUnsigned(pull.since(), state.flushedUpTo) >= 0) {
-      DeltaBuffer.Page page = state.buffer.since(pull.since(), pull.limit());
-      return Effect().reply(pull.replyTo(), pullReply(page.deltas(), page.hasMore(), state.replyHlc()));
+      DeltaBuffer.Page page = state.buffer.since(pull.since(), window);
+      return Effect().reply(pull.replyTo(), PullPages.reply(page.deltas(), page.hasMore(), pull.limit(), filter,
+          settings.maxPullBytes(), state.replyHlc(), rulesVersion));
     }
-    readThroughLake(state, pull);
+    readThroughLake(state, pull, window, filter, rulesVersion);
     return Effect().noReply(); // the lake read answers
   }
 
@@ -480,36 +521,23 @@ final class GatewayLedger
    * A cursor older than the buffer: the flushed part comes from the lake, off the actor, then
    * the buffer's head (captured now, with the flush point, so the two never overlap or leave a gap).
    */
-  private void readThroughLake(State state, SyncGateway.Pull pull) {
+  private void readThroughLake(State state, SyncGateway.Pull pull, int window, RowFilter filter, long rulesVersion) {
     long upTo = state.flushedUpTo;
     List<String> tables = List.copyOf(state.flushedTables);
-    DeltaBuffer.Page bufferHead = state.buffer.since(upTo, pull.limit());
+    DeltaBuffer.Page bufferHead = state.buffer.since(upTo, window);
     long serverHlc = state.replyHlc();
-    offActor.run(() -> lake.read(gatewayId, tables, pull.since(), upTo, pull.limit())).whenComplete((flushed, error) -> {
+    offActor.run(() -> lake.read(gatewayId, tables, pull.since(), upTo, window)).whenComplete((flushed, error) -> {
       if (error != null) {
         pull.replyTo().tell(new SyncGateway.PullFailed("cannot read flushed deltas from the lake: " + error));
         return;
       }
-      List<Accepted> page = new ArrayList<>(flushed.subList(0, Math.min(flushed.size(), pull.limit())));
-      int room = pull.limit() - page.size();
-      page.addAll(bufferHead.deltas().subList(0, Math.min(room, bufferHead.deltas().size())));
-      boolean hasMore = flushed.size() > pull.limit() || bufferHead.deltas().size() > room || bufferHead.hasMore();
-      pull.replyTo().tell(pullReply(page, hasMore, serverHlc));
+      List<Accepted> read = new ArrayList<>(flushed.subList(0, Math.min(flushed.size(), window)));
+      int room = window - read.size();
+      read.addAll(bufferHead.deltas().subList(0, Math.min(room, bufferHead.deltas().size())));
+      boolean hasMore = flushed.size() > window || bufferHead.deltas().size() > room || bufferHead.hasMore();
+      pull.replyTo().tell(PullPages.reply(read, hasMore, pull.limit(), filter, settings.maxPullBytes(), serverHlc,
+          rulesVersion));
     });
-  }
-
-  /**
-   * A page cut to {@code pull.max-bytes} (it crosses the cluster as one message). With more to
-   * come, the cursor is the last stamp returned, so the next page starts right after it.
-   */
-  private SyncGateway.PullReply pullReply(List<Accepted> page, boolean hasMore, long serverHlc) {
-    int fits = Pages.fitting(page, accepted -> accepted.delta().sizeBytes(), settings.maxPullBytes());
-    if (fits < page.size()) {
-      page = page.subList(0, fits);
-      hasMore = true;
-    }
-    List<RowDelta> deltas = page.stream().map(Accepted::delta).toList();
-    return new SyncGateway.PullReply(deltas, hasMore ? page.get(page.size() - 1).stamp() : serverHlc, hasMore);
   }
 
   @Override
@@ -529,6 +557,11 @@ final class GatewayLedger
         .onEvent(SchemaRegistered.class, (current, event) -> {
           State state = writable(current);
           state.schemas.put(event.schema().table(), event.schema());
+          return state;
+        })
+        .onEvent(SyncRulesSet.class, (current, event) -> {
+          State state = writable(current);
+          state.rules = event.rules();
           return state;
         })
         .onEvent(FlushPlanned.class, (current, event) -> {

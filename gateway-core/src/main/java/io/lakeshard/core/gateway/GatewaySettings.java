@@ -11,7 +11,7 @@ import java.time.Duration;
  * policy from {@code lakeshard.gateway.checkpoint}.
  */
 public record GatewaySettings(Duration maxClockDrift, int defaultPullLimit, int maxPullLimit, long maxPullBytes,
-                              long maxBufferBytes, Duration maxBufferAge, Backoff flushBackoff,
+                              int maxFilteredScan, long maxBufferBytes, Duration maxBufferAge, Backoff flushBackoff,
                               int dedupeWindow, Backoff journalBackoff, CheckpointSettings checkpoint) {
 
   public static GatewaySettings fromConfig(Config config) {
@@ -21,6 +21,7 @@ public record GatewaySettings(Duration maxClockDrift, int defaultPullLimit, int 
         gateway.getInt("pull.default-limit"),
         gateway.getInt("pull.max-limit"),
         gateway.getBytes("pull.max-bytes"),
+        gateway.getInt("pull.max-filtered-scan"),
         gateway.getBytes("flush.max-buffer-bytes"),
         gateway.getDuration("flush.max-buffer-age"),
         Backoff.fromConfig(gateway.getConfig("flush.backoff")),

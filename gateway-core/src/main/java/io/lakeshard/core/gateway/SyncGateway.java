@@ -17,17 +17,20 @@ import io.lakeshard.core.gateway.GatewayLedger.FlushReady;
 import io.lakeshard.core.gateway.GatewayLedger.FlushRecorded;
 import io.lakeshard.core.gateway.GatewayLedger.GroupWritten;
 import io.lakeshard.core.gateway.GatewayLedger.Recovered;
+import io.lakeshard.core.gateway.GatewayLedger.RulesChanged;
 import io.lakeshard.core.hlc.HybridClock;
 import io.lakeshard.core.lake.OffActor;
 import io.lakeshard.core.retry.RetryState;
+import io.lakeshard.core.rules.RowFilter;
+import io.lakeshard.core.rules.SyncRules;
 import io.lakeshard.core.schema.TableSchema;
 import io.lakeshard.protocol.Frames;
 import io.lakeshard.protocol.v1.SyncResponse;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -71,18 +74,29 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
 
   public sealed interface Command extends CborSerializable {}
 
-  /** Deltas from {@code clientId}; {@code origin} is the pushing WebSocket session, or null. */
+  /**
+   * Deltas from {@code clientId}; {@code origin} is the pushing WebSocket session, or null. No
+   * session of {@code clientId} (nor {@code origin}, whose client is unknown with auth off) gets
+   * them broadcast.
+   */
   public record Push(String clientId, List<RowDelta> deltas, ActorRef<Broadcast> origin,
                      ActorRef<PushReply> replyTo) implements Command {}
 
   /**
-   * At most {@code limit} deltas stamped after {@code since}. A limit below 1 is taken as 1, also
-   * when a Pull arrives from another node: a bad message (a WebSocket {@code max_deltas}, a
-   * protobuf uint32, of 2^31 or more arrives negative) must not break the entity.
+   * At most {@code limit} deltas stamped after {@code since} that the gateway's sync rules let a
+   * client with {@code claims} see. A limit below 1 is taken as 1, also when a Pull arrives from
+   * another node: a bad message (a WebSocket {@code max_deltas}, a protobuf uint32, of 2^31 or
+   * more arrives negative) must not break the entity.
+   *
+   * <p>The rules are applied here, in the entity, not on the page a caller gets back: only the
+   * entity knows how far it scanned, so only it can answer a cursor past the deltas it filtered
+   * out (a page cut after filtering would either skip allowed deltas or stall on filtered ones).
    */
-  public record Pull(long since, int limit, ActorRef<PullResult> replyTo) implements Command {
+  public record Pull(long since, int limit, Map<String, List<String>> claims, ActorRef<PullResult> replyTo)
+      implements Command {
     public Pull {
       limit = Math.max(1, limit);
+      claims = claims == null ? Map.of() : claims;
     }
   }
 
@@ -136,10 +150,28 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
 
   public record CheckpointFailed(String message) implements CheckpointReply {}
 
-  /** A WebSocket session joins the gateway; it leaves when it stops or sends {@link Unsubscribe}. */
-  public record Subscribe(ActorRef<Broadcast> session) implements Command {}
+  /**
+   * A WebSocket session of {@code clientId} (null with auth off) with {@code claims} joins the
+   * gateway; it leaves when it stops or sends {@link Unsubscribe}.
+   */
+  public record Subscribe(ActorRef<Broadcast> session, String clientId, Map<String, List<String>> claims)
+      implements Command {
+    public Subscribe {
+      claims = claims == null ? Map.of() : claims;
+    }
+  }
 
   public record Unsubscribe(ActorRef<Broadcast> session) implements Command {}
+
+  /** Replaces the gateway's sync rules (admin); answered once journaled. */
+  public record SaveSyncRules(SyncRules rules, ActorRef<SyncRulesSaved> replyTo) implements Command {}
+
+  public record SyncRulesSaved(long version) implements CborSerializable {}
+
+  public record GetSyncRules(ActorRef<CurrentSyncRules> replyTo) implements Command {}
+
+  /** The gateway's sync rules; null when none were ever saved. */
+  public record CurrentSyncRules(SyncRules rules) implements CborSerializable {}
 
   /** An answer of the ledger (always a local child). */
   private record FromLedger(GatewayLedger.Reply reply) implements Command, NoSerializationVerificationNeeded {}
@@ -204,14 +236,17 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
       @JsonSubTypes.Type(value = PullFailed.class, name = "failed")})
   public sealed interface PullResult extends CborSerializable {}
 
-  public record PullReply(List<RowDelta> deltas, long serverHlc, boolean hasMore) implements PullResult {}
+  /** {@code rulesVersion}: the version of the sync rules that filtered the page, 0 when the gateway has none. */
+  public record PullReply(List<RowDelta> deltas, long serverHlc, boolean hasMore, long rulesVersion)
+      implements PullResult {}
 
   /** The cursor needed flushed deltas and the lake could not be read. */
   public record PullFailed(String message) implements PullResult {}
 
   /**
    * Deltas accepted from another client, sent to every session but the pusher's, as the WebSocket
-   * frame the sessions forward: encoded once per push, not once per session.
+   * frame the sessions forward: encoded once per push, not once per session (unless sync rules
+   * leave a session only some of them).
    */
   public record Broadcast(byte[] frame) implements CborSerializable {}
 
@@ -241,7 +276,9 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
   private final CheckpointRuns checkpoints;
   private final OffActor offActor;
   private final ActorRef<GatewayLedger.Command> ledger;
-  private final Set<ActorRef<Broadcast>> sessions = new HashSet<>();
+  private final Map<ActorRef<Broadcast>, Session> sessions = new HashMap<>();
+  /** The sync rules, as the ledger last journaled them (null: none); sessions' filters follow them. */
+  private SyncRules rules;
   private List<Push> waiting = new ArrayList<>();
   private boolean writing;
 
@@ -320,6 +357,14 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
           return stopIfDone();
         })
         .onMessage(Subscribe.class, this::onSubscribe)
+        .onMessage(SaveSyncRules.class, save -> {
+          ledger.tell(new GatewayLedger.SaveRules(save));
+          return this;
+        })
+        .onMessage(GetSyncRules.class, get -> {
+          ledger.tell(new GatewayLedger.ReadRules(get.replyTo()));
+          return this;
+        })
         .onMessage(Unsubscribe.class, this::onUnsubscribe)
         .onSignal(Terminated.class, terminated -> {
           getContext().getLog().warn("gateway ledger stopped ({} pushes waiting); stopping the gateway so it recovers",
@@ -338,6 +383,9 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
       return onFlushRecorded(recorded);
     } else if (reply instanceof FlushNotJournaled failed) {
       return flushFailed("flush " + failed.step(), new IllegalStateException("the journal write failed"));
+    } else if (reply instanceof RulesChanged changed) {
+      useRules(changed.rules());
+      return this;
     } else if (reply instanceof CheckpointCaptured captured) {
       getContext().pipeToSelf(offActor.run(() -> checkpointWriter.write(captured.source())), (manifest, error) ->
           error == null ? new CheckpointWritten(manifest) : new CheckpointErred(error));
@@ -369,7 +417,7 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
     for (int i = 0; i < written.pushes().size(); i++) {
       List<RowDelta> accepted = written.accepted().get(i);
       if (!accepted.isEmpty()) {
-        broadcast(accepted, written.serverHlc(), written.pushes().get(i).origin());
+        broadcast(accepted, written.serverHlc(), written.pushes().get(i));
       }
     }
     writing = false;
@@ -400,6 +448,7 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
   /** At start, or after the ledger restarted (a flush may be running then: it goes on). */
   private Behavior<Command> onLedgerRecovered(Recovered recovered) {
     levelIs(recovered.level());
+    useRules(recovered.rules());
     if (recovered.flushPending() && !flushing && !flushRetry.failing()) {
       getContext().getLog().info("gateway {} recovered with an unfinished flush; finishing it", gatewayId);
       startFlush();
@@ -535,19 +584,56 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
 
   // ---- sessions ----
 
-  private void broadcast(List<RowDelta> deltas, long serverHlc, ActorRef<Broadcast> origin) {
-    if (sessions.isEmpty() || sessions.size() == 1 && sessions.contains(origin)) {
+  /** An open WebSocket session: whose it is, and what the rules let it receive. */
+  private record Session(String clientId, Map<String, List<String>> claims, RowFilter filter) {}
+
+  private RowFilter filterFor(Map<String, List<String>> claims) {
+    return rules == null ? RowFilter.ALL : rules.forClaims(claims);
+  }
+
+  private void useRules(SyncRules changed) {
+    rules = changed;
+    sessions.replaceAll((ref, session) ->
+        new Session(session.clientId(), session.claims(), filterFor(session.claims())));
+  }
+
+  /**
+   * To every session but the pusher's (as LakeSync's gateway: by the pushing client, so an HTTP
+   * push does not come back to that client's sockets), what each session's rules allow; nothing to
+   * a session that is left with nothing. The frame of all the deltas is encoded once, and only
+   * sessions whose rules drop some get their own.
+   */
+  private void broadcast(List<RowDelta> deltas, long serverHlc, Push push) {
+    if (sessions.isEmpty()) {
       return;
     }
-    Broadcast message = new Broadcast(Frames.encodeBroadcast(SyncResponse.newBuilder()
+    byte[] all = null;
+    for (Map.Entry<ActorRef<Broadcast>, Session> entry : sessions.entrySet()) {
+      Session session = entry.getValue();
+      if (entry.getKey().equals(push.origin()) || push.clientId().equals(session.clientId())) {
+        continue;
+      }
+      List<RowDelta> allowed = session.filter() == RowFilter.ALL ? deltas
+          : deltas.stream().filter(session.filter()::allows).toList();
+      if (allowed.isEmpty()) {
+        continue;
+      }
+      byte[] frame;
+      if (allowed.size() == deltas.size()) {
+        all = all != null ? all : frame(deltas, serverHlc);
+        frame = all;
+      } else {
+        frame = frame(allowed, serverHlc);
+      }
+      entry.getKey().tell(new Broadcast(frame));
+    }
+  }
+
+  private static byte[] frame(List<RowDelta> deltas, long serverHlc) {
+    return Frames.encodeBroadcast(SyncResponse.newBuilder()
         .addAllDeltas(WireDeltas.toWire(deltas))
         .setServerHlc(serverHlc)
-        .build()));
-    for (ActorRef<Broadcast> session : sessions) {
-      if (!session.equals(origin)) {
-        session.tell(message);
-      }
-    }
+        .build());
   }
 
   private Behavior<Command> onPull(Pull pull) {
@@ -561,14 +647,15 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
   }
 
   private Behavior<Command> onSubscribe(Subscribe subscribe) {
-    if (sessions.add(subscribe.session())) {
+    Session session = new Session(subscribe.clientId(), subscribe.claims(), filterFor(subscribe.claims()));
+    if (sessions.put(subscribe.session(), session) == null) {
       getContext().watchWith(subscribe.session(), new Unsubscribe(subscribe.session()));
     }
     return this;
   }
 
   private Behavior<Command> onUnsubscribe(Unsubscribe unsubscribe) {
-    if (sessions.remove(unsubscribe.session())) {
+    if (sessions.remove(unsubscribe.session()) != null) {
       getContext().unwatch(unsubscribe.session());
     }
     return this;

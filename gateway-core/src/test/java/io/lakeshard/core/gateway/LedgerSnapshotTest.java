@@ -13,14 +13,14 @@ class LedgerSnapshotTest {
   void snapshotsOfEarlierVersionsKeepTheirDedupeWindowAsText() {
     String hex = "0f".repeat(32);
     GatewayLedger.Snapshot earlier = new GatewayLedger.Snapshot(0, List.of(), Map.of(), List.of(hex, "free-form"),
-        null, List.of(), 0, 0, null, List.of());
+        null, List.of(), 0, 0, null, List.of(), null);
     DeltaIdWindow window = earlier.dedupeWindow();
     assertThat(window.size()).isEqualTo(2);
     assertThat(window.contains(hex)).isTrue();
     assertThat(window.contains("free-form")).isTrue();
 
     GatewayLedger.Snapshot now = new GatewayLedger.Snapshot(0, List.of(), Map.of(), null, window.toBytes(),
-        List.of(), 0, 0, null, List.of());
+        List.of(), 0, 0, null, List.of(), null);
     assertThat(now.dedupeWindow()).isEqualTo(window);
   }
 }

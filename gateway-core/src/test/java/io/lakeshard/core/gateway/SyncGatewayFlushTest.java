@@ -111,7 +111,7 @@ class SyncGatewayFlushTest {
     List<RowDelta> all = new ArrayList<>();
     long since = 0;
     while (true) {
-      gateway.tell(new SyncGateway.Pull(since, pageSize, reply.getRef()));
+      gateway.tell(new SyncGateway.Pull(since, pageSize, Map.of(), reply.getRef()));
       SyncGateway.PullReply page = (SyncGateway.PullReply) reply.receiveMessage(AWAIT);
       all.addAll(page.deltas());
       since = page.serverHlc();

@@ -16,12 +16,15 @@ import io.lakeshard.core.flush.FlushPlan;
 import io.lakeshard.core.flush.FlushResult;
 import io.lakeshard.core.flush.GatewayLake;
 import io.lakeshard.core.hlc.HybridClock;
+import io.lakeshard.core.rules.SyncRules;
 import io.lakeshard.protocol.Frames;
 import io.lakeshard.protocol.v1.SyncResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -106,7 +109,11 @@ class SyncGatewayTest {
   }
 
   private static RowDelta insert(String client, String row) {
-    List<ColumnValue> columns = List.of(new ColumnValue("title", "\"" + row + "\""));
+    return titled(client, row, row);
+  }
+
+  private static RowDelta titled(String client, String row, String title) {
+    List<ColumnValue> columns = List.of(new ColumnValue("title", "\"" + title + "\""));
     long hlc = HybridClock.encode(System.currentTimeMillis(), 0);
     return new RowDelta(Op.INSERT, "todos", row, client, columns, hlc,
         DeltaIds.compute(client, hlc, "todos", row, columns));
@@ -138,7 +145,7 @@ class SyncGatewayTest {
         .as("the held write, then every push that arrived during it").containsExactly(1, pushes - 1);
 
     TestProbe<SyncGateway.PullResult> pull = testKit.createTestProbe();
-    gateway.tell(new SyncGateway.Pull(0, 1000, pull.getRef()));
+    gateway.tell(new SyncGateway.Pull(0, 1000, Map.of(), pull.getRef()));
     assertThat(((SyncGateway.PullReply) pull.receiveMessage()).deltas()).hasSize(pushes);
   }
 
@@ -151,7 +158,7 @@ class SyncGatewayTest {
   void aFailedWriteIsRefusedAndTheLedgerComesBackAfterItsBackoff() throws Exception {
     ActorRef<SyncGateway.Command> gateway = testKit.spawn(SyncGateway.create("g2", SLOW_RESTART, NO_LAKE, NO_CHECKPOINTS));
     TestProbe<SyncGateway.Broadcast> session = testKit.createTestProbe();
-    gateway.tell(new SyncGateway.Subscribe(session.getRef()));
+    gateway.tell(new SyncGateway.Subscribe(session.getRef(), null, Map.of()));
     TestProbe<SyncGateway.PushReply> failed = testKit.createTestProbe();
     TestProbe<SyncGateway.PushReply> waiting = testKit.createTestProbe();
     journal.failNextPersisted();
@@ -169,7 +176,7 @@ class SyncGatewayTest {
     assertThat(rowIds(frame)).containsExactly("2");
 
     TestProbe<SyncGateway.PullResult> pull = testKit.createTestProbe();
-    gateway.tell(new SyncGateway.Pull(0, 100, pull.getRef()));
+    gateway.tell(new SyncGateway.Pull(0, 100, Map.of(), pull.getRef()));
     assertThat(((SyncGateway.PullReply) pull.receiveMessage()).deltas()).extracting(RowDelta::rowId)
         .containsExactly("2");
     assertThat(journal.persistedInStorage("SyncGateway|g2")).hasSize(1);
@@ -192,7 +199,7 @@ class SyncGatewayTest {
 
     ActorRef<SyncGateway.Command> second = testKit.spawn(SyncGateway.create("g3", SETTINGS, NO_LAKE, NO_CHECKPOINTS));
     TestProbe<SyncGateway.PullResult> pull = testKit.createTestProbe();
-    second.tell(new SyncGateway.Pull(0, 100, pull.getRef()));
+    second.tell(new SyncGateway.Pull(0, 100, Map.of(), pull.getRef()));
     SyncGateway.PullReply page = (SyncGateway.PullReply) pull.receiveMessage();
     assertThat(page.deltas()).extracting(RowDelta::rowId).containsExactly("1", "2");
     assertThat(page.serverHlc()).isGreaterThanOrEqualTo(ackedHlc);
@@ -208,8 +215,8 @@ class SyncGatewayTest {
     ActorRef<SyncGateway.Command> gateway = testKit.spawn(SyncGateway.create("g4", SETTINGS, NO_LAKE, NO_CHECKPOINTS));
     TestProbe<SyncGateway.Broadcast> pusher = testKit.createTestProbe();
     TestProbe<SyncGateway.Broadcast> other = testKit.createTestProbe();
-    gateway.tell(new SyncGateway.Subscribe(pusher.getRef()));
-    gateway.tell(new SyncGateway.Subscribe(other.getRef()));
+    gateway.tell(new SyncGateway.Subscribe(pusher.getRef(), null, Map.of()));
+    gateway.tell(new SyncGateway.Subscribe(other.getRef(), null, Map.of()));
     TestProbe<SyncGateway.PushReply> replies = testKit.createTestProbe();
     gateway.tell(new SyncGateway.Push("a", List.of(insert("a", "1")), pusher.getRef(), replies.getRef()));
     replies.receiveMessage();
@@ -220,6 +227,68 @@ class SyncGatewayTest {
     assertThat(rowIds(pusher.receiveMessage().frame())).containsExactly("2");
   }
 
+  @Test
+  void syncRulesFilterPullsAndBroadcastsPerClientAndSurviveARestart() throws Exception {
+    GatewaySettings smallScan = GatewaySettings.fromConfig(ConfigFactory.parseString(
+        "lakeshard.gateway.pull.max-filtered-scan = 2").withFallback(testKit.system().settings().config()));
+    ActorRef<SyncGateway.Command> gateway = testKit.spawn(SyncGateway.create("g7", smallScan, NO_LAKE, NO_CHECKPOINTS));
+    SyncRules byTitle = new SyncRules(3, List.of(new SyncRules.Bucket("own", List.of(),
+        List.of(new SyncRules.Filter("title", SyncRules.Op.EQ, "jwt:sub")))));
+    TestProbe<SyncGateway.SyncRulesSaved> saved = testKit.createTestProbe();
+    gateway.tell(new SyncGateway.SaveSyncRules(byTitle, saved.getRef()));
+    assertThat(saved.receiveMessage().version()).isEqualTo(3);
+
+    TestProbe<SyncGateway.Broadcast> alicesOtherSocket = testKit.createTestProbe();
+    TestProbe<SyncGateway.Broadcast> bob = testKit.createTestProbe();
+    TestProbe<SyncGateway.Broadcast> carol = testKit.createTestProbe();
+    gateway.tell(new SyncGateway.Subscribe(alicesOtherSocket.getRef(), "alice", Map.of("sub", List.of("alice"))));
+    gateway.tell(new SyncGateway.Subscribe(bob.getRef(), "bob", Map.of("sub", List.of("bob"))));
+    gateway.tell(new SyncGateway.Subscribe(carol.getRef(), "carol", Map.of("sub", List.of("carol"))));
+    TestProbe<SyncGateway.PushReply> replies = testKit.createTestProbe();
+    // Over HTTP (no origin session): a row of alice's own and one of bob's among others.
+    gateway.tell(new SyncGateway.Push("alice", List.of(titled("alice", "x1", "x"), titled("alice", "b1", "bob"),
+        titled("alice", "a1", "alice"), titled("alice", "x2", "x"), titled("alice", "x3", "x")), null,
+        replies.getRef()));
+    replies.receiveMessage();
+    assertThat(rowIds(bob.receiveMessage().frame())).containsExactly("b1");
+    gateway.tell(new SyncGateway.Push("bob", List.of(titled("bob", "a2", "alice"), titled("bob", "c1", "carol")), null,
+        replies.getRef()));
+    replies.receiveMessage();
+    // Broadcasts keep push order: had alice's other socket heard her own push, or carol any of it, it would come first.
+    assertThat(rowIds(alicesOtherSocket.receiveMessage().frame())).containsExactly("a2");
+    assertThat(rowIds(carol.receiveMessage().frame())).containsExactly("c1");
+
+    assertThat(pullAll(gateway, Map.of("sub", List.of("bob")))).containsExactly("b1");
+    assertThat(pullAll(gateway, Map.of("sub", List.of("alice")))).containsExactly("a1", "a2");
+    testKit.stop(gateway);
+
+    ActorRef<SyncGateway.Command> restarted = testKit.spawn(SyncGateway.create("g7", smallScan, NO_LAKE, NO_CHECKPOINTS));
+    TestProbe<SyncGateway.CurrentSyncRules> current = testKit.createTestProbe();
+    restarted.tell(new SyncGateway.GetSyncRules(current.getRef()));
+    assertThat(current.receiveMessage().rules()).isEqualTo(byTitle);
+    assertThat(pullAll(restarted, Map.of("sub", List.of("carol")))).containsExactly("c1");
+    assertThat(pullAll(restarted, Map.of())).as("no claim, no rows").isEmpty();
+  }
+
+  /** Every row a client with {@code claims} pulls, one delta a page, checking each page's cursor moves on. */
+  private static List<String> pullAll(ActorRef<SyncGateway.Command> gateway, Map<String, List<String>> claims) {
+    TestProbe<SyncGateway.PullResult> pull = testKit.createTestProbe();
+    List<String> rows = new ArrayList<>();
+    long cursor = 0;
+    for (int page = 0; page < 20; page++) {
+      gateway.tell(new SyncGateway.Pull(cursor, 1, claims, pull.getRef()));
+      SyncGateway.PullReply reply = (SyncGateway.PullReply) pull.receiveMessage();
+      assertThat(reply.rulesVersion()).isEqualTo(3);
+      assertThat(Long.compareUnsigned(reply.serverHlc(), cursor)).as("the cursor advances").isPositive();
+      reply.deltas().forEach(delta -> rows.add(delta.rowId()));
+      cursor = reply.serverHlc();
+      if (!reply.hasMore()) {
+        return rows;
+      }
+    }
+    throw new AssertionError("the pull did not end within 20 pages");
+  }
+
   /**
    * A limit below 1 (a WebSocket {@code max_deltas}, a protobuf uint32, of 2^31 or more arrives
    * negative) is served as 1: answered, without restarting the gateway, which keeps its sessions.
@@ -228,7 +297,7 @@ class SyncGatewayTest {
   void aPullWithALimitBelowOneIsAnsweredWithOneDeltaAndTheGatewayKeepsServing() throws Exception {
     ActorRef<SyncGateway.Command> gateway = testKit.spawn(SyncGateway.create("g5", SETTINGS, NO_LAKE, NO_CHECKPOINTS));
     TestProbe<SyncGateway.Broadcast> session = testKit.createTestProbe();
-    gateway.tell(new SyncGateway.Subscribe(session.getRef()));
+    gateway.tell(new SyncGateway.Subscribe(session.getRef(), null, Map.of()));
     TestProbe<SyncGateway.PushReply> replies = testKit.createTestProbe();
     gateway.tell(new SyncGateway.Push("a", List.of(insert("a", "1"), insert("a", "2")), null, replies.getRef()));
     assertThat(replies.receiveMessage()).isInstanceOf(SyncGateway.PushAccepted.class);
@@ -236,14 +305,14 @@ class SyncGatewayTest {
 
     TestProbe<SyncGateway.PullResult> pull = testKit.createTestProbe();
     for (int limit : new int[] {0, -1, Integer.MIN_VALUE}) {
-      gateway.tell(new SyncGateway.Pull(0, limit, pull.getRef()));
+      gateway.tell(new SyncGateway.Pull(0, limit, Map.of(), pull.getRef()));
       SyncGateway.PullReply page = (SyncGateway.PullReply) pull.receiveMessage();
       assertThat(page.deltas()).as("limit " + limit).extracting(RowDelta::rowId).containsExactly("1");
       assertThat(page.hasMore()).isTrue();
     }
     // From past the first delta, the largest limit: where it starts plus the limit overflows an int.
     gateway.tell(new SyncGateway.Pull(((SyncGateway.PullReply) pullFirst(gateway, pull)).serverHlc(),
-        Integer.MAX_VALUE, pull.getRef()));
+        Integer.MAX_VALUE, Map.of(), pull.getRef()));
     assertThat(((SyncGateway.PullReply) pull.receiveMessage()).deltas()).extracting(RowDelta::rowId).containsExactly("2");
 
     TestProbe<SyncGateway.Stats> stats = testKit.createTestProbe();
@@ -256,7 +325,7 @@ class SyncGatewayTest {
 
   private static SyncGateway.PullResult pullFirst(ActorRef<SyncGateway.Command> gateway,
                                                   TestProbe<SyncGateway.PullResult> pull) {
-    gateway.tell(new SyncGateway.Pull(0, 1, pull.getRef()));
+    gateway.tell(new SyncGateway.Pull(0, 1, Map.of(), pull.getRef()));
     return pull.receiveMessage();
   }
 
@@ -265,7 +334,7 @@ class SyncGatewayTest {
   void aPullDecodedWithALimitBelowOneIsTakenAsOne() throws Exception {
     Serialization serialization = SerializationExtension.get(testKit.system());
     TestProbe<SyncGateway.PullResult> probe = testKit.createTestProbe();
-    SyncGateway.Pull pull = new SyncGateway.Pull(5, 7, probe.getRef());
+    SyncGateway.Pull pull = new SyncGateway.Pull(5, 7, Map.of(), probe.getRef());
     Serializer serializer = serialization.findSerializerFor(pull);
     CBORMapper cbor = new CBORMapper();
     ObjectNode fields = (ObjectNode) cbor.readTree(serialization.serialize(pull).get());
@@ -274,6 +343,6 @@ class SyncGatewayTest {
 
     Object decoded = serialization.deserialize(cbor.writeValueAsBytes(fields), serializer.identifier(),
         Serializers.manifestFor(serializer, pull)).get();
-    assertThat(decoded).isEqualTo(new SyncGateway.Pull(5, 1, probe.getRef()));
+    assertThat(decoded).isEqualTo(new SyncGateway.Pull(5, 1, Map.of(), probe.getRef()));
   }
 }

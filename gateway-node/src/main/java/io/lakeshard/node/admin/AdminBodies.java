@@ -46,6 +46,9 @@ final class AdminBodies {
   /** POST /v1/admin/schema/{gw}. */
   record SchemaSaved(boolean saved, String table, int columns) {}
 
+  /** POST /v1/admin/sync-rules/{gw}, as LakeSync answers it. */
+  record RulesSaved(boolean saved) {}
+
   /** GET /health. */
   record Health(String status) {}
 }

@@ -6,6 +6,8 @@ import static io.lakeshard.node.http.JsonErrors.SCHEMA_ERROR;
 import static io.lakeshard.node.http.JsonErrors.error;
 
 import io.lakeshard.core.gateway.SyncGateway;
+import io.lakeshard.core.rules.SyncRules;
+import io.lakeshard.core.rules.SyncRulesParser;
 import io.lakeshard.core.schema.TableSchema;
 import io.lakeshard.node.NodeSettings;
 import io.lakeshard.node.auth.JwtAuth;
@@ -25,8 +27,8 @@ import org.apache.pekko.http.javadsl.server.Route;
 
 /**
  * What operators call: {@code admin/metrics/{gw}}, {@code admin/flush/{gw}}, {@code
- * admin/checkpoint/{gw}}, {@code admin/schema/{gw}} (an admin token for that gateway), {@code admin/cluster} (any admin token),
- * and {@code /health}.
+ * admin/checkpoint/{gw}}, {@code admin/schema/{gw}}, {@code admin/sync-rules/{gw}} (an admin token for that
+ * gateway), {@code admin/cluster} (any admin token), and {@code /health}.
  */
 public final class AdminRoutes extends AllDirectives {
   private final ClusterSharding sharding;
@@ -61,7 +63,10 @@ public final class AdminRoutes extends AllDirectives {
             post(() -> admin(gatewayId, () -> checkpoint(gatewayId)))),
         path(PathMatchers.segment("schema").slash(PathMatchers.segment()), gatewayId ->
             post(() -> admin(gatewayId, () -> bodies.strict(maxBodyBytes, body ->
-                registerSchema(gatewayId, body)))))));
+                registerSchema(gatewayId, body))))),
+        path(PathMatchers.segment("sync-rules").slash(PathMatchers.segment()), gatewayId -> concat(
+            post(() -> admin(gatewayId, () -> bodies.strict(maxBodyBytes, body -> saveSyncRules(gatewayId, body)))),
+            get(() -> admin(gatewayId, () -> syncRules(gatewayId)))))));
   }
 
   /** An admin token for this gateway (with auth off, anyone). */
@@ -113,6 +118,27 @@ public final class AdminRoutes extends AllDirectives {
         reply -> reply instanceof SyncGateway.SchemaSaved saved
             ? JsonBodies.complete(StatusCodes.OK, new AdminBodies.SchemaSaved(true, saved.table(), saved.columns()))
             : error(StatusCodes.CONFLICT, SCHEMA_ERROR, ((SyncGateway.SchemaRefused) reply).message()));
+  }
+
+  /** As LakeSync's worker: its validation's first complaint as a 400, else {@code {"saved": true}} once journaled. */
+  private Route saveSyncRules(String gatewayId, byte[] body) {
+    SyncRules rules;
+    try {
+      rules = SyncRulesParser.parse(body);
+    } catch (SyncRulesParser.InvalidSyncRulesException e) {
+      return error(StatusCodes.BAD_REQUEST, "VALIDATION_ERROR", e.getMessage());
+    }
+    return onSuccess(gateway(gatewayId).<SyncGateway.SyncRulesSaved>ask(
+            replyTo -> new SyncGateway.SaveSyncRules(rules, replyTo), askTimeout),
+        saved -> JsonBodies.complete(StatusCodes.OK, new AdminBodies.RulesSaved(true)));
+  }
+
+  /** The rules as saved (LakeSync's shape), or 404 when the gateway has none. */
+  private Route syncRules(String gatewayId) {
+    return onSuccess(gateway(gatewayId).<SyncGateway.CurrentSyncRules>ask(SyncGateway.GetSyncRules::new, askTimeout),
+        current -> current.rules() == null
+            ? error(StatusCodes.NOT_FOUND, "NOT_FOUND", "gateway " + gatewayId + " has no sync rules")
+            : JsonBodies.complete(StatusCodes.OK, current.rules()));
   }
 
   private EntityRef<SyncGateway.Command> gateway(String gatewayId) {

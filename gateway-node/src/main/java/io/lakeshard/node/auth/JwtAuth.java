@@ -13,14 +13,17 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Date;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * HS256 bearer tokens as LakeSync issues them: {@code sub} is the clientId, {@code gw} the
- * gateway the token is for, {@code role=admin} opens the admin routes, {@code exp} is required.
+ * gateway the token is for, {@code role=admin} opens the admin routes, {@code exp} is required;
+ * other string and string-list claims are what sync rules' {@code jwt:<claim>} values refer to.
  * Stream read tokens need only {@code exp}, and {@code session_id} for {@code session:{id}} streams.
  * Tokens signed with the previous secret still pass while secrets rotate.
  */
@@ -28,8 +31,15 @@ public final class JwtAuth {
   public static final int MIN_SECRET_BYTES = 32;
   private static final String SESSION_ID = "session_id";
 
-  /** What a valid token says about its holder. */
-  public record Principal(String clientId, String gatewayId, boolean admin) {
+  /** The registered claims LakeSync keeps out of a principal's {@link Principal#claims()}. */
+  private static final Set<String> STANDARD_CLAIMS = Set.of("sub", "gw", "exp", "iat", "iss", "aud", "role");
+
+  /**
+   * What a valid token says about its holder. {@code claims}: as LakeSync's {@code customClaims},
+   * every claim but the standard ones whose value is a string (kept as a list of one) or a list of
+   * strings, and {@code sub}, so that rules can name {@code jwt:sub}.
+   */
+  public record Principal(String clientId, String gatewayId, boolean admin, Map<String, List<String>> claims) {
     /** A token is for one gateway: its {@code gw} claim. */
     public boolean isFor(String gateway) {
       return gateway.equals(gatewayId);
@@ -43,6 +53,9 @@ public final class JwtAuth {
     }
   }
 
+  /** A checked token's claims, and its principal when it is a valid gateway token (made once, not per request). */
+  private record Verified(JWTClaimsSet claims, Principal principal) {}
+
   /**
    * The most tokens whose claims are kept once checked. A client sends the same token with every
    * request; parsing it and checking its HMAC was a tenth of an HTTP push's cost. Expiry is still
@@ -51,7 +64,7 @@ public final class JwtAuth {
   private static final int MAX_VERIFIED = 10_000;
 
   private final List<MACVerifier> verifiers = new ArrayList<>();
-  private final Map<String, JWTClaimsSet> verified = new ConcurrentHashMap<>();
+  private final Map<String, Verified> verified = new ConcurrentHashMap<>();
   private final Clock clock;
 
   public JwtAuth(String secret, String previousSecret, Clock clock) {
@@ -77,7 +90,11 @@ public final class JwtAuth {
 
   /** A gateway token: signed by us, not expired, with a {@code sub} and a {@code gw} (LakeSync refuses either missing). */
   public Principal verify(String token) throws InvalidTokenException {
-    JWTClaimsSet claims = verifiedClaims(token);
+    Verified checked = verifiedToken(token);
+    return checked.principal() != null ? checked.principal() : principal(checked.claims()); // the latter throws why
+  }
+
+  private static Principal principal(JWTClaimsSet claims) throws InvalidTokenException {
     String subject = claims.getSubject();
     if (subject == null || subject.isEmpty()) {
       throw new InvalidTokenException("token has no sub");
@@ -87,32 +104,56 @@ public final class JwtAuth {
       if (gateway == null || gateway.isEmpty()) {
         throw new InvalidTokenException("token has no gw (the gateway it is for)");
       }
-      return new Principal(subject, gateway, "admin".equals(claims.getStringClaim("role")));
+      return new Principal(subject, gateway, "admin".equals(claims.getStringClaim("role")), customClaims(claims));
     } catch (ParseException e) {
       throw new InvalidTokenException("gw and role must be strings");
     }
   }
 
+  private static Map<String, List<String>> customClaims(JWTClaimsSet claims) {
+    Map<String, List<String>> custom = new HashMap<>();
+    claims.getClaims().forEach((name, value) -> {
+      if (STANDARD_CLAIMS.contains(name)) {
+        return;
+      }
+      if (value instanceof String text) {
+        custom.put(name, List.of(text));
+      } else if (value instanceof List<?> list && list.stream().allMatch(String.class::isInstance)) {
+        custom.put(name, list.stream().map(String.class::cast).toList());
+      }
+    });
+    custom.put("sub", List.of(claims.getSubject()));
+    return Map.copyOf(custom);
+  }
+
   /** A stream read token: signed by us, not expired; its {@code session_id} claim, if it has one. */
   public Optional<String> verifyStreamReader(String token) throws InvalidTokenException {
     try {
-      return Optional.ofNullable(verifiedClaims(token).getStringClaim(SESSION_ID));
+      return Optional.ofNullable(verifiedToken(token).claims().getStringClaim(SESSION_ID));
     } catch (ParseException e) {
       throw new InvalidTokenException("session_id must be a string");
     }
   }
 
-  private JWTClaimsSet verifiedClaims(String token) throws InvalidTokenException {
-    JWTClaimsSet known = verified.get(token);
+  private Verified verifiedToken(String token) throws InvalidTokenException {
+    Verified known = verified.get(token);
     if (known != null) {
-      return unexpired(known);
+      unexpired(known.claims());
+      return known;
     }
     JWTClaimsSet claims = checkedClaims(token);
+    Principal principal;
+    try {
+      principal = principal(claims);
+    } catch (InvalidTokenException e) {
+      principal = null; // a stream read token, or a gateway token verify() refuses
+    }
     if (verified.size() >= MAX_VERIFIED) {
       verified.clear();
     }
-    verified.put(token, claims);
-    return claims;
+    Verified checked = new Verified(claims, principal);
+    verified.put(token, checked);
+    return checked;
   }
 
   private JWTClaimsSet checkedClaims(String token) throws InvalidTokenException {

@@ -1,30 +1,26 @@
 package io.lakeshard.node.sync;
 
-import io.lakeshard.core.delta.RowDelta;
 import io.lakeshard.core.delta.WireDeltas;
+import io.lakeshard.core.rules.RowFilter;
 import io.lakeshard.protocol.v1.SyncResponse;
 import java.nio.ByteBuffer;
 import java.util.Optional;
-import java.util.function.Predicate;
 import org.apache.pekko.util.ByteString;
 
 /**
  * A checkpoint chunk as LakeSync's client reads it from the download: a big-endian uint32 length,
  * then the protobuf {@code SyncResponse}. A stored chunk is such a SyncResponse already, so
- * without a filter it is sent as it is, unparsed.
+ * without sync rules ({@link RowFilter#ALL}) it is sent as it is, unparsed.
  */
 final class CheckpointFrames {
-  /** Every row: chunks go out unparsed. */
-  static final Predicate<RowDelta> ALL_ROWS = delta -> true;
-
   private CheckpointFrames() {}
 
   /**
    * The frame of {@code chunk} with only the rows {@code filter} allows, or empty when it allows
    * none (LakeSync skips such a chunk).
    */
-  static Optional<ByteString> frame(byte[] chunk, Predicate<RowDelta> filter) throws Exception {
-    if (filter == ALL_ROWS) {
+  static Optional<ByteString> frame(byte[] chunk, RowFilter filter) throws Exception {
+    if (filter == RowFilter.ALL) {
       return Optional.of(frame(chunk));
     }
     SyncResponse stored = SyncResponse.parseFrom(chunk);
@@ -32,7 +28,7 @@ final class CheckpointFrames {
         .setServerHlc(stored.getServerHlc())
         .setHasMore(false);
     for (io.lakeshard.protocol.v1.RowDelta delta : stored.getDeltasList()) {
-      if (filter.test(WireDeltas.fromWire(delta))) {
+      if (filter.allows(WireDeltas.fromWire(delta))) {
         kept.addDeltas(delta);
       }
     }

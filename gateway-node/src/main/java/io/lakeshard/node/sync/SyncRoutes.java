@@ -31,6 +31,8 @@ import org.apache.pekko.http.javadsl.server.Route;
 
 /** HTTP surface of the sync gateways: parse, call the sync service, map its outcome to a status. */
 public final class SyncRoutes extends AllDirectives {
+  /** The version of the sync rules that filtered a pull's page; 0: the gateway has none. */
+  private static final String RULES_VERSION = "X-Sync-Rules-Version";
   private final ActorSystem<?> system;
   private final NodeSettings settings;
   private final SyncService service;
@@ -101,10 +103,11 @@ public final class SyncRoutes extends AllDirectives {
     }
     return onSuccess(gateway.pull(since, limit), outcome -> outcome instanceof PullOutcome.Page page
         ? complete(JsonBodies.json(StatusCodes.OK, JsonCodec.encodeResponse(SyncResponse.newBuilder()
-            .addAllDeltas(WireDeltas.toWire(page.page().deltas()))
-            .setServerHlc(page.page().serverHlc())
-            .setHasMore(page.page().hasMore())
-            .build())))
+                .addAllDeltas(WireDeltas.toWire(page.page().deltas()))
+                .setServerHlc(page.page().serverHlc())
+                .setHasMore(page.page().hasMore())
+                .build()))
+            .addHeader(RawHeader.create(RULES_VERSION, Long.toString(page.page().rulesVersion()))))
         : notServed(outcome));
   }
 

@@ -6,6 +6,7 @@ import io.lakeshard.core.delta.RowDelta;
 import io.lakeshard.core.delta.WireDeltas;
 import io.lakeshard.core.gateway.SyncGateway;
 import io.lakeshard.core.lake.OffActor;
+import io.lakeshard.core.rules.RowFilter;
 import io.lakeshard.node.NodeSettings;
 import io.lakeshard.node.Stages;
 import io.lakeshard.node.auth.JwtAuth;
@@ -13,10 +14,10 @@ import io.lakeshard.protocol.ProtocolException;
 import io.lakeshard.protocol.v1.SyncPush;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -75,21 +76,28 @@ public final class SyncService {
     private final String gatewayId;
     private final EntityRef<SyncGateway.Command> entity;
     private final Optional<JwtAuth.Principal> principal;
+    /** What sync rules' {@code jwt:} values resolve to; none with auth off. */
+    private final Map<String, List<String>> claims;
 
     private Gateway(String gatewayId, EntityRef<SyncGateway.Command> entity, Optional<JwtAuth.Principal> principal) {
       this.gatewayId = gatewayId;
       this.entity = entity;
       this.principal = principal;
-    }
-
-    /** Subscribes a WebSocket session to the gateway's broadcasts (it unsubscribes when the session stops). */
-    public void subscribe(ActorRef<SyncGateway.Broadcast> session) {
-      entity.tell(new SyncGateway.Subscribe(session));
+      this.claims = principal.map(JwtAuth.Principal::claims).orElse(Map.of());
     }
 
     /**
-     * Journals {@code push}'s deltas; {@code origin}, the pushing WebSocket session (null over
-     * HTTP), gets no broadcast of them.
+     * Subscribes a WebSocket session to the gateway's broadcasts (it unsubscribes when the session
+     * stops): what its client pushes, from any transport, is not broadcast to it, and the rest is
+     * filtered by the gateway's sync rules for its claims.
+     */
+    public void subscribe(ActorRef<SyncGateway.Broadcast> session) {
+      entity.tell(new SyncGateway.Subscribe(session, principal.map(JwtAuth.Principal::clientId).orElse(null), claims));
+    }
+
+    /**
+     * Journals {@code push}'s deltas; no session of the pushing client gets them broadcast, nor
+     * {@code origin}, the pushing WebSocket session (null over HTTP), when auth is off.
      */
     public CompletionStage<PushOutcome> push(SyncPush push, ActorRef<SyncGateway.Broadcast> origin) {
       if (principal.isPresent() && !principal.get().clientId().equals(push.getClientId())) {
@@ -111,7 +119,10 @@ public final class SyncService {
           .thenApply(SyncService::pushOutcome);
     }
 
-    /** A page of deltas accepted after {@code since}; {@code requestedLimit} as {@link PullLimit} reads it. */
+    /**
+     * A page of the deltas accepted after {@code since} that the gateway's sync rules let this
+     * principal see; {@code requestedLimit} as {@link PullLimit} reads it.
+     */
     public CompletionStage<PullOutcome> pull(long since, long requestedLimit) {
       int limit = pullLimit.resolve(requestedLimit);
       if (limit == PullLimit.REFUSED) {
@@ -119,7 +130,7 @@ public final class SyncService {
             pullLimit.rule() + ", not " + requestedLimit));
       }
       return Stages.direct(entity.<SyncGateway.PullResult>ask(
-              replyTo -> new SyncGateway.Pull(since, limit, replyTo), askTimeout))
+              replyTo -> new SyncGateway.Pull(since, limit, claims, replyTo), askTimeout))
           .thenApply(result -> result instanceof SyncGateway.PullReply page
               ? new PullOutcome.Page(page)
               : new Unavailable(Unavailable.Cause.LAKE_UNAVAILABLE, ((SyncGateway.PullFailed) result).message(),
@@ -128,24 +139,28 @@ public final class SyncService {
 
     /**
      * The gateway's latest checkpoint, read from the object store (its manifest is the record of
-     * the latest one, on any node and after any restart), with the rows {@code filter} allows:
-     * until sync rules exist every client gets {@link CheckpointFrames#ALL_ROWS}.
+     * the latest one, on any node and after any restart), with only the rows the gateway's sync
+     * rules let this principal see (the stored checkpoint holds every row, as LakeSync's does).
      */
     public CompletionStage<CheckpointOutcome> checkpoint() {
-      Predicate<RowDelta> filter = CheckpointFrames.ALL_ROWS;
-      return offActor.run(() -> checkpoints.latest(gatewayId)).<CheckpointOutcome>handle((latest, error) -> {
-        if (error != null) {
-          return new Unavailable(Unavailable.Cause.LAKE_UNAVAILABLE, "cannot read the checkpoint manifest: "
-              + error.getMessage(), lakeRetryAfter);
-        }
-        return latest.<CheckpointOutcome>map(manifest -> new CheckpointOutcome.Found(manifest.snapshotHlc(),
-                frames(manifest, filter)))
-            .orElseGet(() -> new Refused(SyncRefusal.NO_CHECKPOINT, "no checkpoint available for gateway " + gatewayId));
-      });
+      return Stages.direct(entity.<SyncGateway.CurrentSyncRules>ask(SyncGateway.GetSyncRules::new, askTimeout))
+          .thenCompose(current -> {
+            RowFilter filter = current.rules() == null ? RowFilter.ALL : current.rules().forClaims(claims);
+            return offActor.run(() -> checkpoints.latest(gatewayId)).<CheckpointOutcome>handle((latest, error) -> {
+              if (error != null) {
+                return new Unavailable(Unavailable.Cause.LAKE_UNAVAILABLE, "cannot read the checkpoint manifest: "
+                    + error.getMessage(), lakeRetryAfter);
+              }
+              return latest.<CheckpointOutcome>map(manifest -> new CheckpointOutcome.Found(manifest.snapshotHlc(),
+                      frames(manifest, filter)))
+                  .orElseGet(() -> new Refused(SyncRefusal.NO_CHECKPOINT, "no checkpoint available for gateway "
+                      + gatewayId));
+            });
+          });
     }
 
     /** One chunk read at a time, as the client takes them; a chunk with no row left for this client is skipped. */
-    private Source<ByteString, NotUsed> frames(CheckpointManifest manifest, Predicate<RowDelta> filter) {
+    private Source<ByteString, NotUsed> frames(CheckpointManifest manifest, RowFilter filter) {
       return Source.from(manifest.chunks())
           .mapAsync(1, chunk -> offActor.run(() -> CheckpointFrames.frame(checkpoints.chunk(gatewayId, chunk), filter)))
           .filter(Optional::isPresent)

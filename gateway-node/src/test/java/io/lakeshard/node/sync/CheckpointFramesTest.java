@@ -2,6 +2,7 @@ package io.lakeshard.node.sync;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.lakeshard.core.rules.RowFilter;
 import io.lakeshard.protocol.v1.DeltaOp;
 import io.lakeshard.protocol.v1.RowDelta;
 import io.lakeshard.protocol.v1.SyncResponse;
@@ -26,7 +27,7 @@ class CheckpointFramesTest {
 
   @Test
   void withoutAFilterTheStoredChunkGoesOutAsItIsAfterItsLength() throws Exception {
-    ByteString frame = CheckpointFrames.frame(CHUNK, CheckpointFrames.ALL_ROWS).orElseThrow();
+    ByteString frame = CheckpointFrames.frame(CHUNK, RowFilter.ALL).orElseThrow();
     assertThat(Arrays.copyOfRange(frame.toArray(), 4, frame.size())).isEqualTo(CHUNK);
     assertThat(unframe(frame).getDeltasCount()).isEqualTo(2);
   }
