@@ -3,6 +3,10 @@ package io.lakeshard.node;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.lakeshard.adapter.r2.S3LakeAdapter;
+import io.lakeshard.core.action.ActionHandler;
+import io.lakeshard.core.action.ActionHandlers;
+import io.lakeshard.core.action.ActionSettings;
+import io.lakeshard.core.action.GatewayActions;
 import io.lakeshard.core.catalogue.IcebergLake;
 import io.lakeshard.core.gateway.SyncGateway;
 import io.lakeshard.core.lake.LakeAdapter;
@@ -65,6 +69,8 @@ public final class LakeshardNode {
   public static CompletionStage<LakeshardNode> start(Config config) {
     NodeSettings settings = NodeSettings.fromConfig(config);
     NodeTokens tokens = NodeTokens.from(settings.auth());
+    ActionSettings actionSettings = ActionSettings.fromConfig(config);
+    ActionHandlers actionHandlers = new ActionHandlers(Plugins.load(config, "lakeshard.actions.handlers", ActionHandler.class));
     StreamAuth streamAuth = streamAuthFrom(settings, tokens);
     LakeAdapter store = openStore(settings.lake());
     IcebergLake lake = openLake(store, settings.catalogue());
@@ -86,10 +92,12 @@ public final class LakeshardNode {
           SyncGateway.init(system, settings.gateway(), lake);
           StreamSettings streams = StreamSettings.fromConfig(system.settings().config());
           DurableStream.init(system, streams, store);
+          GatewayActions.init(system, actionSettings, actionHandlers);
           return Http.get(system)
               .newServerAt(settings.httpHost(), settings.httpPort())
               .withSettings(ExplicitContentType.serverSettings(system))
-              .bind(routes(system, settings, tokens, streams, streamAuth));
+              .bind(routes(system, settings, tokens, streams, streamAuth,
+                  new SyncService(system, settings, actionSettings, actionHandlers)));
         })
         .thenApply(binding -> {
           binding.addToCoordinatedShutdown(settings.unbindTimeout(), system);
@@ -224,11 +232,11 @@ public final class LakeshardNode {
    * JSON 404. Sync and admin routes answer with and without the {@code /v1} prefix (LakeSync v1).
    */
   private static Route routes(ActorSystem<?> system, NodeSettings settings, NodeTokens tokens,
-                              StreamSettings streamSettings, StreamAuth streamAuth) {
+                              StreamSettings streamSettings, StreamAuth streamAuth, SyncService syncService) {
     RequestBodies bodies = new RequestBodies(settings.askTimeout(), settings.refusedBodyDrainBytes());
     StreamRoutes streams = new StreamRoutes(
         new StreamService(system, streamSettings, streamAuth, settings.askTimeout()), bodies);
-    Route sync = new SyncRoutes(system, settings, new SyncService(system, settings), tokens, bodies).routes();
+    Route sync = new SyncRoutes(system, settings, syncService, tokens, bodies).routes();
     AdminRoutes admin = new AdminRoutes(system, settings, tokens, bodies);
     return Directives.concat(
         streams.routes(),

@@ -2,6 +2,8 @@ package io.lakeshard.node.sync;
 
 import static io.lakeshard.node.http.JsonErrors.error;
 
+import io.lakeshard.core.action.ActionDescriptor;
+import io.lakeshard.core.action.WireActions;
 import io.lakeshard.core.delta.WireDeltas;
 import io.lakeshard.node.NodeSettings;
 import io.lakeshard.node.auth.NodeTokens;
@@ -11,8 +13,11 @@ import io.lakeshard.node.http.RequestBodies;
 import io.lakeshard.node.http.WebSocketCloseCodes;
 import io.lakeshard.protocol.JsonCodec;
 import io.lakeshard.protocol.ProtocolException;
+import io.lakeshard.protocol.v1.ActionPush;
 import io.lakeshard.protocol.v1.SyncPush;
 import io.lakeshard.protocol.v1.SyncResponse;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -41,7 +46,10 @@ public final class SyncRoutes extends AllDirectives {
     this.webSockets = new WebSocketCloseCodes(system, settings.wsCloseTimeout());
   }
 
-  /** {@code sync/{gw}/push}, {@code /pull} and {@code /ws}. */
+  /** {@code GET /actions}: LakeSync's ActionDiscovery. */
+  record ActionCatalogue(Map<String, List<ActionDescriptor>> connectors) {}
+
+  /** {@code sync/{gw}/push}, {@code /pull}, {@code /ws}, {@code /action} and {@code /actions}. */
   public Route routes() {
     return pathPrefix("sync", () -> pathPrefix(PathMatchers.segment(), gatewayId -> concat(
         path("push", () -> post(() -> gateway(gatewayId, gateway ->
@@ -54,7 +62,11 @@ public final class SyncRoutes extends AllDirectives {
                 .orElseGet(() -> error(StatusCodes.BAD_REQUEST, "NOT_WEBSOCKET", "expected a WebSocket upgrade")))))),
         path("pull", () -> get(() -> gateway(gatewayId, gateway ->
             parameterOptional("since", since ->
-                parameterOptional("limit", limit -> pull(gateway, since, limit)))))))));
+                parameterOptional("limit", limit -> pull(gateway, since, limit)))))),
+        path("action", () -> post(() -> gateway(gatewayId, gateway ->
+            bodies.strict(settings.maxBodyBytes(), body -> act(gateway, body))))),
+        path("actions", () -> get(() -> gateway(gatewayId, gateway ->
+            JsonBodies.complete(StatusCodes.OK, new ActionCatalogue(gateway.actionCatalogue()))))))));
   }
 
   /** The gateway as the token's holder may use it, or the refusal. */
@@ -96,6 +108,19 @@ public final class SyncRoutes extends AllDirectives {
         : notServed(outcome));
   }
 
+  private Route act(SyncService.Gateway gateway, byte[] body) {
+    ActionPush push;
+    try {
+      push = JsonCodec.decodeActionPush(body);
+    } catch (ProtocolException e) {
+      return refused(new Refused(SyncRefusal.INVALID_ACTION, e.getMessage()));
+    }
+    return onSuccess(gateway.act(push), outcome -> outcome instanceof ActionOutcome.Answered answered
+        ? complete(JsonBodies.json(StatusCodes.OK,
+            JsonCodec.encodeActionResponse(WireActions.toWire(answered.answers()))))
+        : notServed(outcome));
+  }
+
   /** A refused or unavailable outcome as its error answer. */
   private static Route notServed(Object outcome) {
     return outcome instanceof Refused refused ? refused(refused) : unavailable((Unavailable) outcome);
@@ -112,6 +137,7 @@ public final class SyncRoutes extends AllDirectives {
       case INVALID_LIMIT -> error(StatusCodes.BAD_REQUEST, "INVALID_PARAMS", message);
       case CLOCK_DRIFT -> error(StatusCodes.CONFLICT, "CLOCK_DRIFT", message);
       case SCHEMA_MISMATCH -> error(StatusCodes.UNPROCESSABLE_CONTENT, "SCHEMA_MISMATCH", message);
+      case INVALID_ACTION -> error(StatusCodes.BAD_REQUEST, "VALIDATION_ERROR", message);
     };
   }
 
