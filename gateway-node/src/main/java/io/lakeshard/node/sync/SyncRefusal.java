@@ -17,5 +17,7 @@ public enum SyncRefusal {
   /** A delta's HLC is too far ahead of the server's clock. */
   CLOCK_DRIFT,
   /** A delta breaks its table's registered schema. */
-  SCHEMA_MISMATCH
+  SCHEMA_MISMATCH,
+  /** An action push that is not LakeSync's shape (LakeSync's VALIDATION_ERROR); nothing ran. */
+  INVALID_ACTION
 }
