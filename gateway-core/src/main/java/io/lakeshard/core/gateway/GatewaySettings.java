@@ -8,14 +8,16 @@ import java.time.Duration;
  * Typed settings of the SyncGateway entity, from {@code lakeshard.gateway}, and the restart
  * backoff after a journal failure, from {@code lakeshard.entity.journal-backoff}.
  */
-public record GatewaySettings(Duration maxClockDrift, int defaultPullLimit, int maxPullLimit, long maxPullBytes,
-                              int maxFilteredScan, long maxBufferBytes, Duration maxBufferAge, Backoff flushBackoff,
+public record GatewaySettings(Duration maxClockDrift, Duration clockSkewAllowance, int defaultPullLimit,
+                              int maxPullLimit, long maxPullBytes, int maxFilteredScan, long maxBufferBytes,
+                              Duration maxBufferAge, Backoff flushBackoff,
                               int dedupeWindow, Backoff journalBackoff) {
 
   public static GatewaySettings fromConfig(Config config) {
     Config gateway = config.getConfig("lakeshard.gateway");
     return new GatewaySettings(
         gateway.getDuration("max-clock-drift"),
+        gateway.getDuration("clock-skew-allowance"),
         gateway.getInt("pull.default-limit"),
         gateway.getInt("pull.max-limit"),
         gateway.getBytes("pull.max-bytes"),

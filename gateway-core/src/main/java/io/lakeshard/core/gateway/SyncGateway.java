@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -231,8 +232,14 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
   }
 
   public static Behavior<Command> create(String gatewayId, GatewaySettings settings, GatewayLake lake) {
+    return create(gatewayId, settings, lake, System::currentTimeMillis);
+  }
+
+  /** {@code wallMillis}: the wall clock of the gateway's HLC and flush alarm (tests set their own). */
+  static Behavior<Command> create(String gatewayId, GatewaySettings settings, GatewayLake lake,
+                                  LongSupplier wallMillis) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-        new SyncGateway(context, timers, gatewayId, settings, lake)));
+        new SyncGateway(context, timers, gatewayId, settings, lake, wallMillis)));
   }
 
   private static final Object FLUSH_TIMER = "flush";
@@ -241,6 +248,7 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
   private final String gatewayId;
   private final GatewaySettings settings;
   private final GatewayLake lake;
+  private final LongSupplier wallMillis;
   private final OffActor offActor;
   private final ActorRef<GatewayLedger.Command> ledger;
   private final Map<ActorRef<Broadcast>, Session> sessions = new HashMap<>();
@@ -261,15 +269,16 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
   private boolean stopping;
 
   private SyncGateway(ActorContext<Command> context, TimerScheduler<Command> timers, String gatewayId,
-                      GatewaySettings settings, GatewayLake lake) {
+                      GatewaySettings settings, GatewayLake lake, LongSupplier wallMillis) {
     super(context);
     this.timers = timers;
     this.gatewayId = gatewayId;
     this.settings = settings;
     this.lake = lake;
+    this.wallMillis = wallMillis;
     this.offActor = OffActor.of(context.getSystem());
     this.flushRetry = new RetryState(settings.flushBackoff());
-    this.ledger = context.spawn(GatewayLedger.create(gatewayId, settings, lake, offActor,
+    this.ledger = context.spawn(GatewayLedger.create(gatewayId, settings, wallMillis, lake, offActor,
         context.messageAdapter(GatewayLedger.Reply.class, FromLedger::new)), "ledger");
     // A failed journal write restarts the ledger with backoff; it stops only on what a restart
     // cannot fix (a rejected event, a bug). The gateway stops with it then rather than queue
@@ -413,7 +422,7 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
     if (flushing || flushRetry.failing() || level.bytes() == 0 || stopping) {
       return;
     }
-    Duration age = Duration.ofMillis(System.currentTimeMillis() - HybridClock.wallOf(level.oldestStamp()));
+    Duration age = Duration.ofMillis(wallMillis.getAsLong() - HybridClock.wallOf(level.oldestStamp()));
     if (flushAgain || level.bytes() >= settings.maxBufferBytes() || age.compareTo(settings.maxBufferAge()) >= 0) {
       startFlush();
     } else if (!timers.isTimerActive(FLUSH_TIMER)) {
