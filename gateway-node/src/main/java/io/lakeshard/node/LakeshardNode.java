@@ -3,6 +3,10 @@ package io.lakeshard.node;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.lakeshard.adapter.r2.S3LakeAdapter;
+import io.lakeshard.core.action.ActionHandler;
+import io.lakeshard.core.action.ActionHandlers;
+import io.lakeshard.core.action.ActionSettings;
+import io.lakeshard.core.action.GatewayActions;
 import io.lakeshard.core.catalogue.IcebergLake;
 import io.lakeshard.core.checkpoint.CheckpointStore;
 import io.lakeshard.core.gateway.SyncGateway;
@@ -73,6 +77,8 @@ public final class LakeshardNode {
   public static CompletionStage<LakeshardNode> start(Config config) {
     NodeSettings settings = NodeSettings.fromConfig(config);
     NodeTokens tokens = NodeTokens.from(settings.auth());
+    ActionSettings actionSettings = ActionSettings.fromConfig(config);
+    ActionHandlers actionHandlers = new ActionHandlers(Plugins.load(config, "lakeshard.actions.handlers", ActionHandler.class));
     StreamAuth streamAuth = streamAuthFrom(settings, tokens);
     LakeAdapter store = openStore(settings.lake());
     IcebergLake lake = openLake(store, settings.catalogue());
@@ -99,10 +105,12 @@ public final class LakeshardNode {
           SyncGateway.init(system, settings.gateway(), lake, checkpoints);
           StreamSettings streams = StreamSettings.fromConfig(system.settings().config());
           DurableStream.init(system, streams, store);
+          GatewayActions.init(system, actionSettings, actionHandlers);
           return Http.get(system)
               .newServerAt(settings.httpHost(), settings.httpPort())
               .withSettings(ExplicitContentType.serverSettings(system))
-              .bind(routes(system, settings, tokens, streams, streamAuth, checkpoints));
+              .bind(routes(system, settings, tokens, streams, streamAuth,
+                  new SyncService(system, settings, checkpoints, actionSettings, actionHandlers)));
         })
         .thenApply(binding -> {
           binding.addToCoordinatedShutdown(settings.unbindTimeout(), system);
@@ -249,12 +257,12 @@ public final class LakeshardNode {
    * Every answer carries LakeSync's common headers ({@link CommonHeaders}).
    */
   private static Route routes(ActorSystem<?> system, NodeSettings settings, NodeTokens tokens,
-                              StreamSettings streamSettings, StreamAuth streamAuth, CheckpointStore checkpoints) {
+                              StreamSettings streamSettings, StreamAuth streamAuth, SyncService syncService) {
     RequestBodies bodies = new RequestBodies(settings.askTimeout(), settings.refusedBodyDrainBytes(),
         JsonErrors.Family.SYNC);
     StreamRoutes streams = new StreamRoutes(new StreamService(system, streamSettings, streamAuth, settings.askTimeout()),
         new RequestBodies(settings.askTimeout(), settings.refusedBodyDrainBytes(), JsonErrors.Family.STREAMS));
-    Route sync = new SyncRoutes(system, settings, new SyncService(system, settings, checkpoints), tokens, bodies).routes();
+    Route sync = new SyncRoutes(system, settings, syncService, tokens, bodies).routes();
     AdminRoutes admin = new AdminRoutes(system, settings, tokens, bodies);
     return new CommonHeaders(new Cors(settings.allowedOrigins())).around(() -> Directives.concat(
         streams.routes(),

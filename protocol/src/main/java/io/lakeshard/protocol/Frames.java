@@ -1,6 +1,8 @@
 package io.lakeshard.protocol;
 
 import com.google.protobuf.CodedInputStream;
+import io.lakeshard.protocol.v1.ActionPush;
+import io.lakeshard.protocol.v1.ActionResponse;
 import io.lakeshard.protocol.v1.SyncPull;
 import io.lakeshard.protocol.v1.SyncPush;
 import io.lakeshard.protocol.v1.SyncResponse;
@@ -8,19 +10,24 @@ import java.io.IOException;
 
 /**
  * WebSocket binary frames: a one-byte tag then a protobuf message. Client frames are tagged
- * push or pull; replies are an untagged SyncResponse; broadcasts are tagged.
+ * push, pull or action push; replies to push and pull are an untagged SyncResponse, the reply to
+ * an action push is tagged (LakeSync's 0x05), as are broadcasts.
  */
 public final class Frames {
   public static final byte TAG_PUSH = 0x01;
   public static final byte TAG_PULL = 0x02;
   public static final byte TAG_BROADCAST = 0x03;
+  public static final byte TAG_ACTION_PUSH = 0x04;
+  public static final byte TAG_ACTION_RESPONSE = 0x05;
 
   /** A decoded client frame. */
-  public sealed interface ClientFrame permits Push, Pull {}
+  public sealed interface ClientFrame permits Push, Pull, Actions {}
 
   public record Push(SyncPush message) implements ClientFrame {}
 
   public record Pull(SyncPull message) implements ClientFrame {}
+
+  public record Actions(ActionPush message) implements ClientFrame {}
 
   /** The frame's tag is not one a client may send. */
   public static final class UnknownTagException extends ProtocolException {
@@ -39,6 +46,7 @@ public final class Frames {
       return switch (frame[0]) {
         case TAG_PUSH -> new Push(SyncPush.parseFrom(payload(frame)));
         case TAG_PULL -> new Pull(SyncPull.parseFrom(payload(frame)));
+        case TAG_ACTION_PUSH -> new Actions(ActionPush.parseFrom(payload(frame)));
         default -> throw new UnknownTagException(String.format("unknown frame tag 0x%02x", frame[0]));
       };
     } catch (IOException e) {
@@ -56,6 +64,14 @@ public final class Frames {
 
   public static byte[] encodeBroadcast(SyncResponse response) {
     return tagged(TAG_BROADCAST, response.toByteArray());
+  }
+
+  public static byte[] encodeActionPush(ActionPush push) {
+    return tagged(TAG_ACTION_PUSH, push.toByteArray());
+  }
+
+  public static byte[] encodeActionResponse(ActionResponse response) {
+    return tagged(TAG_ACTION_RESPONSE, response.toByteArray());
   }
 
   private static CodedInputStream payload(byte[] frame) {

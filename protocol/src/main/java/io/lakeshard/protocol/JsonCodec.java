@@ -7,6 +7,10 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
+import io.lakeshard.protocol.v1.Action;
+import io.lakeshard.protocol.v1.ActionPush;
+import io.lakeshard.protocol.v1.ActionResponse;
+import io.lakeshard.protocol.v1.ActionResponseEntry;
 import io.lakeshard.protocol.v1.ColumnDelta;
 import io.lakeshard.protocol.v1.DeltaOp;
 import io.lakeshard.protocol.v1.RowDelta;
@@ -69,6 +73,88 @@ public final class JsonCodec {
       }
     }
     return delta.build();
+  }
+
+  /**
+   * An action push as LakeSync's client sends it. Only what the protobuf form cannot carry is
+   * refused here (with LakeSync's wording where it has one): a body that is not JSON, a missing
+   * clientId or actions array, an action that is not an object, an HLC that is not a decimal
+   * string, an idempotencyKey that is not a string. A field of the wrong type otherwise reads
+   * as empty, for the service's checks to refuse as LakeSync's validation does.
+   */
+  public static ActionPush decodeActionPush(byte[] body) throws ProtocolException {
+    JsonNode root;
+    try {
+      root = parse(body);
+    } catch (ProtocolException e) {
+      throw new ProtocolException("Invalid JSON body", e);
+    }
+    JsonNode clientId = root.get("clientId");
+    JsonNode actions = root.get("actions");
+    if (clientId == null || !clientId.isTextual() || clientId.textValue().isEmpty()
+        || actions == null || !actions.isArray()) {
+      throw new ProtocolException("Missing required fields: clientId, actions");
+    }
+    ActionPush.Builder push = ActionPush.newBuilder().setClientId(clientId.textValue());
+    for (JsonNode action : actions) {
+      push.addActions(decodeAction(action));
+    }
+    return push.build();
+  }
+
+  private static Action decodeAction(JsonNode node) throws ProtocolException {
+    if (!node.isObject()) {
+      throw new ProtocolException("Action must be a non-null object");
+    }
+    JsonNode hlc = node.get("hlc");
+    if (hlc == null || !hlc.isTextual()) {
+      throw new ProtocolException("hlc must be an unsigned 64-bit integer as a decimal string");
+    }
+    JsonNode key = node.get("idempotencyKey");
+    if (key != null && !key.isTextual()) {
+      throw new ProtocolException("idempotencyKey must be a string if provided");
+    }
+    JsonNode params = node.get("params");
+    return Action.newBuilder()
+        .setActionId(lenientText(node, "actionId"))
+        .setClientId(lenientText(node, "clientId"))
+        .setHlc(hlc(node, "hlc", true))
+        .setConnector(lenientText(node, "connector"))
+        .setActionType(lenientText(node, "actionType"))
+        .setParams(params != null && params.isObject() ? ByteString.copyFrom(writeJson(params)) : ByteString.EMPTY)
+        .setIdempotencyKey(key == null ? "" : key.textValue())
+        .build();
+  }
+
+  private static String lenientText(JsonNode node, String field) {
+    JsonNode value = node.get(field);
+    return value != null && value.isTextual() ? value.textValue() : "";
+  }
+
+  /** LakeSync's ActionResponse: HLCs as decimal strings, each result's data as its JSON object. */
+  public static byte[] encodeActionResponse(ActionResponse response) {
+    return write(gen -> {
+      gen.writeStartObject();
+      gen.writeArrayFieldStart("results");
+      for (ActionResponseEntry entry : response.getResultsList()) {
+        gen.writeStartObject();
+        if (entry.hasSuccess()) {
+          gen.writeStringField("actionId", entry.getSuccess().getActionId());
+          gen.writeFieldName("data");
+          gen.writeRawValue(entry.getSuccess().getData().toStringUtf8());
+          gen.writeStringField("serverHlc", Long.toUnsignedString(entry.getSuccess().getServerHlc()));
+        } else {
+          gen.writeStringField("actionId", entry.getError().getActionId());
+          gen.writeStringField("code", entry.getError().getCode());
+          gen.writeStringField("message", entry.getError().getMessage());
+          gen.writeBooleanField("retryable", entry.getError().getRetryable());
+        }
+        gen.writeEndObject();
+      }
+      gen.writeEndArray();
+      gen.writeStringField("serverHlc", Long.toUnsignedString(response.getServerHlc()));
+      gen.writeEndObject();
+    });
   }
 
   public static byte[] encodeResponse(SyncResponse response) {

@@ -3,6 +3,8 @@ package io.lakeshard.protocol;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.lakeshard.protocol.v1.Action;
+import io.lakeshard.protocol.v1.ActionPush;
 import io.lakeshard.protocol.v1.RowDelta;
 import io.lakeshard.protocol.v1.SyncPull;
 import io.lakeshard.protocol.v1.SyncPush;
@@ -18,6 +20,15 @@ class FramesTest {
     assertThat(Frames.decode(Frames.encodePush(push))).isEqualTo(new Frames.Push(push));
     SyncPull pull = SyncPull.newBuilder().setClientId("c1").setSinceHlc(42).setMaxDeltas(10).build();
     assertThat(Frames.decode(Frames.encodePull(pull))).isEqualTo(new Frames.Pull(pull));
+  }
+
+  @Test
+  void anActionPushRoundTripsThroughLakeSyncsActionTag() throws ProtocolException {
+    ActionPush actions = ActionPush.newBuilder().setClientId("c1")
+        .addActions(Action.newBuilder().setActionId("a1").setConnector("crm").setHlc(-2L)).build();
+    byte[] frame = Frames.encodeActionPush(actions);
+    assertThat(frame[0]).isEqualTo((byte) 0x04);
+    assertThat(Frames.decode(frame)).isEqualTo(new Frames.Actions(actions));
   }
 
   @Test

@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.LongSupplier;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -163,13 +164,20 @@ final class GatewayLedger
     }
 
     /**
-     * The server HLC a reply reports: the clock's current time, as LakeSync's gateway answers
-     * ({@code hlc.now()}), so never 0 (a SyncResponse of 0 and no deltas encodes as zero bytes,
-     * which LakeSync's client drops as a short frame and then waits for forever). Ticking the
-     * clock keeps every later stamp above it, so a client may pull from it.
+     * The server HLC a reply reports, which clients pull from: the clock's current time, as
+     * LakeSync's gateway answers ({@code hlc.now()}), so never 0 (a SyncResponse of 0 and no
+     * deltas encodes as zero bytes, which LakeSync's client drops as a short frame and then waits
+     * for forever). Every later stamp here is above it. It is not journaled, yet must also stay
+     * below the first stamp of the gateway's next owner (after a restart, or on a node whose clock
+     * is behind): that owner replays the journaled stamps and starts its clock
+     * {@code clock-skew-allowance} ahead of its wall clock (on RecoveryCompleted). So a reply is
+     * at most the higher of the journaled stamps and this node's wall clock
+     * ({@link HybridClock#nowWithinWall}), never a recovery lead or a client stamp ahead of ours.
+     * (Answering the journaled stamps alone needs no lead, but leaves a gateway nobody pushed to
+     * only a constant to answer, where LakeSync answers its clock's time.)
      */
     long replyHlc() {
-      return clock.now();
+      return Math.max(Math.max(buffer.lastStamp(), flushedUpTo), clock.nowWithinWall());
     }
 
     BufferLevel level() {
@@ -198,14 +206,16 @@ final class GatewayLedger
     }
   }
 
-  static Behavior<Command> create(String gatewayId, GatewaySettings settings, GatewayLake lake, OffActor offActor,
-                                  ActorRef<Reply> gateway) {
-    return Behaviors.setup(context -> new GatewayLedger(context, gatewayId, settings, lake, offActor, gateway));
+  static Behavior<Command> create(String gatewayId, GatewaySettings settings, LongSupplier wallMillis,
+                                  GatewayLake lake, OffActor offActor, ActorRef<Reply> gateway) {
+    return Behaviors.setup(context ->
+        new GatewayLedger(context, gatewayId, settings, wallMillis, lake, offActor, gateway));
   }
 
   private final ActorContext<Command> context;
   private final String gatewayId;
   private final GatewaySettings settings;
+  private final LongSupplier wallMillis;
   private final GatewayLake lake;
   private final OffActor offActor;
   private final ActorRef<Reply> gateway;
@@ -215,19 +225,20 @@ final class GatewayLedger
    */
   private Command persisting;
 
-  private GatewayLedger(ActorContext<Command> context, String gatewayId, GatewaySettings settings, GatewayLake lake,
-                        OffActor offActor, ActorRef<Reply> gateway) {
+  private GatewayLedger(ActorContext<Command> context, String gatewayId, GatewaySettings settings,
+                        LongSupplier wallMillis, GatewayLake lake, OffActor offActor, ActorRef<Reply> gateway) {
     super(PersistenceId.of(SyncGateway.ENTITY_TYPE_KEY.name(), gatewayId), settings.journalBackoff().restarts());
     this.context = context;
     this.gatewayId = gatewayId;
     this.settings = settings;
+    this.wallMillis = wallMillis;
     this.lake = lake;
     this.offActor = offActor;
     this.gateway = gateway;
   }
 
   private HybridClock newClock() {
-    return new HybridClock(System::currentTimeMillis, settings.maxClockDrift().toMillis());
+    return new HybridClock(wallMillis, settings.maxClockDrift().toMillis());
   }
 
   /**
@@ -287,6 +298,7 @@ final class GatewayLedger
   public SignalHandler<State> signalHandler() {
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), state -> {
+          state.clock.leadWallBy(settings.clockSkewAllowance().toMillis()); // see replyHlc
           if (persisting != null) {
             context.getLog().warn("gateway {} recovered after a failed journal write; answering its command as not done",
                 gatewayId);

@@ -10,14 +10,16 @@ import java.time.Duration;
  * backoff after a journal failure, from {@code lakeshard.entity.journal-backoff}; its checkpoint
  * policy from {@code lakeshard.gateway.checkpoint}.
  */
-public record GatewaySettings(Duration maxClockDrift, int defaultPullLimit, int maxPullLimit, long maxPullBytes,
-                              int maxFilteredScan, long maxBufferBytes, Duration maxBufferAge, Backoff flushBackoff,
+public record GatewaySettings(Duration maxClockDrift, Duration clockSkewAllowance, int defaultPullLimit,
+                              int maxPullLimit, long maxPullBytes, int maxFilteredScan, long maxBufferBytes,
+                              Duration maxBufferAge, Backoff flushBackoff,
                               int dedupeWindow, Backoff journalBackoff, CheckpointSettings checkpoint) {
 
   public static GatewaySettings fromConfig(Config config) {
     Config gateway = config.getConfig("lakeshard.gateway");
     return new GatewaySettings(
         gateway.getDuration("max-clock-drift"),
+        gateway.getDuration("clock-skew-allowance"),
         gateway.getInt("pull.default-limit"),
         gateway.getInt("pull.max-limit"),
         gateway.getBytes("pull.max-bytes"),

@@ -31,6 +31,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -261,8 +262,14 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
 
   public static Behavior<Command> create(String gatewayId, GatewaySettings settings, GatewayLake lake,
                                          CheckpointWriter checkpoints) {
+    return create(gatewayId, settings, lake, checkpoints, System::currentTimeMillis);
+  }
+
+  /** {@code wallMillis}: the wall clock of the gateway's HLC and flush alarm (tests set their own). */
+  static Behavior<Command> create(String gatewayId, GatewaySettings settings, GatewayLake lake,
+                                  CheckpointWriter checkpoints, LongSupplier wallMillis) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-        new SyncGateway(context, timers, gatewayId, settings, lake, checkpoints)));
+        new SyncGateway(context, timers, gatewayId, settings, lake, checkpoints, wallMillis)));
   }
 
   private static final Object FLUSH_TIMER = "flush";
@@ -274,6 +281,7 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
   private final GatewayLake lake;
   private final CheckpointWriter checkpointWriter;
   private final CheckpointRuns checkpoints;
+  private final LongSupplier wallMillis;
   private final OffActor offActor;
   private final ActorRef<GatewayLedger.Command> ledger;
   private final Map<ActorRef<Broadcast>, Session> sessions = new HashMap<>();
@@ -294,7 +302,8 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
   private boolean stopping;
 
   private SyncGateway(ActorContext<Command> context, TimerScheduler<Command> timers, String gatewayId,
-                      GatewaySettings settings, GatewayLake lake, CheckpointWriter checkpointWriter) {
+                      GatewaySettings settings, GatewayLake lake, CheckpointWriter checkpointWriter,
+                      LongSupplier wallMillis) {
     super(context);
     this.timers = timers;
     this.gatewayId = gatewayId;
@@ -302,9 +311,10 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
     this.lake = lake;
     this.checkpointWriter = checkpointWriter;
     this.checkpoints = new CheckpointRuns(settings.checkpoint());
+    this.wallMillis = wallMillis;
     this.offActor = OffActor.of(context.getSystem());
     this.flushRetry = new RetryState(settings.flushBackoff());
-    this.ledger = context.spawn(GatewayLedger.create(gatewayId, settings, lake, offActor,
+    this.ledger = context.spawn(GatewayLedger.create(gatewayId, settings, wallMillis, lake, offActor,
         context.messageAdapter(GatewayLedger.Reply.class, FromLedger::new)), "ledger");
     // A failed journal write restarts the ledger with backoff; it stops only on what a restart
     // cannot fix (a rejected event, a bug). The gateway stops with it then rather than queue
@@ -463,7 +473,7 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
     if (flushing || flushRetry.failing() || level.bytes() == 0 || stopping) {
       return;
     }
-    Duration age = Duration.ofMillis(System.currentTimeMillis() - HybridClock.wallOf(level.oldestStamp()));
+    Duration age = Duration.ofMillis(wallMillis.getAsLong() - HybridClock.wallOf(level.oldestStamp()));
     if (flushAgain || level.bytes() >= settings.maxBufferBytes() || age.compareTo(settings.maxBufferAge()) >= 0) {
       startFlush();
     } else if (!timers.isTimerActive(FLUSH_TIMER)) {

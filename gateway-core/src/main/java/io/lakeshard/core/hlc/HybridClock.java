@@ -33,10 +33,38 @@ public final class HybridClock {
 
   /** The next timestamp, after every one this clock has issued or received. */
   public long now() {
-    long wall = Math.max(wallMillis.getAsLong(), wallOf(last));
+    return tick(wallMillis.getAsLong());
+  }
+
+  private long tick(long physical) {
+    long wall = Math.max(physical, wallOf(last));
     long next = wall == wallOf(last) ? last + 1 : encode(wall, 0);
     last = next; // a counter overflow carries into the wall part, which keeps it increasing
     return next;
+  }
+
+  /**
+   * A timestamp to hand out without journaling it (a reply's server HLC, which clients pull
+   * from): {@link #now()}, unless this clock runs ahead of the wall clock's current millisecond
+   * (after {@link #leadWallBy}, or a client stamp ahead of ours), then that millisecond's last HLC.
+   * Either way every later {@link #now()} is above it, and it never passes the wall clock, so a
+   * clock that is not journaled cannot leave a client's cursor above where the next owner of
+   * the gateway starts (see {@link #leadWallBy}).
+   */
+  public long nowWithinWall() {
+    long physical = wallMillis.getAsLong();
+    long endOfMillisecond = encode(physical, (int) COUNTER_MASK);
+    return Long.compareUnsigned(last, endOfMillisecond) < 0 ? tick(physical) : endOfMillisecond;
+  }
+
+  /**
+   * Moves the clock to at least the wall clock plus {@code millis}, done when a gateway recovers.
+   * A previous owner, on another node or before a restart, handed out timestamps up to its own
+   * wall clock ({@link #nowWithinWall}) that no journal holds; if its wall clock was ahead of
+   * ours by less than {@code millis}, every timestamp from here on is above them.
+   */
+  public void leadWallBy(long millis) {
+    advanceTo(encode(wallMillis.getAsLong() + millis, 0));
   }
 
   /**

@@ -19,5 +19,7 @@ public enum SyncRefusal {
   /** A delta breaks its table's registered schema. */
   SCHEMA_MISMATCH,
   /** The gateway has written no checkpoint yet. */
-  NO_CHECKPOINT
+  NO_CHECKPOINT,
+  /** An action push that is not LakeSync's shape (LakeSync's VALIDATION_ERROR); nothing ran. */
+  INVALID_ACTION
 }

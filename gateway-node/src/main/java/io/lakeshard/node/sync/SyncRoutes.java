@@ -3,6 +3,8 @@ package io.lakeshard.node.sync;
 import static io.lakeshard.node.http.JsonErrors.VALIDATION_ERROR;
 import static io.lakeshard.node.http.JsonErrors.error;
 
+import io.lakeshard.core.action.ActionDescriptor;
+import io.lakeshard.core.action.WireActions;
 import io.lakeshard.core.delta.WireDeltas;
 import io.lakeshard.node.NodeSettings;
 import io.lakeshard.node.auth.NodeTokens;
@@ -12,8 +14,11 @@ import io.lakeshard.node.http.RequestBodies;
 import io.lakeshard.node.http.WebSocketCloseCodes;
 import io.lakeshard.protocol.JsonCodec;
 import io.lakeshard.protocol.ProtocolException;
+import io.lakeshard.protocol.v1.ActionPush;
 import io.lakeshard.protocol.v1.SyncPush;
 import io.lakeshard.protocol.v1.SyncResponse;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -54,7 +59,11 @@ public final class SyncRoutes extends AllDirectives {
   private static final ContentType CHECKPOINT_STREAM =
       ContentTypes.create(MediaTypes.customBinary("application", "x-lakesync-checkpoint-stream", false));
 
-  /** {@code sync/{gw}/push}, {@code /pull}, {@code /ws} and {@code /checkpoint}. */
+  /** {@code GET /actions}: LakeSync's ActionDiscovery. */
+  record ActionCatalogue(Map<String, List<ActionDescriptor>> connectors) {}
+
+  /** {@code sync/{gw}/push}, {@code /pull}, {@code /ws}, {@code /checkpoint}, {@code /action} and
+   * {@code /actions}. */
   public Route routes() {
     return pathPrefix("sync", () -> pathPrefix(PathMatchers.segment(), gatewayId -> concat(
         path("push", () -> post(() -> gateway(gatewayId, gateway ->
@@ -68,7 +77,11 @@ public final class SyncRoutes extends AllDirectives {
         path("pull", () -> get(() -> gateway(gatewayId, gateway ->
             parameterOptional("since", since ->
                 parameterOptional("limit", limit -> pull(gateway, since, limit)))))),
-        path("checkpoint", () -> get(() -> gateway(gatewayId, this::checkpoint))))));
+        path("checkpoint", () -> get(() -> gateway(gatewayId, this::checkpoint))),
+        path("action", () -> post(() -> gateway(gatewayId, gateway ->
+            bodies.strict(settings.maxBodyBytes(), body -> act(gateway, body))))),
+        path("actions", () -> get(() -> gateway(gatewayId, gateway ->
+            JsonBodies.complete(StatusCodes.OK, new ActionCatalogue(gateway.actionCatalogue()))))))));
   }
 
   /** The gateway as the token's holder may use it, or the refusal. */
@@ -121,6 +134,19 @@ public final class SyncRoutes extends AllDirectives {
         : notServed(outcome));
   }
 
+  private Route act(SyncService.Gateway gateway, byte[] body) {
+    ActionPush push;
+    try {
+      push = JsonCodec.decodeActionPush(body);
+    } catch (ProtocolException e) {
+      return refused(new Refused(SyncRefusal.INVALID_ACTION, e.getMessage()));
+    }
+    return onSuccess(gateway.act(push), outcome -> outcome instanceof ActionOutcome.Answered answered
+        ? complete(JsonBodies.json(StatusCodes.OK,
+            JsonCodec.encodeActionResponse(WireActions.toWire(answered.answers()))))
+        : notServed(outcome));
+  }
+
   /** A refused or unavailable outcome as its error answer. */
   private static Route notServed(Object outcome) {
     return outcome instanceof Refused refused ? refused(refused) : unavailable((Unavailable) outcome);
@@ -130,7 +156,7 @@ public final class SyncRoutes extends AllDirectives {
   private static Route refused(Refused refused) {
     String message = refused.message();
     return switch (refused.reason()) {
-      case INVALID_GATEWAY, TOO_MANY_DELTAS, INVALID_DELTA, INVALID_LIMIT ->
+      case INVALID_GATEWAY, TOO_MANY_DELTAS, INVALID_DELTA, INVALID_LIMIT, INVALID_ACTION ->
           error(StatusCodes.BAD_REQUEST, VALIDATION_ERROR, message);
       case WRONG_GATEWAY, CLIENT_MISMATCH -> error(StatusCodes.FORBIDDEN, JsonErrors.FORBIDDEN, message);
       case CLOCK_DRIFT -> error(StatusCodes.CONFLICT, JsonErrors.CLOCK_DRIFT, message);

@@ -2,6 +2,13 @@ package io.lakeshard.node.sync;
 
 import io.lakeshard.core.checkpoint.CheckpointManifest;
 import io.lakeshard.core.checkpoint.CheckpointStore;
+import io.lakeshard.core.action.Action;
+import io.lakeshard.core.action.ActionContext;
+import io.lakeshard.core.action.ActionDescriptor;
+import io.lakeshard.core.action.ActionHandlers;
+import io.lakeshard.core.action.ActionSettings;
+import io.lakeshard.core.action.GatewayActions;
+import io.lakeshard.core.action.WireActions;
 import io.lakeshard.core.delta.RowDelta;
 import io.lakeshard.core.delta.WireDeltas;
 import io.lakeshard.core.gateway.SyncGateway;
@@ -11,6 +18,7 @@ import io.lakeshard.node.NodeSettings;
 import io.lakeshard.node.Stages;
 import io.lakeshard.node.auth.JwtAuth;
 import io.lakeshard.protocol.ProtocolException;
+import io.lakeshard.protocol.v1.ActionPush;
 import io.lakeshard.protocol.v1.SyncPush;
 import java.time.Duration;
 import java.util.List;
@@ -28,9 +36,9 @@ import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 
 /**
- * Every rule of push and pull, once, for every transport: which gateway a token opens, clientId =
- * token {@code sub}, the delta limit, the pull limit, decoding deltas, what the gateway's
- * replies mean, and which checkpoint rows a client receives. HTTP routes and WebSocket sessions parse their input, call this, and map the
+ * Every rule of push, pull, checkpoints and actions, once, for every transport: which gateway a
+ * token opens, clientId = token {@code sub}, the delta limit, the pull limit, decoding deltas and
+ * actions, what the gateway's replies mean, and which checkpoint rows a client receives. HTTP routes and WebSocket sessions parse their input, call this, and map the
  * outcome to a status code or a close code.
  */
 public final class SyncService {
@@ -46,11 +54,16 @@ public final class SyncService {
   private final Duration lakeRetryAfter;
   private final CheckpointStore checkpoints;
   private final OffActor offActor;
+  private final ActionSettings actionSettings;
+  private final ActionHandlers actionHandlers;
 
-  public SyncService(ActorSystem<?> system, NodeSettings settings, CheckpointStore checkpoints) {
+  public SyncService(ActorSystem<?> system, NodeSettings settings, CheckpointStore checkpoints,
+                     ActionSettings actionSettings, ActionHandlers actionHandlers) {
     this.sharding = ClusterSharding.get(system);
     this.checkpoints = checkpoints;
     this.offActor = OffActor.of(system);
+    this.actionSettings = actionSettings;
+    this.actionHandlers = actionHandlers;
     this.askTimeout = settings.askTimeout();
     this.maxDeltasPerPush = settings.maxDeltasPerPush();
     this.pullLimit = new PullLimit(settings.gateway().defaultPullLimit(), settings.gateway().maxPullLimit());
@@ -100,7 +113,7 @@ public final class SyncService {
      * {@code origin}, the pushing WebSocket session (null over HTTP), when auth is off.
      */
     public CompletionStage<PushOutcome> push(SyncPush push, ActorRef<SyncGateway.Broadcast> origin) {
-      if (principal.isPresent() && !principal.get().clientId().equals(push.getClientId())) {
+      if (!mayActAs(push.getClientId())) {
         return CompletableFuture.completedFuture(new Refused(SyncRefusal.CLIENT_MISMATCH,
             "push clientId differs from the token's sub"));
       }
@@ -165,6 +178,43 @@ public final class SyncService {
           .mapAsync(1, chunk -> offActor.run(() -> CheckpointFrames.frame(checkpoints.chunk(gatewayId, chunk), filter)))
           .filter(Optional::isPresent)
           .map(Optional::get);
+    }
+
+    /**
+     * Runs the push's actions on the gateway's actions entity, as LakeSync's dispatcher does:
+     * clientId = token {@code sub} first, then every action's shape (a malformed one refuses the
+     * whole push before any runs), then one answer per action.
+     */
+    public CompletionStage<ActionOutcome> act(ActionPush push) {
+      if (!mayActAs(push.getClientId())) {
+        return CompletableFuture.completedFuture(new Refused(SyncRefusal.CLIENT_MISMATCH,
+            "action clientId differs from the token's sub"));
+      }
+      List<Action> actions;
+      try {
+        actions = WireActions.fromWire(push.getActionsList());
+      } catch (ProtocolException e) {
+        return CompletableFuture.completedFuture(new Refused(SyncRefusal.INVALID_ACTION, e.getMessage()));
+      }
+      ActionContext context = new ActionContext(gatewayId,
+          principal.map(JwtAuth.Principal::clientId).orElse(push.getClientId()));
+      return Stages.direct(sharding.entityRefFor(GatewayActions.ENTITY_TYPE_KEY, gatewayId)
+              .<GatewayActions.ExecuteReply>ask(replyTo -> new GatewayActions.Execute(actions, context, replyTo),
+                  actionSettings.askTimeout()))
+          .thenApply(reply -> reply instanceof GatewayActions.Executed executed
+              ? new ActionOutcome.Answered(executed)
+              : new Unavailable(Unavailable.Cause.JOURNAL_UNAVAILABLE, ((GatewayActions.NotJournaled) reply).message(),
+                  actionSettings.journalBackoff().min()));
+    }
+
+    /** The node's connectors and their action types (every node has the same handlers). */
+    public Map<String, List<ActionDescriptor>> actionCatalogue() {
+      return actionHandlers.describe();
+    }
+
+    /** With auth off anyone may; else only the token's {@code sub}. */
+    private boolean mayActAs(String clientId) {
+      return principal.isEmpty() || principal.get().clientId().equals(clientId);
     }
   }
 

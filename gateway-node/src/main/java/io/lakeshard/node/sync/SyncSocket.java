@@ -6,6 +6,7 @@ import static io.lakeshard.node.http.WebSocketCloseCodes.PROTOCOL_ERROR;
 import static io.lakeshard.node.http.WebSocketCloseCodes.TRY_AGAIN_LATER;
 import static io.lakeshard.node.http.WebSocketCloseCodes.UNSUPPORTED_DATA;
 
+import io.lakeshard.core.action.WireActions;
 import io.lakeshard.core.delta.WireDeltas;
 import io.lakeshard.core.gateway.SyncGateway;
 import io.lakeshard.node.Stages;
@@ -94,9 +95,12 @@ final class SyncSocket {
           } catch (ProtocolException e) {
             return CompletableFuture.failedFuture(new CloseWith(POLICY_VIOLATION, e.getMessage()));
           }
-          return frame instanceof Frames.Push push
-              ? gateway.push(push.message(), session).thenCompose(SyncSocket::reply)
-              : pull(((Frames.Pull) frame).message());
+          if (frame instanceof Frames.Push push) {
+            return gateway.push(push.message(), session).thenCompose(SyncSocket::reply);
+          }
+          return frame instanceof Frames.Pull pull
+              ? pull(pull.message())
+              : gateway.act(((Frames.Actions) frame).message()).thenCompose(SyncSocket::reply);
         });
   }
 
@@ -123,6 +127,14 @@ final class SyncSocket {
         : CompletableFuture.failedFuture(close(outcome));
   }
 
+  /** LakeSync's action frame answer: tag 0x05 and an ActionResponse. */
+  private static CompletionStage<Message> reply(ActionOutcome outcome) {
+    return outcome instanceof ActionOutcome.Answered answered
+        ? CompletableFuture.completedFuture(BinaryMessage.create(ByteString.fromArrayUnsafe(
+            Frames.encodeActionResponse(WireActions.toWire(answered.answers())))))
+        : CompletableFuture.failedFuture(close(outcome));
+  }
+
   /** A refused or unavailable outcome as the close that ends the session. */
   private static CloseWith close(Object outcome) {
     return outcome instanceof Refused refused ? close(refused) : close((Unavailable) outcome);
@@ -133,7 +145,7 @@ final class SyncSocket {
       case TOO_MANY_DELTAS -> MESSAGE_TOO_BIG;
       // NO_CHECKPOINT never arises here: checkpoints are downloaded over HTTP.
       case INVALID_GATEWAY, WRONG_GATEWAY, CLIENT_MISMATCH, INVALID_DELTA, INVALID_LIMIT, CLOCK_DRIFT,
-          SCHEMA_MISMATCH, NO_CHECKPOINT -> POLICY_VIOLATION;
+          SCHEMA_MISMATCH, NO_CHECKPOINT, INVALID_ACTION -> POLICY_VIOLATION;
     };
     return new CloseWith(code, refused.reason() + ": " + refused.message());
   }
