@@ -24,6 +24,11 @@ import java.util.List;
  * once the lagging shard's clock has passed it (at most the clocks' skew later). It does not set
  * {@code hasMore} (which would send a client straight back to spin until the clocks agree):
  * {@code hasMore} says a page was cut, here or in a shard.
+ *
+ * <p>Shards stamp independently, so two may use the same stamp. A cursor is exclusive, so a page
+ * is never cut between deltas of one stamp: it ends before them, or, when they alone would
+ * overflow the page (at most one per shard, so only with a limit below the number of shards),
+ * holds all of them.
  */
 final class ShardPages {
   private ShardPages() {}
@@ -40,6 +45,9 @@ final class ShardPages {
     }
     int[] next = new int[pages.size()];
     List<RowDelta> merged = new ArrayList<>(limit);
+    // Where the run of deltas sharing the last taken stamp starts, and the stamp before it.
+    int runStart = 0;
+    long beforeRun = 0;
     while (true) {
       int from = -1;
       long lowest = Long.MAX_VALUE;
@@ -53,8 +61,17 @@ final class ShardPages {
       if (from < 0 || lowest > bound) {
         return new SyncGateway.PullReply(merged, bound, hasMore, rulesVersion);
       }
-      if (merged.size() == limit) {
-        return new SyncGateway.PullReply(merged, lastTaken, true, rulesVersion);
+      boolean tied = !merged.isEmpty() && lowest == lastTaken;
+      if (merged.size() >= limit && !(tied && runStart == 0)) {
+        if (!tied) {
+          return new SyncGateway.PullReply(merged, lastTaken, true, rulesVersion);
+        }
+        // A cursor is exclusive: cutting between deltas of one stamp would skip the rest of them.
+        return new SyncGateway.PullReply(merged.subList(0, runStart), beforeRun, true, rulesVersion);
+      }
+      if (!tied) {
+        runStart = merged.size();
+        beforeRun = lastTaken;
       }
       merged.add(pages.get(from).deltas().get(next[from]++));
       lastTaken = lowest;

@@ -63,4 +63,18 @@ class ShardPagesTest {
     assertThat(page.serverHlc()).isEqualTo(60);
     assertThat(page.hasMore()).isFalse();
   }
+
+  @Test
+  void neverCutsBetweenDeltasOfOneStamp() {
+    // Two shards both stamped 3: a page of 3 cut after one of them would resume after 3 and skip the other.
+    SyncGateway.PullReply page = ShardPages.merge(List.of(shard(100, false, 1, 3, 5), shard(100, false, 2, 3, 6)), 3);
+    assertThat(rows(page)).containsExactly("1", "2");
+    assertThat(page.serverHlc()).isEqualTo(2);
+    assertThat(page.hasMore()).isTrue();
+
+    SyncGateway.PullReply tiny = ShardPages.merge(List.of(shard(100, false, 3, 5), shard(100, false, 3, 6)), 1);
+    assertThat(rows(tiny)).as("a limit below the shard count: the whole stamp").containsExactly("3", "3");
+    assertThat(tiny.serverHlc()).isEqualTo(3);
+    assertThat(tiny.hasMore()).isTrue();
+  }
 }
