@@ -3,6 +3,7 @@ package io.lakeshard.node;
 import com.typesafe.config.Config;
 import io.lakeshard.adapter.r2.S3Settings;
 import io.lakeshard.core.gateway.GatewaySettings;
+import io.lakeshard.node.sync.GatewayShards;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -25,6 +26,7 @@ public record NodeSettings(
     AuthSettings auth,
     StreamRouteSettings streams,
     GatewaySettings gateway,
+    GatewayShards shards,
     LakeSettings lake,
     CatalogueSettings catalogue,
     ClusterSettings cluster) {
@@ -71,6 +73,7 @@ public record NodeSettings(
             node.getString("stream.auth.write-token"),
             node.getBoolean("stream.auth.read-jwt")),
         GatewaySettings.fromConfig(config),
+        GatewayShards.fromConfig(config),
         new LakeSettings(
             node.getString("lake.type"),
             Path.of(node.getString("lake.dir")),

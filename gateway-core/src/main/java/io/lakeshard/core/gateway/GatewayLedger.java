@@ -523,7 +523,7 @@ final class GatewayLedger
     if (Long.compareUnsigned(pull.since(), state.flushedUpTo) >= 0) {
       DeltaBuffer.Page page = state.buffer.since(pull.since(), window);
       return Effect().reply(pull.replyTo(), PullPages.reply(page.deltas(), page.hasMore(), pull.limit(), filter,
-          settings.maxPullBytes(), state.replyHlc(), rulesVersion));
+          settings.maxPullBytes(), state.replyHlc(), rulesVersion, pull.stamped()));
     }
     readThroughLake(state, pull, window, filter, rulesVersion);
     return Effect().noReply(); // the lake read answers
@@ -548,7 +548,7 @@ final class GatewayLedger
       read.addAll(bufferHead.deltas().subList(0, Math.min(room, bufferHead.deltas().size())));
       boolean hasMore = flushed.size() > window || bufferHead.deltas().size() > room || bufferHead.hasMore();
       pull.replyTo().tell(PullPages.reply(read, hasMore, pull.limit(), filter, settings.maxPullBytes(), serverHlc,
-          rulesVersion));
+          rulesVersion, pull.stamped()));
     });
   }
 

@@ -19,10 +19,11 @@ final class PullPages {
 
   /**
    * {@code read}: what the ledger read after the cursor (at most {@code limit} when {@code filter}
-   * is {@link RowFilter#ALL}); {@code moreAfter}: deltas follow them.
+   * is {@link RowFilter#ALL}); {@code moreAfter}: deltas follow them; {@code stamped}: the reply
+   * carries the page's stamps.
    */
   static SyncGateway.PullReply reply(List<Accepted> read, boolean moreAfter, int limit, RowFilter filter,
-                                     long maxBytes, long serverHlc, long rulesVersion) {
+                                     long maxBytes, long serverHlc, long rulesVersion, boolean stamped) {
     List<Accepted> page = read;
     if (filter != RowFilter.ALL) {
       page = new ArrayList<>(Math.min(limit, read.size()));
@@ -34,15 +35,15 @@ final class PullPages {
         }
       }
       if (next < read.size()) {
-        return reply(page, true, maxBytes, serverHlc, rulesVersion, last(page));
+        return reply(page, true, maxBytes, serverHlc, rulesVersion, last(page), stamped);
       }
     }
-    return reply(page, moreAfter, maxBytes, serverHlc, rulesVersion, read.isEmpty() ? serverHlc : last(read));
+    return reply(page, moreAfter, maxBytes, serverHlc, rulesVersion, read.isEmpty() ? serverHlc : last(read), stamped);
   }
 
   /** The page cut to {@code maxBytes}: a reply crosses the cluster as one remoting message. */
   private static SyncGateway.PullReply reply(List<Accepted> page, boolean hasMore, long maxBytes, long serverHlc,
-                                             long rulesVersion, long resumeAt) {
+                                             long rulesVersion, long resumeAt, boolean stamped) {
     int fits = Pages.fitting(page, accepted -> accepted.delta().sizeBytes(), maxBytes);
     if (fits < page.size()) {
       page = page.subList(0, fits);
@@ -50,7 +51,8 @@ final class PullPages {
       resumeAt = last(page);
     }
     List<RowDelta> deltas = page.stream().map(Accepted::delta).toList();
-    return new SyncGateway.PullReply(deltas, hasMore ? resumeAt : serverHlc, hasMore, rulesVersion);
+    long[] stamps = stamped ? page.stream().mapToLong(Accepted::stamp).toArray() : null;
+    return new SyncGateway.PullReply(deltas, hasMore ? resumeAt : serverHlc, hasMore, rulesVersion, stamps);
   }
 
   private static long last(List<Accepted> deltas) {

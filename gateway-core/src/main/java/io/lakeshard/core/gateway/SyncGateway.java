@@ -92,12 +92,20 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
    * <p>The rules are applied here, in the entity, not on the page a caller gets back: only the
    * entity knows how far it scanned, so only it can answer a cursor past the deltas it filtered
    * out (a page cut after filtering would either skip allowed deltas or stall on filtered ones).
+   *
+   * <p>{@code stamped}: the reply also carries each delta's acceptance stamp, for a caller that
+   * merges the pages of several shards in stamp order.
    */
-  public record Pull(long since, int limit, Map<String, List<String>> claims, ActorRef<PullResult> replyTo)
-      implements Command {
+  public record Pull(long since, int limit, Map<String, List<String>> claims, boolean stamped,
+                     ActorRef<PullResult> replyTo) implements Command {
     public Pull {
       limit = Math.max(1, limit);
       claims = claims == null ? Map.of() : claims;
+    }
+
+    /** A pull whose reply carries no stamps (the page alone is the answer). */
+    public Pull(long since, int limit, Map<String, List<String>> claims, ActorRef<PullResult> replyTo) {
+      this(since, limit, claims, false, replyTo);
     }
   }
 
@@ -237,9 +245,16 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
       @JsonSubTypes.Type(value = PullFailed.class, name = "failed")})
   public sealed interface PullResult extends CborSerializable {}
 
-  /** {@code rulesVersion}: the version of the sync rules that filtered the page, 0 when the gateway has none. */
-  public record PullReply(List<RowDelta> deltas, long serverHlc, boolean hasMore, long rulesVersion)
-      implements PullResult {}
+  /**
+   * {@code rulesVersion}: the version of the sync rules that filtered the page, 0 when the gateway
+   * has none; {@code stamps}: each delta's acceptance stamp when the pull asked for them, else null.
+   */
+  public record PullReply(List<RowDelta> deltas, long serverHlc, boolean hasMore, long rulesVersion, long[] stamps)
+      implements PullResult {
+    public PullReply(List<RowDelta> deltas, long serverHlc, boolean hasMore, long rulesVersion) {
+      this(deltas, serverHlc, hasMore, rulesVersion, null);
+    }
+  }
 
   /** The cursor needed flushed deltas and the lake could not be read. */
   public record PullFailed(String message) implements PullResult {}

@@ -22,7 +22,7 @@ class PullPagesTest {
   }
 
   private static SyncGateway.PullReply reply(List<Accepted> read, boolean moreAfter, int limit, RowFilter filter) {
-    return PullPages.reply(read, moreAfter, limit, filter, Long.MAX_VALUE, SERVER_HLC, 7);
+    return PullPages.reply(read, moreAfter, limit, filter, Long.MAX_VALUE, SERVER_HLC, 7, false);
   }
 
   private static List<String> rows(SyncGateway.PullReply reply) {
@@ -64,14 +64,16 @@ class PullPagesTest {
     SyncGateway.PullReply end = reply(stamped(1, 3), false, 3, EVEN);
     assertThat(end.hasMore()).isFalse();
     assertThat(end.serverHlc()).isEqualTo(SERVER_HLC);
+    assertThat(end.stamps()).as("no stamps unless the pull asks for them").isNull();
   }
 
   @Test
   void aPageCutToItsByteBudgetResumesAfterItsLastDelta() {
     long oneDelta = stamped(2).get(0).delta().sizeBytes();
-    SyncGateway.PullReply cut = PullPages.reply(stamped(2, 3, 4), false, 3, EVEN, oneDelta, SERVER_HLC, 0);
+    SyncGateway.PullReply cut = PullPages.reply(stamped(2, 3, 4), false, 3, EVEN, oneDelta, SERVER_HLC, 0, true);
     assertThat(rows(cut)).containsExactly("2");
     assertThat(cut.hasMore()).isTrue();
     assertThat(cut.serverHlc()).isEqualTo(2);
+    assertThat(cut.stamps()).containsExactly(2);
   }
 }

@@ -4,31 +4,51 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import io.lakeshard.core.flush.FlushResult;
 import io.lakeshard.core.gateway.SyncGateway;
 import io.lakeshard.node.http.UnsignedHlc;
+import java.util.ArrayList;
 import java.util.List;
 
 /** The admin routes' response bodies, written by Jackson. */
 final class AdminBodies {
   private AdminBodies() {}
 
-  /** GET /v1/admin/metrics/{gw}, LakeSync's names (its DO adds {@code peakBufferBytes}), then Lakeshard's. */
+  /**
+   * GET /v1/admin/metrics/{gw}, LakeSync's names (its DO adds {@code peakBufferBytes}), then
+   * Lakeshard's. A sharded gateway's shards summed (every session joins every shard, so
+   * {@code sessions} is the most any shard has; {@code serverHlc} the latest clock;
+   * {@code lastFlushSeq} counts every shard's flushes; {@code flushedUpTo} the earliest).
+   */
   record Metrics(int logSize, int indexSize, long byteSize, long peakBufferBytes, @UnsignedHlc long serverHlc,
                  int sessions, long lastFlushSeq, @UnsignedHlc long flushedUpTo) {
-    static Metrics of(SyncGateway.Stats stats) {
-      return new Metrics(stats.bufferedDeltas(), stats.rows(), stats.bufferedBytes(), stats.peakBufferBytes(),
-          stats.serverHlc(), stats.sessions(), stats.lastFlushSeq(), stats.flushedUpTo());
+    static Metrics of(List<SyncGateway.Stats> shards) {
+      Metrics sum = new Metrics(0, 0, 0, 0, 0, 0, 0, -1); // HLCs are unsigned: -1 is the latest
+      for (SyncGateway.Stats stats : shards) {
+        sum = new Metrics(sum.logSize + stats.bufferedDeltas(), sum.indexSize + stats.rows(),
+            sum.byteSize + stats.bufferedBytes(), sum.peakBufferBytes + stats.peakBufferBytes(),
+            Long.compareUnsigned(sum.serverHlc, stats.serverHlc()) >= 0 ? sum.serverHlc : stats.serverHlc(), Math.max(sum.sessions, stats.sessions()),
+            sum.lastFlushSeq + stats.lastFlushSeq(), Long.compareUnsigned(sum.flushedUpTo, stats.flushedUpTo()) <= 0 ? sum.flushedUpTo : stats.flushedUpTo());
+      }
+      return sum;
     }
   }
 
-  /** POST /v1/admin/flush/{gw}: what was written; {@code seq} only when something was. */
+  /**
+   * POST /v1/admin/flush/{gw}: what was written; {@code seq} only when something was. A sharded
+   * gateway's: every shard's rows, bytes and files together, {@code seq} the highest shard's.
+   */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   record Flushed(boolean flushed, Long seq, long rows, long bytes, List<File> files) {
-    static Flushed of(SyncGateway.FlushReply reply) {
-      if (reply instanceof SyncGateway.FlushDone done) {
-        FlushResult result = done.result();
-        return new Flushed(true, result.seq(), result.rows(), result.bytes(),
-            result.files().stream().map(File::of).toList());
+    static Flushed of(List<SyncGateway.FlushReply> shards) {
+      Flushed sum = new Flushed(false, null, 0, 0, List.of());
+      for (SyncGateway.FlushReply reply : shards) {
+        if (reply instanceof SyncGateway.FlushDone done) {
+          FlushResult result = done.result();
+          List<File> files = new ArrayList<>(sum.files);
+          result.files().forEach(file -> files.add(File.of(file)));
+          sum = new Flushed(true, sum.seq == null ? result.seq() : Math.max(sum.seq, result.seq()),
+              sum.rows + result.rows(), sum.bytes + result.bytes(), List.copyOf(files));
+        }
       }
-      return new Flushed(false, null, 0, 0, List.of());
+      return sum;
     }
   }
 

@@ -14,9 +14,16 @@ import io.lakeshard.node.auth.JwtAuth;
 import io.lakeshard.node.auth.NodeTokens;
 import io.lakeshard.node.http.JsonBodies;
 import io.lakeshard.node.http.RequestBodies;
+import io.lakeshard.node.Stages;
+import io.lakeshard.node.sync.GatewayShards;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 import java.util.function.Supplier;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
@@ -37,6 +44,7 @@ public final class AdminRoutes extends AllDirectives {
   private final Duration askTimeout;
   private final long maxBodyBytes;
   private final RequestBodies bodies;
+  private final GatewayShards shards;
 
   public AdminRoutes(ActorSystem<?> system, NodeSettings settings, NodeTokens tokens, RequestBodies bodies) {
     this.sharding = ClusterSharding.get(system);
@@ -44,6 +52,7 @@ public final class AdminRoutes extends AllDirectives {
     this.askTimeout = settings.askTimeout();
     this.maxBodyBytes = settings.maxBodyBytes();
     this.bodies = bodies;
+    this.shards = settings.shards();
     this.clusterAdmin = new ClusterAdmin(system, askTimeout);
   }
 
@@ -82,18 +91,20 @@ public final class AdminRoutes extends AllDirectives {
         : inner.get();
   }
 
+  /** A sharded gateway's metrics are its shards' together, as LakeSync's shard router sums them. */
   private Route metrics(String gatewayId) {
-    return onSuccess(gateway(gatewayId).<SyncGateway.Stats>ask(SyncGateway.GetStats::new, askTimeout),
+    return onSuccess(everyShard(gatewayId, SyncGateway.GetStats::new),
         stats -> JsonBodies.complete(StatusCodes.OK, AdminBodies.Metrics.of(stats)));
   }
 
-  /** Flushes now and answers with what was written (LakeSync's admin flush). */
+  /** Flushes now (every shard) and answers with what was written (LakeSync's admin flush). */
   private Route flush(String gatewayId) {
-    return onSuccess(gateway(gatewayId).<SyncGateway.FlushReply>ask(SyncGateway.Flush::new, askTimeout),
-        reply -> reply instanceof SyncGateway.FlushFailed failed
-            ? error(StatusCodes.SERVICE_UNAVAILABLE, FLUSH_ERROR,
-                failed.message() + "; the buffer is kept and the flush retried with backoff")
-            : JsonBodies.complete(StatusCodes.OK, AdminBodies.Flushed.of(reply)));
+    return onSuccess(everyShard(gatewayId, SyncGateway.Flush::new), replies -> replies.stream()
+        .filter(SyncGateway.FlushFailed.class::isInstance)
+        .map(failed -> error(StatusCodes.SERVICE_UNAVAILABLE, FLUSH_ERROR, ((SyncGateway.FlushFailed) failed).message()
+            + "; the buffer is kept and the flush retried with backoff"))
+        .findFirst()
+        .orElseGet(() -> JsonBodies.complete(StatusCodes.OK, AdminBodies.Flushed.of(replies))));
   }
 
   /** Writes a checkpoint now and answers with the latest one (the same, if nothing changed since). */
@@ -113,7 +124,8 @@ public final class AdminRoutes extends AllDirectives {
     } catch (TableSchema.InvalidSchemaException e) {
       return error(StatusCodes.BAD_REQUEST, SCHEMA_ERROR, e.getMessage());
     }
-    return onSuccess(gateway(gatewayId).<SyncGateway.SchemaReply>ask(
+    String entityId = shards.of(gatewayId).map(layout -> layout.entityOf(schema.table())).orElse(gatewayId);
+    return onSuccess(gateway(entityId).<SyncGateway.SchemaReply>ask(
             replyTo -> new SyncGateway.RegisterSchema(schema, replyTo), askTimeout),
         reply -> reply instanceof SyncGateway.SchemaSaved saved
             ? JsonBodies.complete(StatusCodes.OK, new AdminBodies.SchemaSaved(true, saved.table(), saved.columns()))
@@ -128,8 +140,9 @@ public final class AdminRoutes extends AllDirectives {
     } catch (SyncRulesParser.InvalidSyncRulesException e) {
       return error(StatusCodes.BAD_REQUEST, "VALIDATION_ERROR", e.getMessage());
     }
-    return onSuccess(gateway(gatewayId).<SyncGateway.SyncRulesSaved>ask(
-            replyTo -> new SyncGateway.SaveSyncRules(rules, replyTo), askTimeout),
+    // Every shard filters its own part of a pull and its own broadcasts, so each journals the rules.
+    return onSuccess(everyShard(gatewayId, (ActorRef<SyncGateway.SyncRulesSaved> replyTo) ->
+            new SyncGateway.SaveSyncRules(rules, replyTo)),
         saved -> JsonBodies.complete(StatusCodes.OK, new AdminBodies.RulesSaved(true)));
   }
 
@@ -139,6 +152,16 @@ public final class AdminRoutes extends AllDirectives {
         current -> current.rules() == null
             ? error(StatusCodes.NOT_FOUND, "NOT_FOUND", "gateway " + gatewayId + " has no sync rules")
             : JsonBodies.complete(StatusCodes.OK, current.rules()));
+  }
+
+  /** The answers of each of the gateway's entities: one, unless it is sharded. */
+  private <T> CompletionStage<List<T>> everyShard(String gatewayId, Function<ActorRef<T>, SyncGateway.Command> ask) {
+    List<String> entityIds = shards.of(gatewayId).map(GatewayShards.Layout::entityIds).orElse(List.of(gatewayId));
+    List<CompletableFuture<T>> replies = entityIds.stream()
+        .map(entityId -> Stages.direct(gateway(entityId).ask(ask::apply, askTimeout)).toCompletableFuture())
+        .toList();
+    return CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new))
+        .thenApply(done -> replies.stream().map(CompletableFuture::join).toList());
   }
 
   private EntityRef<SyncGateway.Command> gateway(String gatewayId) {

@@ -42,7 +42,7 @@ import org.apache.pekko.util.ByteString;
  * outcome to a status code or a close code.
  */
 public final class SyncService {
-  private static final Pattern GATEWAY_ID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
+  static final Pattern GATEWAY_ID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
 
   /** Opening a gateway: the access to use, or why not. */
   public sealed interface Access permits Gateway, Refused {}
@@ -56,6 +56,7 @@ public final class SyncService {
   private final OffActor offActor;
   private final ActionSettings actionSettings;
   private final ActionHandlers actionHandlers;
+  private final GatewayShards shards;
 
   public SyncService(ActorSystem<?> system, NodeSettings settings, CheckpointStore checkpoints,
                      ActionSettings actionSettings, ActionHandlers actionHandlers) {
@@ -68,6 +69,7 @@ public final class SyncService {
     this.maxDeltasPerPush = settings.maxDeltasPerPush();
     this.pullLimit = new PullLimit(settings.gateway().defaultPullLimit(), settings.gateway().maxPullLimit());
     this.lakeRetryAfter = settings.lakeRetryAfter();
+    this.shards = settings.shards();
   }
 
   /**
@@ -81,20 +83,27 @@ public final class SyncService {
     if (principal.isPresent() && !principal.get().isFor(gatewayId)) {
       return new Refused(SyncRefusal.WRONG_GATEWAY, "token is not for gateway " + gatewayId);
     }
-    return new Gateway(gatewayId, sharding.entityRefFor(SyncGateway.ENTITY_TYPE_KEY, gatewayId), principal);
+    ShardedGateway sharded = shards.of(gatewayId)
+        .map(layout -> new ShardedGateway(sharding, layout, askTimeout))
+        .orElse(null);
+    return new Gateway(gatewayId, sharding.entityRefFor(SyncGateway.ENTITY_TYPE_KEY, gatewayId), sharded, principal);
   }
 
   /** One gateway as one token's holder may use it. */
   public final class Gateway implements Access {
     private final String gatewayId;
     private final EntityRef<SyncGateway.Command> entity;
+    /** Its shards when its tables are spread over several entities; null: {@code entity} is the gateway. */
+    private final ShardedGateway sharded;
     private final Optional<JwtAuth.Principal> principal;
     /** What sync rules' {@code jwt:} values resolve to; none with auth off. */
     private final Map<String, List<String>> claims;
 
-    private Gateway(String gatewayId, EntityRef<SyncGateway.Command> entity, Optional<JwtAuth.Principal> principal) {
+    private Gateway(String gatewayId, EntityRef<SyncGateway.Command> entity, ShardedGateway sharded,
+                    Optional<JwtAuth.Principal> principal) {
       this.gatewayId = gatewayId;
       this.entity = entity;
+      this.sharded = sharded;
       this.principal = principal;
       this.claims = principal.map(JwtAuth.Principal::claims).orElse(Map.of());
     }
@@ -102,10 +111,17 @@ public final class SyncService {
     /**
      * Subscribes a WebSocket session to the gateway's broadcasts (it unsubscribes when the session
      * stops): what its client pushes, from any transport, is not broadcast to it, and the rest is
-     * filtered by the gateway's sync rules for its claims.
+     * filtered by the gateway's sync rules for its claims. A sharded gateway's session joins
+     * every shard, so it hears a push whichever shards its tables went to.
      */
     public void subscribe(ActorRef<SyncGateway.Broadcast> session) {
-      entity.tell(new SyncGateway.Subscribe(session, principal.map(JwtAuth.Principal::clientId).orElse(null), claims));
+      SyncGateway.Subscribe subscribe =
+          new SyncGateway.Subscribe(session, principal.map(JwtAuth.Principal::clientId).orElse(null), claims);
+      if (sharded == null) {
+        entity.tell(subscribe);
+      } else {
+        sharded.subscribe(subscribe);
+      }
     }
 
     /**
@@ -127,9 +143,11 @@ public final class SyncService {
       } catch (ProtocolException e) {
         return CompletableFuture.completedFuture(new Refused(SyncRefusal.INVALID_DELTA, e.getMessage()));
       }
-      return Stages.direct(entity.<SyncGateway.PushReply>ask(
-              replyTo -> new SyncGateway.Push(push.getClientId(), deltas, origin, replyTo), askTimeout))
-          .thenApply(SyncService::pushOutcome);
+      CompletionStage<SyncGateway.PushReply> reply = sharded == null
+          ? Stages.direct(entity.ask(replyTo -> new SyncGateway.Push(push.getClientId(), deltas, origin, replyTo),
+              askTimeout))
+          : sharded.push(push.getClientId(), deltas, origin);
+      return reply.thenApply(SyncService::pushOutcome);
     }
 
     /**
@@ -142,9 +160,10 @@ public final class SyncService {
         return CompletableFuture.completedFuture(new Refused(SyncRefusal.INVALID_LIMIT,
             pullLimit.rule() + ", not " + requestedLimit));
       }
-      return Stages.direct(entity.<SyncGateway.PullResult>ask(
-              replyTo -> new SyncGateway.Pull(since, limit, claims, replyTo), askTimeout))
-          .thenApply(result -> result instanceof SyncGateway.PullReply page
+      CompletionStage<SyncGateway.PullResult> reply = sharded == null
+          ? Stages.direct(entity.ask(replyTo -> new SyncGateway.Pull(since, limit, claims, replyTo), askTimeout))
+          : sharded.pull(since, limit, claims);
+      return reply.thenApply(result -> result instanceof SyncGateway.PullReply page
               ? new PullOutcome.Page(page)
               : new Unavailable(Unavailable.Cause.LAKE_UNAVAILABLE, ((SyncGateway.PullFailed) result).message(),
                   lakeRetryAfter));
