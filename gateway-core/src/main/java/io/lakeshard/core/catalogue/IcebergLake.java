@@ -40,7 +40,6 @@ import org.apache.iceberg.data.parquet.GenericParquetReaders;
 import org.apache.iceberg.expressions.Expressions;
 import org.apache.iceberg.io.CloseableIterable;
 import org.apache.iceberg.parquet.Parquet;
-import org.apache.iceberg.exceptions.AlreadyExistsException;
 import org.apache.iceberg.jdbc.JdbcCatalog;
 import org.apache.iceberg.jdbc.JdbcClientPool;
 import org.apache.iceberg.nessie.NessieCatalog;
@@ -188,8 +187,12 @@ public final class IcebergLake implements GatewayLake, AutoCloseable {
         return catalog.createTable(id, wanted, DeltaRecords.partitionSpec(wanted), Map.of(
             TableProperties.FORMAT_VERSION, "2",
             TableProperties.PARQUET_COMPRESSION, "snappy"));
-      } catch (AlreadyExistsException createdMeanwhile) {
-        // another gateway created it first: use theirs
+      } catch (RuntimeException raced) {
+        // Another gateway created it first (JdbcCatalog may report that as a failed INSERT, not
+        // AlreadyExistsException): use theirs; anything else is a real failure.
+        if (!catalog.tableExists(id)) {
+          throw raced;
+        }
       }
     }
     Table table = catalog.loadTable(id);
@@ -208,8 +211,11 @@ public final class IcebergLake implements GatewayLake, AutoCloseable {
     if (!namespaces.namespaceExists(NAMESPACE)) {
       try {
         namespaces.createNamespace(NAMESPACE);
-      } catch (AlreadyExistsException createdMeanwhile) {
-        // fine: it exists
+      } catch (RuntimeException raced) {
+        // Created meanwhile by another gateway (JdbcCatalog: a failed INSERT) is fine.
+        if (!namespaces.namespaceExists(NAMESPACE)) {
+          throw raced;
+        }
       }
     }
     namespaceReady = true;

@@ -23,7 +23,9 @@ import java.util.List;
  * above {@code B} is therefore held back, as if it had not arrived yet: the next pull serves it
  * once the lagging shard's clock has passed it (at most the clocks' skew later). It does not set
  * {@code hasMore} (which would send a client straight back to spin until the clocks agree):
- * {@code hasMore} says a page was cut, here or in a shard.
+ * {@code hasMore} says a page was cut, here or in a shard, and holds something. A page can be
+ * emptied so even when a shard has more: right after a recovery a shard's clock leads the wall
+ * clock (clock-skew-allowance) while an idle shard's bound is the wall clock.
  *
  * <p>Shards stamp independently, so two may use the same stamp. A cursor is exclusive, so a page
  * is never cut between deltas of one stamp: it ends before them, or, when they alone would
@@ -59,7 +61,8 @@ final class ShardPages {
         }
       }
       if (from < 0 || lowest > bound) {
-        return new SyncGateway.PullReply(merged, bound, hasMore, rulesVersion);
+        // Emptied by held-back deltas (every one above a lagging shard's clock): no more for now.
+        return new SyncGateway.PullReply(merged, bound, hasMore && !merged.isEmpty(), rulesVersion);
       }
       boolean tied = !merged.isEmpty() && lowest == lastTaken;
       if (merged.size() >= limit && !(tied && runStart == 0)) {

@@ -175,6 +175,12 @@ public final class SyncService {
      * rules let this principal see (the stored checkpoint holds every row, as LakeSync's does).
      */
     public CompletionStage<CheckpointOutcome> checkpoint() {
+      if (sharded != null) {
+        // Each shard's entity checkpoints only its own tables: served alone, that checkpoint plus a
+        // pull from its HLC would miss the other shards' older rows. Without one, the client pulls from 0.
+        return CompletableFuture.completedFuture(new Refused(SyncRefusal.NO_CHECKPOINT,
+            "gateway " + gatewayId + " is sharded: its checkpoints are not served yet; pull from 0"));
+      }
       return Stages.direct(entity.<SyncGateway.CurrentSyncRules>ask(SyncGateway.GetSyncRules::new, askTimeout))
           .thenCompose(current -> {
             RowFilter filter = current.rules() == null ? RowFilter.ALL : current.rules().forClaims(claims);

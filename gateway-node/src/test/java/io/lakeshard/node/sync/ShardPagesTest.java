@@ -49,6 +49,16 @@ class ShardPagesTest {
   }
 
   @Test
+  void aPageEmptiedByHeldBackDeltasSaysNoMoreEvenWhenAShardHasMore() {
+    // Shard a recovered and leads the wall clock: all it has is above idle shard b's clock (100).
+    // A page that says hasMore with nothing in it would send the client straight back, spinning.
+    SyncGateway.PullReply page = ShardPages.merge(List.of(shard(201, true, 200, 201), shard(100, false)), 10);
+    assertThat(rows(page)).isEmpty();
+    assertThat(page.serverHlc()).isEqualTo(100);
+    assertThat(page.hasMore()).isFalse();
+  }
+
+  @Test
   void aShardWithMoreBoundsThePageAtWhatItServed() {
     SyncGateway.PullReply page = ShardPages.merge(List.of(shard(2, true, 1, 2), shard(50, false, 3)), 10);
     assertThat(rows(page)).containsExactly("1", "2");
