@@ -6,7 +6,6 @@ import io.lakeshard.core.CborSerializable;
 import io.lakeshard.core.checkpoint.CheckpointManifest;
 import io.lakeshard.core.checkpoint.CheckpointWriter;
 import io.lakeshard.core.delta.RowDelta;
-import io.lakeshard.core.delta.WireDeltas;
 import io.lakeshard.core.flush.FlushPlan;
 import io.lakeshard.core.flush.FlushResult;
 import io.lakeshard.core.flush.GatewayLake;
@@ -21,14 +20,10 @@ import io.lakeshard.core.gateway.GatewayLedger.RulesChanged;
 import io.lakeshard.core.hlc.HybridClock;
 import io.lakeshard.core.lake.OffActor;
 import io.lakeshard.core.retry.RetryState;
-import io.lakeshard.core.rules.RowFilter;
 import io.lakeshard.core.rules.SyncRules;
 import io.lakeshard.core.schema.TableSchema;
-import io.lakeshard.protocol.Frames;
-import io.lakeshard.protocol.v1.SyncResponse;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
@@ -299,9 +294,7 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
   private final LongSupplier wallMillis;
   private final OffActor offActor;
   private final ActorRef<GatewayLedger.Command> ledger;
-  private final Map<ActorRef<Broadcast>, Session> sessions = new HashMap<>();
-  /** The sync rules, as the ledger last journaled them (null: none); sessions' filters follow them. */
-  private SyncRules rules;
+  private final GatewaySessions sessions = new GatewaySessions();
   private List<Push> waiting = new ArrayList<>();
   private boolean writing;
 
@@ -409,7 +402,7 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
     } else if (reply instanceof FlushNotJournaled failed) {
       return flushFailed("flush " + failed.step(), new IllegalStateException("the journal write failed"));
     } else if (reply instanceof RulesChanged changed) {
-      useRules(changed.rules());
+      sessions.useRules(changed.rules());
       return this;
     } else if (reply instanceof CheckpointCaptured captured) {
       getContext().pipeToSelf(offActor.run(() -> checkpointWriter.write(captured.source())), (manifest, error) ->
@@ -442,7 +435,8 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
     for (int i = 0; i < written.pushes().size(); i++) {
       List<RowDelta> accepted = written.accepted().get(i);
       if (!accepted.isEmpty()) {
-        broadcast(accepted, written.serverHlc(), written.pushes().get(i));
+        Push push = written.pushes().get(i);
+        sessions.broadcast(accepted, written.serverHlc(), push.origin(), push.clientId());
       }
     }
     writing = false;
@@ -473,7 +467,7 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
   /** At start, or after the ledger restarted (a flush may be running then: it goes on). */
   private Behavior<Command> onLedgerRecovered(Recovered recovered) {
     levelIs(recovered.level());
-    useRules(recovered.rules());
+    sessions.useRules(recovered.rules());
     if (recovered.flushPending() && !flushing && !flushRetry.failing()) {
       getContext().getLog().info("gateway {} recovered with an unfinished flush; finishing it", gatewayId);
       startFlush();
@@ -609,58 +603,6 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
 
   // ---- sessions ----
 
-  /** An open WebSocket session: whose it is, and what the rules let it receive. */
-  private record Session(String clientId, Map<String, List<String>> claims, RowFilter filter) {}
-
-  private RowFilter filterFor(Map<String, List<String>> claims) {
-    return rules == null ? RowFilter.ALL : rules.forClaims(claims);
-  }
-
-  private void useRules(SyncRules changed) {
-    rules = changed;
-    sessions.replaceAll((ref, session) ->
-        new Session(session.clientId(), session.claims(), filterFor(session.claims())));
-  }
-
-  /**
-   * To every session but the pusher's (as LakeSync's gateway: by the pushing client, so an HTTP
-   * push does not come back to that client's sockets), what each session's rules allow; nothing to
-   * a session that is left with nothing. The frame of all the deltas is encoded once, and only
-   * sessions whose rules drop some get their own.
-   */
-  private void broadcast(List<RowDelta> deltas, long serverHlc, Push push) {
-    if (sessions.isEmpty()) {
-      return;
-    }
-    byte[] all = null;
-    for (Map.Entry<ActorRef<Broadcast>, Session> entry : sessions.entrySet()) {
-      Session session = entry.getValue();
-      if (entry.getKey().equals(push.origin()) || push.clientId().equals(session.clientId())) {
-        continue;
-      }
-      List<RowDelta> allowed = session.filter() == RowFilter.ALL ? deltas
-          : deltas.stream().filter(session.filter()::allows).toList();
-      if (allowed.isEmpty()) {
-        continue;
-      }
-      byte[] frame;
-      if (allowed.size() == deltas.size()) {
-        all = all != null ? all : frame(deltas, serverHlc);
-        frame = all;
-      } else {
-        frame = frame(allowed, serverHlc);
-      }
-      entry.getKey().tell(new Broadcast(frame));
-    }
-  }
-
-  private static byte[] frame(List<RowDelta> deltas, long serverHlc) {
-    return Frames.encodeBroadcast(SyncResponse.newBuilder()
-        .addAllDeltas(WireDeltas.toWire(deltas))
-        .setServerHlc(serverHlc)
-        .build());
-  }
-
   private Behavior<Command> onPull(Pull pull) {
     ledger.tell(new GatewayLedger.Read(pull));
     return this;
@@ -672,15 +614,14 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
   }
 
   private Behavior<Command> onSubscribe(Subscribe subscribe) {
-    Session session = new Session(subscribe.clientId(), subscribe.claims(), filterFor(subscribe.claims()));
-    if (sessions.put(subscribe.session(), session) == null) {
+    if (sessions.add(subscribe.session(), subscribe.clientId(), subscribe.claims())) {
       getContext().watchWith(subscribe.session(), new Unsubscribe(subscribe.session()));
     }
     return this;
   }
 
   private Behavior<Command> onUnsubscribe(Unsubscribe unsubscribe) {
-    if (sessions.remove(unsubscribe.session()) != null) {
+    if (sessions.remove(unsubscribe.session())) {
       getContext().unwatch(unsubscribe.session());
     }
     return this;
