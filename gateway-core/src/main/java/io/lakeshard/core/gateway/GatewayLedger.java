@@ -19,7 +19,6 @@ import io.lakeshard.core.hlc.HybridClock;
 import io.lakeshard.core.lake.OffActor;
 import io.lakeshard.core.rules.RowFilter;
 import io.lakeshard.core.rules.SyncRules;
-import io.lakeshard.core.schema.Identifiers;
 import io.lakeshard.core.schema.TableSchema;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -431,24 +430,16 @@ final class GatewayLedger
    * pending maps. A refused push leaves the pending maps as they were.
    */
   private static Decision decide(State state, Push push, Map<String, RowVersion> pendingRows, Set<String> pendingIds) {
-    try {
-      for (RowDelta delta : push.deltas()) {
-        if (!Identifiers.valid(delta.table())) {
-          return new Decision(List.of(), new PushRefused(Refusal.SCHEMA_MISMATCH,
-              "invalid table name \"" + delta.table() + "\": " + Identifiers.RULE));
-        }
-        validate(delta, push.clientId());
-        TableSchema schema = state.schemas.get(delta.table());
-        Optional<String> violation = schema == null ? Optional.empty() : schema.violation(delta);
-        if (violation.isPresent()) {
-          return new Decision(List.of(), new PushRefused(Refusal.SCHEMA_MISMATCH, violation.get()));
-        }
+    for (RowDelta delta : push.deltas()) {
+      PushRefused refused = PushChecks.refusal(delta, push.clientId(), state.schemas);
+      if (refused != null) {
+        return new Decision(List.of(), refused);
       }
+    }
+    try {
       for (RowDelta delta : push.deltas()) {
         state.clock.receive(delta.hlc());
       }
-    } catch (InvalidDeltaException e) {
-      return new Decision(List.of(), new PushRefused(Refusal.INVALID_DELTA, e.getMessage()));
     } catch (ClockDriftException e) {
       return new Decision(List.of(), new PushRefused(Refusal.CLOCK_DRIFT, e.getMessage()));
     }
@@ -466,20 +457,6 @@ final class GatewayLedger
       }
     }
     return new Decision(accepted, null);
-  }
-
-  private static void validate(RowDelta delta, String clientId) throws InvalidDeltaException {
-    if (!delta.clientId().equals(clientId)) {
-      throw new InvalidDeltaException("delta clientId '" + delta.clientId() + "' differs from the push's '" + clientId + "'");
-    }
-    if (delta.rowId().isEmpty() || delta.deltaId().isEmpty()) {
-      throw new InvalidDeltaException("delta needs a rowId and a deltaId");
-    }
-    for (var column : delta.columns()) {
-      if (column.column().isEmpty()) {
-        throw new InvalidDeltaException("column name is required");
-      }
-    }
   }
 
   private ReplyEffect<Event, State> onPlanFlush(State state, PlanFlush plan) {
@@ -591,12 +568,5 @@ final class GatewayLedger
           return state;
         })
         .build();
-  }
-
-  /** A delta that breaks the protocol's rules; its push is refused whole. */
-  private static final class InvalidDeltaException extends Exception {
-    InvalidDeltaException(String message) {
-      super(message);
-    }
   }
 }
