@@ -1,7 +1,5 @@
 package io.lakeshard.node.sync;
 
-import io.lakeshard.core.checkpoint.CheckpointManifest;
-import io.lakeshard.core.checkpoint.CheckpointStore;
 import io.lakeshard.core.action.Action;
 import io.lakeshard.core.action.ActionContext;
 import io.lakeshard.core.action.ActionDescriptor;
@@ -9,6 +7,8 @@ import io.lakeshard.core.action.ActionHandlers;
 import io.lakeshard.core.action.ActionSettings;
 import io.lakeshard.core.action.GatewayActions;
 import io.lakeshard.core.action.WireActions;
+import io.lakeshard.core.checkpoint.CheckpointManifest;
+import io.lakeshard.core.checkpoint.CheckpointStore;
 import io.lakeshard.core.delta.RowDelta;
 import io.lakeshard.core.delta.WireDeltas;
 import io.lakeshard.core.gateway.SyncGateway;
@@ -38,8 +38,9 @@ import org.apache.pekko.util.ByteString;
 /**
  * Every rule of push, pull, checkpoints and actions, once, for every transport: which gateway a
  * token opens, clientId = token {@code sub}, the delta limit, the pull limit, decoding deltas and
- * actions, what the gateway's replies mean, and which checkpoint rows a client receives. HTTP routes and WebSocket sessions parse their input, call this, and map the
- * outcome to a status code or a close code.
+ * actions, what the gateway's replies mean, and which checkpoint rows a client receives. HTTP
+ * routes and WebSocket sessions parse their input, call this, and map the outcome to a status
+ * code or a close code.
  */
 public final class SyncService {
   static final Pattern GATEWAY_ID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
