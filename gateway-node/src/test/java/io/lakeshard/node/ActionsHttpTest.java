@@ -54,7 +54,7 @@ class ActionsHttpTest {
   }
 
   private HttpResponse<String> post(String body) throws Exception {
-    return http.post("/v1/sync/gw1/action", TestNode.token("alice", "gw1"), body);
+    return http.post("/v1/sync/gw1/action", TestNode.token("alice", "gw1", Map.of("org", "acme")), body);
   }
 
   private static JsonNode ok(HttpResponse<String> response) throws Exception {
@@ -74,6 +74,7 @@ class ActionsHttpTest {
     assertThat(created.get("data").get("title").asText()).isEqualTo("printer");
     assertThat(created.get("data").get("by").asText()).as("the token's sub").isEqualTo("alice");
     assertThat(created.get("data").get("gateway").asText()).isEqualTo("gw1");
+    assertThat(created.get("data").get("org").asText()).as("the token's custom claim").isEqualTo("acme");
     assertThat(Long.parseUnsignedLong(created.get("serverHlc").asText())).isPositive();
 
     assertThat(results.get(1).get("code").asText()).isEqualTo("TICKET_LOCKED");

@@ -45,7 +45,8 @@ public final class TestActionHandler implements ActionHandler {
         .put("ticket", TICKETS.incrementAndGet())
         .put("title", action.params().path("title").asText())
         .put("by", context.clientId())
-        .put("gateway", context.gatewayId());
+        .put("gateway", context.gatewayId())
+        .put("org", String.join(",", context.claims().getOrDefault("org", List.of())));
     return CompletableFuture.completedFuture(ActionResult.done(data));
   }
 

@@ -29,7 +29,7 @@ class GatewayActionsTest {
   private static final PersistenceTestKit journal = PersistenceTestKit.create(testKit.system());
   private static final ActionSettings SETTINGS = new ActionSettings(100, 10, Duration.ofMillis(500),
       Duration.ofSeconds(10), new Backoff(Duration.ofMillis(50), Duration.ofMillis(200), 0));
-  private static final ActionContext CONTEXT = new ActionContext("gw", "alice");
+  private static final ActionContext CONTEXT = new ActionContext("gw", "alice", Map.of());
 
   /** Connector "crm": create echoes its params, refuse fails for good, flaky for now, hang never answers. */
   static final class Crm implements ActionHandler {

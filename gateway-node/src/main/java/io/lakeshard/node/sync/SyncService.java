@@ -223,7 +223,7 @@ public final class SyncService {
         return CompletableFuture.completedFuture(new Refused(SyncRefusal.INVALID_ACTION, e.getMessage()));
       }
       ActionContext context = new ActionContext(gatewayId,
-          principal.map(JwtAuth.Principal::clientId).orElse(push.getClientId()));
+          principal.map(JwtAuth.Principal::clientId).orElse(push.getClientId()), claims);
       return Stages.direct(sharding.entityRefFor(GatewayActions.ENTITY_TYPE_KEY, gatewayId)
               .<GatewayActions.ExecuteReply>ask(replyTo -> new GatewayActions.Execute(actions, context, replyTo),
                   actionSettings.askTimeout()))
