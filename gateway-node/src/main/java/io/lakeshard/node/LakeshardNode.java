@@ -9,6 +9,7 @@ import io.lakeshard.core.action.ActionSettings;
 import io.lakeshard.core.action.GatewayActions;
 import io.lakeshard.core.catalogue.IcebergLake;
 import io.lakeshard.core.checkpoint.CheckpointStore;
+import io.lakeshard.core.gateway.GatewaySettings;
 import io.lakeshard.core.gateway.SyncGateway;
 import io.lakeshard.core.lake.LakeAdapter;
 import io.lakeshard.core.lake.LakeException;
@@ -102,7 +103,10 @@ public final class LakeshardNode {
           }
         }), SCHEMA_ATTEMPTS, SCHEMA_RETRY_DELAY, system)
         .thenCompose(done -> {
-          SyncGateway.init(system, settings.gateway(), lake, checkpoints);
+          // A sharded gateway's shards checkpoint only together (AdminRoutes), at one stamp.
+          GatewaySettings shard = settings.gateway().withoutCheckpointPolicy();
+          SyncGateway.init(system, entityId -> settings.shards().isShardEntity(entityId) ? shard : settings.gateway(),
+              lake, checkpoints);
           StreamSettings streams = StreamSettings.fromConfig(system.settings().config());
           DurableStream.init(system, streams, store);
           GatewayActions.init(system, actionSettings, actionHandlers);

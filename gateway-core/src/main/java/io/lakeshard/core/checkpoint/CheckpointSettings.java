@@ -19,6 +19,11 @@ public record CheckpointSettings(int everyFlushes, long afterChanges, long chunk
         Backoff.fromConfig(checkpoint.getConfig("backoff")));
   }
 
+  /** The same chunking and backoff, with both triggers off. */
+  public CheckpointSettings withoutPolicy() {
+    return new CheckpointSettings(0, 0, chunkBytes, backoff);
+  }
+
   /** Whether {@code flushes} flushes of {@code changes} deltas since the last checkpoint call for the next. */
   public boolean due(int flushes, long changes) {
     return everyFlushes > 0 && flushes >= everyFlushes || afterChanges > 0 && changes >= afterChanges;

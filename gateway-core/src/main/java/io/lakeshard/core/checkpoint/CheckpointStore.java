@@ -72,11 +72,16 @@ public final class CheckpointStore implements CheckpointWriter {
     String gatewayId = source.gatewayId();
     Optional<CheckpointManifest> previous = latest(gatewayId);
     long since = previous.map(CheckpointManifest::snapshotStamp).orElse(0L);
-    if (previous.isPresent() && Long.compareUnsigned(since, source.snapshotStamp()) >= 0) {
+    int order = Long.compareUnsigned(since, source.snapshotStamp());
+    if (previous.isPresent() && order == 0) {
       return previous.get(); // nothing was accepted since: it is still the latest
     }
     LatestRows rows = new LatestRows();
-    if (previous.isPresent() && !foldPrevious(gatewayId, previous.get(), rows)) {
+    if (order > 0) {
+      // An earlier stamp than the latest checkpoint's (a sharded gateway's common one, below what
+      // this shard wrote before), whose rows may hold later changes: rebuilt from the lake.
+      since = 0;
+    } else if (previous.isPresent() && !foldPrevious(gatewayId, previous.get(), rows)) {
       rows = new LatestRows();
       since = 0; // its chunks are gone: rebuilt from every flushed delta instead
     }

@@ -22,6 +22,9 @@ final class CheckpointRuns {
   private boolean running;
   /** Asked for while one ran: run again as soon as it ends. */
   private boolean again;
+  /** The snapshot stamp asked for the next run (0: as of then), and the one of the run under way. */
+  private long nextAt;
+  private long at;
   private List<ActorRef<CheckpointReply>> waiters = new ArrayList<>();
   private List<ActorRef<CheckpointReply>> nextWaiters = new ArrayList<>();
 
@@ -37,9 +40,13 @@ final class CheckpointRuns {
     return !retry.failing() && settings.due(flushes, changes);
   }
 
-  /** {@code replyTo} hears of the next checkpoint that starts from now on. */
-  void await(ActorRef<CheckpointReply> replyTo) {
+  /**
+   * {@code replyTo} hears of the next checkpoint that starts from now on, which is taken at
+   * {@code at} (0: as of when it starts); of two asks before it starts, the later one's stamp holds.
+   */
+  void await(ActorRef<CheckpointReply> replyTo, long at) {
     (running ? nextWaiters : waiters).add(replyTo);
+    nextAt = at;
   }
 
   /** Whether to start one now; while one runs, it is run again once it ends instead. */
@@ -50,6 +57,8 @@ final class CheckpointRuns {
     }
     running = true;
     again = false;
+    at = nextAt;
+    nextAt = 0;
     flushes = 0;
     changes = 0;
     return true;
@@ -65,11 +74,19 @@ final class CheckpointRuns {
   /** Failed: everyone waiting hears it (nobody waits through a backoff); returns the delay before the retry. */
   Duration failed(String message) {
     Duration delay = retry.failed();
+    if (nextAt == 0) {
+      nextAt = at; // the retry keeps a sharded gateway's common stamp
+    }
     waiters.addAll(nextWaiters);
     nextWaiters = new ArrayList<>();
     again = false;
     answer(new SyncGateway.CheckpointFailed(message));
     return delay;
+  }
+
+  /** The snapshot stamp of the run under way; 0: as of when it started. */
+  long at() {
+    return at;
   }
 
   int failures() {

@@ -83,8 +83,12 @@ final class GatewayLedger
   /** A flush is committed to the lake: journal it, drop what it wrote, answer {@link FlushRecorded}. */
   record RecordFlush(FlushResult result) implements Command {}
 
-  /** The gateway writes a checkpoint: the ledger answers with {@link CheckpointCaptured}. */
-  record CaptureCheckpoint() implements Command {}
+  /**
+   * The gateway writes a checkpoint as of stamp {@code at} (0: as of now): the ledger answers with
+   * {@link CheckpointCaptured}. A stamp must be one this gateway has passed (a pull's serverHlc),
+   * so nothing it accepts later is stamped at or below it.
+   */
+  record CaptureCheckpoint(long at) implements Command {}
 
   /** What the ledger tells its gateway (through a message adapter: nothing outside the package sends these). */
   sealed interface Reply extends NoSerializationVerificationNeeded {}
@@ -358,13 +362,19 @@ final class GatewayLedger
         // The buffer holds exactly the deltas stamped after flushedUpTo (a planned flush drops
         // its part only once recorded), and no stamp at or below serverHlc can come later.
         .onCommand(CaptureCheckpoint.class, (state, capture) -> Effect().reply(gateway, new CheckpointCaptured(
-            new CheckpointSource(gatewayId, state.serverHlc(), state.flushedUpTo, List.copyOf(state.flushedTables),
-                state.buffer.log()))))
+            capture.at() == 0 ? new CheckpointSource(gatewayId, state.serverHlc(), state.flushedUpTo,
+                List.copyOf(state.flushedTables), state.buffer.log()) : capturedAt(state, capture.at()))))
         .onCommand(Describe.class, (state, describe) -> Effect().reply(describe.replyTo(),
             new SyncGateway.Stats(state.buffer.size(), state.buffer.bytes(), state.buffer.rowCount(),
                 state.serverHlc(), describe.sessions(), state.flushSeq, state.flushedUpTo,
                 describe.peakBufferBytes())))
         .build();
+  }
+
+  /** Everything stamped up to {@code at}: the flushed part only as far as {@code at} (the writer bounds the buffered one). */
+  private CheckpointSource capturedAt(State state, long at) {
+    long flushed = Long.compareUnsigned(state.flushedUpTo, at) < 0 ? state.flushedUpTo : at;
+    return new CheckpointSource(gatewayId, at, flushed, List.copyOf(state.flushedTables), state.buffer.log());
   }
 
   private ReplyEffect<Event, State> onRegister(State state, Register register) {

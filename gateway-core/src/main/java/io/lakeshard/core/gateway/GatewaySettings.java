@@ -32,6 +32,16 @@ public record GatewaySettings(Duration maxClockDrift, Duration clockSkewAllowanc
         CheckpointSettings.fromConfig(gateway.getConfig("checkpoint")));
   }
 
+  /**
+   * The same, but never checkpointing on its own: a sharded gateway's shards checkpoint together,
+   * at one stamp, when asked ({@link SyncGateway.Checkpoint#at}).
+   */
+  public GatewaySettings withoutCheckpointPolicy() {
+    return new GatewaySettings(maxClockDrift, clockSkewAllowance, defaultPullLimit, maxPullLimit, maxPullBytes,
+        maxFilteredScan, maxBufferBytes, maxBufferAge, flushBackoff, dedupeWindow, journalBackoff,
+        checkpoint.withoutPolicy());
+  }
+
   /** Past this much unflushed data (the lake is failing), pushes are refused with 503 until a flush succeeds. */
   public long backpressureBytes() {
     return 2 * maxBufferBytes;

@@ -26,6 +26,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
@@ -140,8 +141,17 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
 
   public record FlushFailed(String message) implements FlushReply {}
 
-  /** Write a checkpoint now (admin); answered once it is written, or has failed. */
-  public record Checkpoint(ActorRef<CheckpointReply> replyTo) implements Command {}
+  /**
+   * Write a checkpoint now (admin); answered once it is written, or has failed. {@code at}: the
+   * snapshot stamp, for the shards of a sharded gateway, which all checkpoint at one stamp that
+   * each of them has passed (so loading them and pulling from it misses and repeats nothing);
+   * 0: as of now.
+   */
+  public record Checkpoint(ActorRef<CheckpointReply> replyTo, long at) implements Command {
+    public Checkpoint(ActorRef<CheckpointReply> replyTo) {
+      this(replyTo, 0);
+    }
+  }
 
   @JsonTypeInfo(use = JsonTypeInfo.Id.NAME)
   @JsonSubTypes({
@@ -263,10 +273,12 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
 
   // ---- wiring ----
 
-  public static void init(ActorSystem<?> system, GatewaySettings settings, GatewayLake lake,
+  /** {@code settingsOf}: each gateway's settings, by entity id (a sharded gateway's shards checkpoint differently). */
+  public static void init(ActorSystem<?> system, Function<String, GatewaySettings> settingsOf, GatewayLake lake,
                           CheckpointWriter checkpoints) {
     ClusterSharding.get(system).init(
-        Entity.of(ENTITY_TYPE_KEY, entityContext -> create(entityContext.getEntityId(), settings, lake, checkpoints))
+        Entity.of(ENTITY_TYPE_KEY, entityContext ->
+                create(entityContext.getEntityId(), settingsOf.apply(entityContext.getEntityId()), lake, checkpoints))
             .withStopMessage(Passivate.INSTANCE));
   }
 
@@ -354,7 +366,7 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
         .onMessage(FlushErred.class, erred -> flushFailed("flush " + erred.plan().seq() + " of "
             + erred.plan().deltas().size() + " deltas", erred.error()))
         .onMessage(Checkpoint.class, checkpoint -> {
-          checkpoints.await(checkpoint.replyTo());
+          checkpoints.await(checkpoint.replyTo(), checkpoint.at());
           startCheckpoint();
           return this;
         })
@@ -574,7 +586,7 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
   private void startCheckpoint() {
     if (checkpoints.start()) {
       timers.cancel(CHECKPOINT_TIMER);
-      ledger.tell(new GatewayLedger.CaptureCheckpoint());
+      ledger.tell(new GatewayLedger.CaptureCheckpoint(checkpoints.at()));
     }
   }
 

@@ -336,8 +336,12 @@ class SyncGatewayFlushTest {
   }
 
   private static SyncGateway.CheckpointReply checkpoint(ActorRef<SyncGateway.Command> gateway) {
+    return checkpoint(gateway, 0);
+  }
+
+  private static SyncGateway.CheckpointReply checkpoint(ActorRef<SyncGateway.Command> gateway, long at) {
     TestProbe<SyncGateway.CheckpointReply> reply = testKit.createTestProbe();
-    gateway.tell(new SyncGateway.Checkpoint(reply.getRef()));
+    gateway.tell(new SyncGateway.Checkpoint(reply.getRef(), at));
     return reply.receiveMessage(AWAIT);
   }
 
@@ -418,6 +422,40 @@ class SyncGatewayFlushTest {
     assertThat(checkpoint(gateway)).as("rebuilt from the lake when the last one's chunks are gone")
         .isInstanceOf(SyncGateway.CheckpointDone.class);
     assertThat(applied(checkpointDeltas("f-ckpt"))).isEqualTo(applied(pullAll(gateway, 100))).hasSize(11);
+  }
+
+  /**
+   * A sharded gateway's shards checkpoint at a common stamp: one taken at a stamp the gateway has
+   * passed (its clock, as a pull past the end answers it) holds what was stamped up to it, flushed
+   * or buffered, and none of what came later; asked for again after a later checkpoint, it is
+   * rebuilt rather than left holding the later changes.
+   */
+  @Test
+  void aCheckpointAtAStampHoldsWhatWasStampedUpToItAlsoAfterALaterOne() throws Exception {
+    ActorRef<SyncGateway.Command> gateway =
+        testKit.spawn(SyncGateway.create("f-ckpt-at", checkpointSettings("every-flushes = 0, after-changes = 0"), LAKE,
+            CHECKPOINTS));
+    pushChanges(gateway, change(Op.INSERT, "ck_at", "flushed", "n=1"));
+    assertThat(flush(gateway)).isInstanceOf(SyncGateway.FlushDone.class);
+    pushChanges(gateway, change(Op.INSERT, "ck_at", "buffered", "n=2"));
+    TestProbe<SyncGateway.PullResult> clock = testKit.createTestProbe();
+    gateway.tell(new SyncGateway.Pull(-1L, 1, Map.of(), clock.getRef()));
+    long at = ((SyncGateway.PullReply) clock.receiveMessage(AWAIT)).serverHlc();
+    Map<String, Map<String, String>> asOfAt = applied(pullAll(gateway, 100));
+    pushChanges(gateway, change(Op.UPDATE, "ck_at", "flushed", "n=10"), change(Op.INSERT, "ck_at", "later", "n=3"));
+    assertThat(flush(gateway)).isInstanceOf(SyncGateway.FlushDone.class);
+
+    SyncGateway.CheckpointDone atStamp = (SyncGateway.CheckpointDone) checkpoint(gateway, at);
+    assertThat(atStamp.snapshotHlc()).isEqualTo(Long.toUnsignedString(at));
+    assertThat(applied(checkpointDeltas("f-ckpt-at"))).isEqualTo(asOfAt).hasSize(2)
+        .containsEntry("ck_at:flushed", Map.of("n", "1"));
+
+    SyncGateway.CheckpointDone latest = (SyncGateway.CheckpointDone) checkpoint(gateway);
+    assertThat(Long.parseUnsignedLong(latest.snapshotHlc())).isGreaterThan(at);
+    assertThat(applied(checkpointDeltas("f-ckpt-at"))).isEqualTo(applied(pullAll(gateway, 100))).hasSize(3);
+
+    assertThat(((SyncGateway.CheckpointDone) checkpoint(gateway, at)).snapshotHlc()).isEqualTo(Long.toUnsignedString(at));
+    assertThat(applied(checkpointDeltas("f-ckpt-at"))).as("rebuilt, without the later changes").isEqualTo(asOfAt);
   }
 
   /** The policy writes one after flushes; a failed write is retried with backoff while pushes go on. */

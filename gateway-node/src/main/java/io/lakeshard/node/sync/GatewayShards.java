@@ -46,6 +46,13 @@ public final class GatewayShards {
     return Optional.ofNullable(layouts.get(gatewayId));
   }
 
+  /** Whether {@code entityId} is one of a sharded gateway's entities (its own included). */
+  public boolean isShardEntity(String entityId) {
+    int separator = entityId.indexOf(SEPARATOR);
+    Layout layout = layouts.get(separator < 0 ? entityId : entityId.substring(0, separator));
+    return layout != null && layout.entityIds().contains(entityId);
+  }
+
   /**
    * Reads {@code lakeshard.gateway.shards}: gateway id → { shard name → [tables] }, as an object,
    * or as a string holding one in HOCON or JSON (what {@code LAKESHARD_SHARDS} sets).
