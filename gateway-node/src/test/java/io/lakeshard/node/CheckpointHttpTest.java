@@ -7,18 +7,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.lakeshard.protocol.v1.ColumnDelta;
-import io.lakeshard.protocol.v1.DeltaOp;
-import io.lakeshard.protocol.v1.RowDelta;
-import io.lakeshard.protocol.v1.SyncResponse;
-import java.io.IOException;
-import java.net.http.HttpRequest;
+import io.lakeshard.node.CheckpointClient.Download;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -61,13 +53,6 @@ class CheckpointHttpTest {
     }
   }
 
-  /** A downloaded checkpoint: its X-Checkpoint-Hlc and its frames, decoded. */
-  private record Download(String hlc, List<SyncResponse> frames) {
-    List<RowDelta> deltas() {
-      return frames.stream().flatMap(frame -> frame.getDeltasList().stream()).toList();
-    }
-  }
-
   private void pushOk(String gateway, String client, String... deltas) throws Exception {
     HttpResponse<String> response = http.post("/v1/sync/" + gateway + "/push", TestNode.token(client, gateway),
         push(client, List.of(deltas)));
@@ -84,69 +69,15 @@ class CheckpointHttpTest {
   }
 
   private HttpResponse<byte[]> getCheckpoint(String gateway) throws Exception {
-    return getCheckpoint(gateway, TestNode.token("reader", gateway));
+    return CheckpointClient.get(http, gateway, TestNode.token("reader", gateway));
   }
 
-  private HttpResponse<byte[]> getCheckpoint(String gateway, String token) throws Exception {
-    return http.send(HttpRequest.newBuilder(http.uri("/v1/sync/" + gateway + "/checkpoint"))
-        .header("Authorization", "Bearer " + token)
-        .header("Accept", "application/x-lakesync-checkpoint-stream")
-        .timeout(Duration.ofSeconds(20))
-        .GET().build(), HttpResponse.BodyHandlers.ofByteArray());
-  }
-
-  /** The download as LakeSync's client reads it: a big-endian uint32 length, then a SyncResponse, to the end. */
   private Download download(String gateway) throws Exception {
     return download(gateway, TestNode.token("reader", gateway));
   }
 
   private Download download(String gateway, String token) throws Exception {
-    HttpResponse<byte[]> response = getCheckpoint(gateway, token);
-    assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(response.headers().firstValue("Content-Type")).hasValue("application/x-lakesync-checkpoint-stream");
-    String hlc = response.headers().firstValue("X-Checkpoint-Hlc").orElseThrow();
-    ByteBuffer body = ByteBuffer.wrap(response.body());
-    List<SyncResponse> frames = new ArrayList<>();
-    while (body.hasRemaining()) {
-      assertThat(body.remaining()).as("a whole length prefix").isGreaterThanOrEqualTo(4);
-      int length = body.getInt();
-      assertThat(body.remaining()).as("a whole frame").isGreaterThanOrEqualTo(length);
-      byte[] frame = new byte[length];
-      body.get(frame);
-      SyncResponse decoded = SyncResponse.parseFrom(frame);
-      assertThat(Long.toUnsignedString(decoded.getServerHlc())).isEqualTo(hlc);
-      assertThat(decoded.getHasMore()).isFalse();
-      frames.add(decoded);
-    }
-    return new Download(hlc, frames);
-  }
-
-  /** What a client holds after applying pulled (JSON) deltas in order: table:rowId to its columns as JSON text. */
-  private static Map<String, Map<String, String>> applyPulled(Map<String, Map<String, String>> rows, List<JsonNode> deltas) {
-    for (JsonNode delta : deltas) {
-      String key = delta.get("table").asText() + ":" + delta.get("rowId").asText();
-      if (delta.get("op").asText().equals("DELETE")) {
-        rows.remove(key);
-      } else {
-        Map<String, String> row = rows.computeIfAbsent(key, k -> new LinkedHashMap<>());
-        delta.get("columns").forEach(column -> row.put(column.get("column").asText(), column.get("value").toString()));
-      }
-    }
-    return rows;
-  }
-
-  /** A checkpoint's rows as a client inserts them: each row once, as an INSERT. */
-  private static Map<String, Map<String, String>> loadCheckpoint(List<RowDelta> deltas) throws IOException {
-    Map<String, Map<String, String>> rows = new LinkedHashMap<>();
-    for (RowDelta delta : deltas) {
-      assertThat(delta.getOp()).isEqualTo(DeltaOp.DELTA_OP_INSERT);
-      Map<String, String> row = new LinkedHashMap<>();
-      for (ColumnDelta column : delta.getColumnsList()) {
-        row.put(column.getColumn(), JSON.readTree(column.getValue().toString(StandardCharsets.UTF_8)).toString());
-      }
-      assertThat(rows.put(delta.getTable() + ":" + delta.getRowId(), row)).as("each row once").isNull();
-    }
-    return rows;
+    return CheckpointClient.download(http, gateway, token);
   }
 
   /** Rows in two tables, flushed twice, with updates and deletes of some, and a buffered tail. */
@@ -183,13 +114,13 @@ class CheckpointHttpTest {
     assertThat(checkpoint.hlc()).isEqualTo(answer.get("snapshotHlc").asText());
     assertThat(checkpoint.frames()).as("1 KiB chunks").hasSizeGreaterThan(1);
     assertThat(checkpoint.frames()).hasSize(answer.get("chunks").asInt());
-    Map<String, Map<String, String>> client = loadCheckpoint(checkpoint.deltas());
+    Map<String, Map<String, String>> client = CheckpointClient.load(checkpoint.deltas());
     assertThat(client).hasSize(19).doesNotContainKeys("notes:r6", "todos:r4")
         .containsEntry("todos:r2", Map.of("title", "\"t2\"", "n", "200"))
         .containsEntry("todos:r20", Map.of("title", "{\"nested\":[1,2]}"));
-    applyPulled(client, http.pullAll(gateway, 7, checkpoint.hlc()));
+    CheckpointClient.apply(client, http.pullAll(gateway, 7, checkpoint.hlc()));
 
-    Map<String, Map<String, String>> fullPull = applyPulled(new LinkedHashMap<>(), http.pullAll(gateway, 7));
+    Map<String, Map<String, String>> fullPull = CheckpointClient.apply(new LinkedHashMap<>(), http.pullAll(gateway, 7));
     assertThat(fullPull).hasSize(19).containsEntry("notes:r3", Map.of("title", "\"t3\"", "n", "33"));
     assertThat(client).isEqualTo(fullPull);
   }
@@ -208,14 +139,14 @@ class CheckpointHttpTest {
       }
     });
     Download before = download(gateway);
-    Map<String, Map<String, String>> rows = loadCheckpoint(before.deltas());
+    Map<String, Map<String, String>> rows = CheckpointClient.load(before.deltas());
     assertThat(rows).containsKeys("todos:r2", "todos:r1").doesNotContainKey("notes:r6");
 
     node.stop().toCompletableFuture().get(30, TimeUnit.SECONDS);
     startNode(Map.of());
     Download after = download(gateway);
     assertThat(after.hlc()).isEqualTo(before.hlc());
-    assertThat(loadCheckpoint(after.deltas())).isEqualTo(rows);
+    assertThat(CheckpointClient.load(after.deltas())).isEqualTo(rows);
   }
 
   /** With sync rules, each client's download holds only its rows, and its pull from there the rest of them. */
@@ -242,16 +173,16 @@ class CheckpointHttpTest {
 
     String acme = TestNode.token("alice", gateway, Map.of("org", "acme"));
     Download acmeCheckpoint = download(gateway, acme);
-    Map<String, Map<String, String>> alice = loadCheckpoint(acmeCheckpoint.deltas());
+    Map<String, Map<String, String>> alice = CheckpointClient.load(acmeCheckpoint.deltas());
     assertThat(alice.keySet()).containsExactlyInAnyOrder("todos:r0", "todos:r3", "todos:r6", "todos:r9");
     assertThat(alice).containsEntry("todos:r3", Map.of("org", "\"acme\"", "n", "300"));
-    applyPulled(alice, http.pullAll(gateway, 5, acmeCheckpoint.hlc(), acme));
-    assertThat(alice).isEqualTo(applyPulled(new LinkedHashMap<>(), http.pullAll(gateway, 5, "0", acme)));
+    CheckpointClient.apply(alice, http.pullAll(gateway, 5, acmeCheckpoint.hlc(), acme));
+    assertThat(alice).isEqualTo(CheckpointClient.apply(new LinkedHashMap<>(), http.pullAll(gateway, 5, "0", acme)));
 
     String beta = TestNode.token("bob", gateway, Map.of("org", "beta"));
-    Map<String, Map<String, String>> bob = loadCheckpoint(download(gateway, beta).deltas());
+    Map<String, Map<String, String>> bob = CheckpointClient.load(download(gateway, beta).deltas());
     assertThat(bob).hasSize(8).doesNotContainKeys("todos:r0", "todos:r3", "todos:r6", "todos:r9");
-    assertThat(loadCheckpoint(download(gateway, TestNode.token("eve", gateway, Map.of("org", "none"))).deltas()))
+    assertThat(CheckpointClient.load(download(gateway, TestNode.token("eve", gateway, Map.of("org", "none"))).deltas()))
         .as("a client none of whose rows are in the checkpoint").isEmpty();
   }
 }
