@@ -138,23 +138,6 @@ class ShardedGatewayTest {
     assertThat(entities).contains("shop", "shop~orders", "shop~catalogue");
   }
 
-  /** The default shard's checkpoint holds only its tables: served, a client would miss the other shards' rows. */
-  @Test
-  void aShardedGatewayServesNoCheckpointSoClientsPullEveryShardFromZero() throws Exception {
-    List<String> deltas = new ArrayList<>();
-    for (String table : TABLES) {
-      deltas.add(titled(table, "alice", 0));
-    }
-    assertThat(push("alice", deltas).statusCode()).isEqualTo(200);
-    HttpResponse<String> flushed = http.post("/v1/admin/flush/" + GW, admin, "");
-    assertThat(flushed.statusCode()).as(flushed.body()).isEqualTo(200);
-    http.post("/v1/admin/checkpoint/" + GW, admin, "");
-
-    HttpResponse<String> checkpoint = http.get("/v1/sync/" + GW + "/checkpoint", TestNode.token("alice", GW));
-    assertThat(checkpoint.statusCode()).as(checkpoint.body()).isEqualTo(404);
-    assertThat(pullAll(100, TABLES.size())).hasSize(TABLES.size());
-  }
-
   @Test
   void aWebSocketPushIsSplitAndBroadcastsReachSessionsFromEveryShard() throws Exception {
     TestWebSocketClient alice = TestWebSocketClient.connectWith(node.httpPort(), GW, TestNode.token("alice", GW));

@@ -61,7 +61,14 @@ final class AdminBodies {
   }
 
   /** POST /v1/admin/checkpoint/{gw}: the latest checkpoint; {@code snapshotHlc} as the download's X-Checkpoint-Hlc. */
-  record Checkpointed(String snapshotHlc, int chunks, int rows) {}
+  record Checkpointed(String snapshotHlc, int chunks, int rows) {
+    /** A sharded gateway's shards' checkpoints together: one snapshot stamp, their chunks and rows added up. */
+    static Checkpointed of(List<SyncGateway.CheckpointReply> written) {
+      List<SyncGateway.CheckpointDone> done = written.stream().map(SyncGateway.CheckpointDone.class::cast).toList();
+      return new Checkpointed(done.get(0).snapshotHlc(), done.stream().mapToInt(SyncGateway.CheckpointDone::chunks).sum(),
+          done.stream().mapToInt(SyncGateway.CheckpointDone::rows).sum());
+    }
+  }
 
   /** POST /v1/admin/schema/{gw}. */
   record SchemaSaved(boolean saved, String table, int columns) {}

@@ -18,6 +18,7 @@ import io.lakeshard.node.Stages;
 import io.lakeshard.node.sync.GatewayShards;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -107,14 +108,36 @@ public final class AdminRoutes extends AllDirectives {
         .orElseGet(() -> JsonBodies.complete(StatusCodes.OK, AdminBodies.Flushed.of(replies))));
   }
 
-  /** Writes a checkpoint now and answers with the latest one (the same, if nothing changed since). */
+  /**
+   * Writes a checkpoint now and answers with the latest one (the same, if nothing changed since).
+   * A sharded gateway's shards all write theirs at one stamp, which the download serves them at.
+   */
   private Route checkpoint(String gatewayId) {
-    return onSuccess(gateway(gatewayId).<SyncGateway.CheckpointReply>ask(SyncGateway.Checkpoint::new, askTimeout),
-        reply -> reply instanceof SyncGateway.CheckpointDone done
-            ? JsonBodies.complete(StatusCodes.OK, new AdminBodies.Checkpointed(done.snapshotHlc(), done.chunks(),
-                done.rows()))
-            : error(StatusCodes.SERVICE_UNAVAILABLE, "CHECKPOINT_WRITE_ERROR",
-                ((SyncGateway.CheckpointFailed) reply).message() + "; it is retried with backoff"));
+    CompletionStage<List<SyncGateway.CheckpointReply>> replies = commonStamp(gatewayId).thenCompose(at ->
+        everyShard(gatewayId, (ActorRef<SyncGateway.CheckpointReply> replyTo) -> new SyncGateway.Checkpoint(replyTo, at)));
+    return onSuccess(replies, written -> written.stream()
+        .filter(SyncGateway.CheckpointFailed.class::isInstance)
+        .map(failed -> error(StatusCodes.SERVICE_UNAVAILABLE, "CHECKPOINT_WRITE_ERROR",
+            ((SyncGateway.CheckpointFailed) failed).message() + "; it is retried with backoff"))
+        .findFirst()
+        .orElseGet(() -> JsonBodies.complete(StatusCodes.OK, AdminBodies.Checkpointed.of(written))));
+  }
+
+  /**
+   * 0 (as of now) for a gateway of one entity; for a sharded one, the lowest of its shards'
+   * clocks: a pull past the end of every delta answers a shard's clock, which nothing the shard
+   * accepts later is stamped at or below, so each shard's checkpoint at it is complete for good.
+   */
+  private CompletionStage<Long> commonStamp(String gatewayId) {
+    if (shards.of(gatewayId).isEmpty()) {
+      return CompletableFuture.completedFuture(0L);
+    }
+    return everyShard(gatewayId, (ActorRef<SyncGateway.PullResult> replyTo) ->
+            new SyncGateway.Pull(-1L, 1, Map.of(), replyTo))
+        .thenApply(clocks -> clocks.stream()
+            .mapToLong(clock -> ((SyncGateway.PullReply) clock).serverHlc()) // past the end: never the lake
+            .reduce((a, b) -> Long.compareUnsigned(a, b) <= 0 ? a : b)
+            .orElseThrow());
   }
 
   private Route registerSchema(String gatewayId, byte[] body) {

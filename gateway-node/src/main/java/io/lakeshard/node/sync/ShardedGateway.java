@@ -31,6 +31,11 @@ final class ShardedGateway {
     this.askTimeout = askTimeout;
   }
 
+  /** Its entities, the gateway's own first. */
+  List<String> entityIds() {
+    return layout.entityIds();
+  }
+
   void subscribe(SyncGateway.Subscribe subscribe) {
     for (String entityId : layout.entityIds()) {
       entity(entityId).tell(subscribe);

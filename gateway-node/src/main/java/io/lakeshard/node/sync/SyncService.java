@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.regex.Pattern;
 import org.apache.pekko.NotUsed;
@@ -173,35 +174,45 @@ public final class SyncService {
     /**
      * The gateway's latest checkpoint, read from the object store (its manifest is the record of
      * the latest one, on any node and after any restart), with only the rows the gateway's sync
-     * rules let this principal see (the stored checkpoint holds every row, as LakeSync's does).
+     * rules let this principal see (the stored checkpoint holds every row, as LakeSync's does). A
+     * sharded gateway's is every shard's, each filtered by its own rules, served only when they
+     * are at one snapshot ({@link CheckpointSet}).
      */
     public CompletionStage<CheckpointOutcome> checkpoint() {
-      if (sharded != null) {
-        // Each shard's entity checkpoints only its own tables: served alone, that checkpoint plus a
-        // pull from its HLC would miss the other shards' older rows. Without one, the client pulls from 0.
-        return CompletableFuture.completedFuture(new Refused(SyncRefusal.NO_CHECKPOINT,
-            "gateway " + gatewayId + " is sharded: its checkpoints are not served yet; pull from 0"));
-      }
-      return Stages.direct(entity.<SyncGateway.CurrentSyncRules>ask(SyncGateway.GetSyncRules::new, askTimeout))
-          .thenCompose(current -> {
-            RowFilter filter = current.rules() == null ? RowFilter.ALL : current.rules().forClaims(claims);
-            return offActor.run(() -> checkpoints.latest(gatewayId)).<CheckpointOutcome>handle((latest, error) -> {
-              if (error != null) {
-                return new Unavailable(Unavailable.Cause.LAKE_UNAVAILABLE, "cannot read the checkpoint manifest: "
-                    + error.getMessage(), lakeRetryAfter);
-              }
-              return latest.<CheckpointOutcome>map(manifest -> new CheckpointOutcome.Found(manifest.snapshotHlc(),
-                      frames(manifest, filter)))
-                  .orElseGet(() -> new Refused(SyncRefusal.NO_CHECKPOINT, "no checkpoint available for gateway "
-                      + gatewayId));
-            });
-          });
+      List<String> entityIds = sharded == null ? List.of(gatewayId) : sharded.entityIds();
+      List<CompletableFuture<StoredCheckpoint>> stored = entityIds.stream()
+          .map(entityId -> stored(entityId).toCompletableFuture())
+          .toList();
+      return CompletableFuture.allOf(stored.toArray(CompletableFuture[]::new)).<CheckpointOutcome>handle((done, error) -> {
+        if (error != null) {
+          Throwable cause = error instanceof CompletionException ? error.getCause() : error;
+          return new Unavailable(Unavailable.Cause.LAKE_UNAVAILABLE, "cannot read the checkpoint manifest: "
+              + cause.getMessage(), lakeRetryAfter);
+        }
+        List<StoredCheckpoint> parts = stored.stream().map(CompletableFuture::join).toList();
+        CheckpointSet.Choice choice = CheckpointSet.of(gatewayId, entityIds,
+            parts.stream().map(StoredCheckpoint::manifest).toList());
+        if (choice instanceof CheckpointSet.None none) {
+          return new Refused(SyncRefusal.NO_CHECKPOINT, none.reason());
+        }
+        return new CheckpointOutcome.Found(((CheckpointSet.Serve) choice).snapshotHlc(),
+            Source.from(parts).flatMapConcat(this::frames));
+      });
+    }
+
+    /** One entity's latest checkpoint and the filter of its sync rules for this principal. */
+    private CompletionStage<StoredCheckpoint> stored(String entityId) {
+      return Stages.direct(sharding.entityRefFor(SyncGateway.ENTITY_TYPE_KEY, entityId)
+              .<SyncGateway.CurrentSyncRules>ask(SyncGateway.GetSyncRules::new, askTimeout))
+          .thenCompose(current -> offActor.run(() -> new StoredCheckpoint(entityId, checkpoints.latest(entityId),
+              current.rules() == null ? RowFilter.ALL : current.rules().forClaims(claims))));
     }
 
     /** One chunk read at a time, as the client takes them; a chunk with no row left for this client is skipped. */
-    private Source<ByteString, NotUsed> frames(CheckpointManifest manifest, RowFilter filter) {
-      return Source.from(manifest.chunks())
-          .mapAsync(1, chunk -> offActor.run(() -> CheckpointFrames.frame(checkpoints.chunk(gatewayId, chunk), filter)))
+    private Source<ByteString, NotUsed> frames(StoredCheckpoint stored) {
+      return Source.from(stored.manifest().orElseThrow().chunks())
+          .mapAsync(1, chunk -> offActor.run(() ->
+              CheckpointFrames.frame(checkpoints.chunk(stored.entityId(), chunk), stored.filter())))
           .filter(Optional::isPresent)
           .map(Optional::get);
     }
@@ -243,6 +254,9 @@ public final class SyncService {
       return principal.isEmpty() || principal.get().clientId().equals(clientId);
     }
   }
+
+  /** An entity's latest checkpoint, if any, and the filter of its sync rules for one principal. */
+  private record StoredCheckpoint(String entityId, Optional<CheckpointManifest> manifest, RowFilter filter) {}
 
   private static PushOutcome pushOutcome(SyncGateway.PushReply reply) {
     if (reply instanceof SyncGateway.PushAccepted accepted) {
