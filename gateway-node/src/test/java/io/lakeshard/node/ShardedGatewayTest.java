@@ -14,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -136,6 +137,21 @@ class ShardedGatewayTest {
     List<String> entities = new ArrayList<>();
     cluster.get("gateways").forEach(gateway -> entities.add(gateway.get("id").asText()));
     assertThat(entities).contains("shop", "shop~orders", "shop~catalogue");
+
+    JsonNode map = JSON.readTree(http.get("/v1/admin/shards/" + GW, admin).body());
+    assertThat(map.get("sharded").asBoolean()).isTrue();
+    assertThat(map.get("defaultEntity").asText()).isEqualTo("shop");
+    Map<String, String> shards = new HashMap<>();
+    map.get("shards").forEach(shard -> shards.put(shard.get("entity").asText(),
+        shard.get("name").asText() + ":" + shard.get("tables")));
+    assertThat(shards).isEqualTo(Map.of("shop~orders", "orders:[\"orders\"]",
+        "shop~catalogue", "catalogue:[\"products\"]"));
+    HttpResponse<String> plain = http.get("/v1/admin/shards/plain", TestNode.adminToken("ops", "plain"));
+    assertThat(plain.statusCode()).as(plain.body()).isEqualTo(200);
+    assertThat(JSON.readTree(plain.body()).get("sharded").asBoolean()).isFalse();
+    assertThat(JSON.readTree(plain.body()).get("shards")).isEmpty();
+    assertThat(http.get("/v1/admin/shards/" + GW, TestNode.token("alice", GW)).statusCode()).as("admin only")
+        .isEqualTo(403);
   }
 
   @Test

@@ -4,8 +4,11 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import io.lakeshard.core.flush.FlushResult;
 import io.lakeshard.core.gateway.SyncGateway;
 import io.lakeshard.node.http.UnsignedHlc;
+import io.lakeshard.node.sync.GatewayShards;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /** The admin routes' response bodies, written by Jackson. */
 final class AdminBodies {
@@ -69,6 +72,31 @@ final class AdminBodies {
           done.stream().mapToInt(SyncGateway.CheckpointDone::rows).sum());
     }
   }
+
+  /**
+   * GET /v1/admin/shards/{gw}: the entity of the gateway's unlisted tables (its own id), and each
+   * named shard's entity and tables; no shards when the gateway is not sharded.
+   */
+  record ShardMap(String gatewayId, boolean sharded, String defaultEntity, List<Shard> shards) {
+    static ShardMap of(String gatewayId, Optional<GatewayShards.Layout> layout) {
+      List<Shard> shards = layout.map(ShardMap::shards).orElse(List.of());
+      return new ShardMap(gatewayId, layout.isPresent(), gatewayId, shards);
+    }
+
+    private static List<Shard> shards(GatewayShards.Layout layout) {
+      return layout.entityIds().stream()
+          .filter(entityId -> !entityId.equals(layout.gatewayId()))
+          .map(entityId -> new Shard(entityId.substring(entityId.indexOf(GatewayShards.SEPARATOR) + 1), entityId,
+              layout.entityByTable().entrySet().stream()
+                  .filter(table -> table.getValue().equals(entityId))
+                  .map(Map.Entry::getKey)
+                  .sorted()
+                  .toList()))
+          .toList();
+    }
+  }
+
+  record Shard(String name, String entity, List<String> tables) {}
 
   /** POST /v1/admin/schema/{gw}. */
   record SchemaSaved(boolean saved, String table, int columns) {}

@@ -35,8 +35,9 @@ import org.apache.pekko.http.javadsl.server.Route;
 
 /**
  * What operators call: {@code admin/metrics/{gw}}, {@code admin/flush/{gw}}, {@code
- * admin/checkpoint/{gw}}, {@code admin/schema/{gw}}, {@code admin/sync-rules/{gw}} (an admin token for that
- * gateway), {@code admin/cluster} (any admin token), and {@code /health}.
+ * admin/checkpoint/{gw}}, {@code admin/shards/{gw}}, {@code admin/schema/{gw}}, {@code
+ * admin/sync-rules/{gw}} (an admin token for that gateway), {@code admin/cluster} (any admin
+ * token), and {@code /health}.
  */
 public final class AdminRoutes extends AllDirectives {
   private final ClusterSharding sharding;
@@ -71,6 +72,9 @@ public final class AdminRoutes extends AllDirectives {
             post(() -> admin(gatewayId, () -> flush(gatewayId)))),
         path(PathMatchers.segment("checkpoint").slash(PathMatchers.segment()), gatewayId ->
             post(() -> admin(gatewayId, () -> checkpoint(gatewayId)))),
+        path(PathMatchers.segment("shards").slash(PathMatchers.segment()), gatewayId ->
+            get(() -> admin(gatewayId, () -> JsonBodies.complete(StatusCodes.OK,
+                AdminBodies.ShardMap.of(gatewayId, shards.of(gatewayId)))))),
         path(PathMatchers.segment("schema").slash(PathMatchers.segment()), gatewayId ->
             post(() -> admin(gatewayId, () -> bodies.strict(maxBodyBytes, body ->
                 registerSchema(gatewayId, body))))),
