@@ -9,6 +9,8 @@ import io.lakeshard.core.action.ActionSettings;
 import io.lakeshard.core.action.GatewayActions;
 import io.lakeshard.core.catalogue.IcebergLake;
 import io.lakeshard.core.checkpoint.CheckpointStore;
+import io.lakeshard.core.eventstore.EventStore;
+import io.lakeshard.core.eventstore.EventStoreSettings;
 import io.lakeshard.core.gateway.SyncGateway;
 import io.lakeshard.core.lake.LakeAdapter;
 import io.lakeshard.core.lake.LakeException;
@@ -105,6 +107,7 @@ public final class LakeshardNode {
           SyncGateway.init(system, settings.gateway(), lake, checkpoints);
           StreamSettings streams = StreamSettings.fromConfig(system.settings().config());
           DurableStream.init(system, streams, store);
+          EventStore.init(system, EventStoreSettings.fromConfig(system.settings().config()));
           GatewayActions.init(system, actionSettings, actionHandlers);
           return Http.get(system)
               .newServerAt(settings.httpHost(), settings.httpPort())
