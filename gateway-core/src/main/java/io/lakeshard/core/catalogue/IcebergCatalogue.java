@@ -6,6 +6,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.net.URI;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.iceberg.PartitionSpec;
@@ -15,6 +16,7 @@ import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.Namespace;
 import org.apache.iceberg.catalog.SupportsNamespaces;
 import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.exceptions.NoSuchTableException;
 import org.apache.iceberg.jdbc.JdbcCatalog;
 import org.apache.iceberg.jdbc.JdbcClientPool;
 import org.apache.iceberg.nessie.NessieCatalog;
@@ -75,7 +77,9 @@ public final class IcebergCatalogue implements AutoCloseable {
 
   /** The table {@code id}, created (with its namespace) if missing; an existing table is loaded as it is. */
   public Table table(TableIdentifier id, Schema schema, PartitionSpec spec, Map<String, String> properties) {
-    if (!catalog.tableExists(id)) {
+    try {
+      return catalog.loadTable(id); // one catalogue round trip on every call but the first
+    } catch (NoSuchTableException missing) {
       ensureNamespace(id.namespace());
       try {
         return catalog.createTable(id, schema, spec, properties);
@@ -85,9 +89,18 @@ public final class IcebergCatalogue implements AutoCloseable {
         if (!catalog.tableExists(id)) {
           throw raced;
         }
+        return catalog.loadTable(id);
       }
     }
-    return catalog.loadTable(id);
+  }
+
+  /** The table {@code id}, if it exists. */
+  public Optional<Table> existing(TableIdentifier id) {
+    try {
+      return Optional.of(catalog.loadTable(id));
+    } catch (NoSuchTableException missing) {
+      return Optional.empty();
+    }
   }
 
   private void ensureNamespace(Namespace namespace) {

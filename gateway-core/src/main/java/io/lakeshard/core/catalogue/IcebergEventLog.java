@@ -161,11 +161,8 @@ public final class IcebergEventLog implements EventLogLake {
 
   @Override
   public List<StoredEvent> read(String storeId, String backendId, long afterSeqNum, int limit) throws IOException {
-    if (limit <= 0 || !catalogue.catalog().tableExists(TABLE)) {
-      return List.of();
-    }
-    Table table = table();
-    if (table.currentSnapshot() == null) {
+    Table table = limit <= 0 ? null : catalogue.existing(TABLE).orElse(null);
+    if (table == null || table.currentSnapshot() == null) {
       return List.of();
     }
     List<StoredEvent> found = new ArrayList<>();
@@ -225,15 +222,14 @@ public final class IcebergEventLog implements EventLogLake {
   /**
    * The table, created on first use. storeId metrics are kept whole (Iceberg truncates strings
    * to 16 characters by default), so stores sharing a prefix never look alike to reads and to
-   * the commit's conflict check; old metadata files are deleted, as the table takes a commit per flush.
+   * the commit's conflict check.
    */
   private Table table() {
     return catalogue.table(TABLE, EventRecords.SCHEMA, EventRecords.partitionSpec(settings.storeBuckets()), Map.of(
         TableProperties.FORMAT_VERSION, "2",
         TableProperties.PARQUET_COMPRESSION, "snappy",
         TableProperties.METRICS_MODE_COLUMN_CONF_PREFIX + STORE_ID, "full",
-        TableProperties.COMMIT_NUM_RETRIES, Integer.toString(settings.commitRetries()),
-        TableProperties.METADATA_DELETE_AFTER_COMMIT_ENABLED, "true"));
+        TableProperties.COMMIT_NUM_RETRIES, Integer.toString(settings.commitRetries())));
   }
 
   private void deleteQuietly(String location) {

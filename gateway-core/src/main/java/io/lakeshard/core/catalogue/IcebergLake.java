@@ -178,10 +178,8 @@ public final class IcebergLake implements GatewayLake, AutoCloseable {
       throws IOException {
     SortedMap<Long, List<TableFile>> byFlush = new TreeMap<>();
     for (String name : tables) {
-      TableIdentifier id = TableIdentifier.of(NAMESPACE, name);
-      if (catalog.tableExists(id)) {
-        collectFiles(catalog.loadTable(id), gatewayId, since, upTo, byFlush);
-      }
+      catalogue.existing(TableIdentifier.of(NAMESPACE, name))
+          .ifPresent(table -> collectFiles(table, gatewayId, since, upTo, byFlush));
     }
     List<Accepted> found = new ArrayList<>();
     for (List<TableFile> flush : byFlush.values()) {
