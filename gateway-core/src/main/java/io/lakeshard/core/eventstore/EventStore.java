@@ -265,8 +265,8 @@ public final class EventStore extends AbstractBehavior<EventStore.Command> {
     if (reply instanceof GroupWritten written) {
       return onGroupWritten(written);
     } else if (reply instanceof Attached attached) {
-      if (subscribers.attach(attached.subscriber(), attached.first())) {
-        getContext().unwatch(attached.subscriber());
+      if (!subscribers.attach(attached.subscriber(), attached.first())) {
+        getContext().unwatch(attached.subscriber()); // told to pull, or gone meanwhile
       }
       return this;
     }
