@@ -2,8 +2,10 @@ package io.lakeshard.core.eventstore;
 
 import static io.lakeshard.core.eventstore.PushRuleTest.event;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.typesafe.config.ConfigFactory;
+import io.lakeshard.core.HeldWrite;
 import io.lakeshard.core.InMemoryPersistence;
 import io.lakeshard.core.eventstore.EventStore.Accepted;
 import io.lakeshard.core.eventstore.EventStore.BackendIdMismatch;
@@ -21,18 +23,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.persistence.testkit.JournalOperation;
-import org.apache.pekko.persistence.testkit.ProcessingPolicy;
-import org.apache.pekko.persistence.testkit.ProcessingResult;
-import org.apache.pekko.persistence.testkit.ProcessingSuccess$;
-import org.apache.pekko.persistence.testkit.WriteEvents;
 import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -224,31 +219,6 @@ class EventStoreTest {
         .hasSizeLessThan(6);
   }
 
-  /** Holds the first event write of one entity until the test releases it. */
-  private static final class HeldWrite implements ProcessingPolicy<JournalOperation> {
-    private final String persistenceId;
-    private final CountDownLatch entered = new CountDownLatch(1);
-    private final CountDownLatch released = new CountDownLatch(1);
-
-    HeldWrite(String persistenceId) {
-      this.persistenceId = persistenceId;
-    }
-
-    @Override
-    public ProcessingResult tryProcess(String id, JournalOperation operation) {
-      if (id.equals(persistenceId) && operation instanceof WriteEvents write
-          && write.batch().head() instanceof EventStoreLedger.EventsAppended && entered.getCount() > 0) {
-        entered.countDown();
-        try {
-          released.await(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-      return ProcessingSuccess$.MODULE$;
-    }
-  }
-
   @Test
   void pushesDuringAWriteGoTogetherIntoTheNextEachCheckedAgainstTheHeadBefore() throws Exception {
     ActorRef<Command> store = start("group");
@@ -258,7 +228,7 @@ class EventStoreTest {
     TestProbe<PushReply> replies = testKit.createTestProbe();
 
     store.tell(new EventStore.Push(List.of(event(1, 0)), Optional.empty(), replies.ref()));
-    assertThat(held.entered.await(10, TimeUnit.SECONDS)).isTrue();
+    held.awaitHeld();
     store.tell(new EventStore.Push(List.of(event(2, 1), event(3, 2)), Optional.empty(), replies.ref()));
     store.tell(new EventStore.Push(List.of(event(3, 2)), Optional.empty(), replies.ref()));
     store.tell(new EventStore.Push(List.of(event(4, 3)), Optional.empty(), replies.ref()));
@@ -266,7 +236,7 @@ class EventStoreTest {
       // The store answers an empty batch itself: once it has, the three above wait in its queue.
       assertThat(push(store)).isEqualTo(new Accepted(0));
     } finally {
-      held.released.countDown();
+      held.release();
     }
 
     assertThat(replies.receiveSeveralMessages(4, Duration.ofSeconds(10)))
@@ -363,6 +333,14 @@ class EventStoreTest {
     assertThat(push(store, event(1, 0))).isInstanceOf(Unavailable.class);
     assertThat(push(store, event(1, 0))).isEqualTo(new Accepted(1));
     assertThat(info(store).head()).isEqualTo(1);
+  }
+
+  @Test
+  void aCommandWithNobodyToAnswerCannotBeMade() {
+    assertThatThrownBy(() -> new EventStore.Subscribe(null, 0)).isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> new EventStore.Push(List.of(), Optional.empty(), null))
+        .isInstanceOf(NullPointerException.class);
+    assertThat(new EventStore.Push(null, null, testKit.<PushReply>createTestProbe().ref()).batch()).isEmpty();
   }
 
   private static void awaitSubscribers(ActorRef<Command> store, int count) {
