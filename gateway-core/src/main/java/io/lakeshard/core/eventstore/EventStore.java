@@ -4,12 +4,16 @@ import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.lakeshard.core.CborSerializable;
 import io.lakeshard.core.eventstore.EventStoreLedger.Attached;
+import io.lakeshard.core.eventstore.EventStoreLedger.FlushNotJournaled;
+import io.lakeshard.core.eventstore.EventStoreLedger.FlushReady;
+import io.lakeshard.core.eventstore.EventStoreLedger.FlushRecorded;
 import io.lakeshard.core.eventstore.EventStoreLedger.GroupWritten;
 import io.lakeshard.core.eventstore.EventStoreLedger.Ready;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.LongSupplier;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -20,6 +24,7 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
@@ -31,6 +36,9 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  * journal write is in flight go to the {@link EventStoreLedger} together as the next write), the
  * ledger journals. A push is answered only after its write committed, and its events reach every
  * subscriber before that answer.
+ *
+ * <p>Its events go to the lake ({@link EventLogLake}) by the flush alarm ({@link StoreFlushes});
+ * once flushed they leave memory and the journal, and pulls from below the tail read them back.
  *
  * <p>Until the ledger has recovered, and for a new store journaled a backendId, commands wait
  * here (stashed), so nothing is ever answered with a backendId that is not yet journaled.
@@ -183,38 +191,56 @@ public final class EventStore extends AbstractBehavior<EventStore.Command> {
   /** An answer of the ledger (always a local child). */
   private record FromLedger(EventStoreLedger.Reply reply) implements Command, NoSerializationVerificationNeeded {}
 
-  /** From sharding: finish the journal writes in flight, then stop. */
+  /** The flush alarm rang, or a failed flush's backoff ended. */
+  enum FlushDue implements Command, NoSerializationVerificationNeeded { INSTANCE }
+
+  record FlushCommitted(EventFlushResult result, long startedNanos) implements Command, NoSerializationVerificationNeeded {}
+
+  record FlushErred(EventFlush plan, Throwable error) implements Command, NoSerializationVerificationNeeded {}
+
+  /** From sharding: finish the journal writes and the flush in flight, then stop. */
   private enum Passivate implements Command, NoSerializationVerificationNeeded { INSTANCE }
 
   // ---- wiring ----
 
-  public static void init(ActorSystem<?> system, EventStoreSettings settings) {
+  public static void init(ActorSystem<?> system, EventStoreSettings settings, EventFlushSettings flush,
+                          EventLogLake lake) {
     ClusterSharding.get(system).init(
-        Entity.of(ENTITY_TYPE_KEY, entityContext -> create(entityContext.getEntityId(), settings))
+        Entity.of(ENTITY_TYPE_KEY, entityContext -> create(entityContext.getEntityId(), settings, flush, lake))
             .withStopMessage(Passivate.INSTANCE));
   }
 
   /** Commands waiting for the ledger's recovery (more are dropped, as a restart stash drops them). */
   private static final int STARTING_STASH = 1_000;
 
-  public static Behavior<Command> create(String storeId, EventStoreSettings settings) {
-    return Behaviors.withStash(STARTING_STASH, stash -> Behaviors.setup(context -> {
-      ActorRef<EventStoreLedger.Command> ledger = context.spawn(EventStoreLedger.create(storeId, settings,
+  public static Behavior<Command> create(String storeId, EventStoreSettings settings, EventFlushSettings flush,
+                                         EventLogLake lake) {
+    return create(storeId, settings, flush, lake, System::currentTimeMillis);
+  }
+
+  /** {@code wallMillis}: the flush alarm's clock (tests set their own). */
+  static Behavior<Command> create(String storeId, EventStoreSettings settings, EventFlushSettings flush,
+                                  EventLogLake lake, LongSupplier wallMillis) {
+    return Behaviors.withStash(STARTING_STASH, stash -> Behaviors.setup(context -> Behaviors.withTimers(timers -> {
+      ActorRef<EventStoreLedger.Command> ledger = context.spawn(EventStoreLedger.create(storeId, settings, lake,
           context.messageAdapter(EventStoreLedger.Reply.class, FromLedger::new)), "ledger");
       // The ledger restarts with backoff after a journal failure; it stops only on what a restart
       // cannot fix. The store stops with it then, and sharding recovers it on its next message.
       context.watch(ledger);
-      return starting(storeId, settings, ledger, stash);
-    }));
+      StoreFlushes flushes = new StoreFlushes(context, timers, storeId, flush, lake, ledger, wallMillis);
+      return starting(storeId, settings, ledger, flushes, stash);
+    })));
   }
 
   private static Behavior<Command> starting(String storeId, EventStoreSettings settings,
-                                            ActorRef<EventStoreLedger.Command> ledger, StashBuffer<Command> stash) {
+                                            ActorRef<EventStoreLedger.Command> ledger, StoreFlushes flushes,
+                                            StashBuffer<Command> stash) {
     return Behaviors.receive(Command.class)
         .onMessage(FromLedger.class, from -> {
           if (from.reply() instanceof Ready ready) {
+            flushes.recovered(ready.level(), ready.flushPending());
             return stash.unstashAll(Behaviors.setup(context ->
-                new EventStore(context, storeId, settings, ledger, ready)));
+                new EventStore(context, storeId, settings, ledger, flushes, ready)));
           }
           return Behaviors.same();
         })
@@ -231,6 +257,7 @@ public final class EventStore extends AbstractBehavior<EventStore.Command> {
   private final EventStoreSettings settings;
   private final ActorRef<EventStoreLedger.Command> ledger;
   private final LiveSubscribers subscribers;
+  private final StoreFlushes flushes;
   private List<Push> waiting = new ArrayList<>();
   private boolean writing;
   private boolean stopping;
@@ -238,11 +265,12 @@ public final class EventStore extends AbstractBehavior<EventStore.Command> {
   private long head;
 
   private EventStore(ActorContext<Command> context, String storeId, EventStoreSettings settings,
-                     ActorRef<EventStoreLedger.Command> ledger, Ready ready) {
+                     ActorRef<EventStoreLedger.Command> ledger, StoreFlushes flushes, Ready ready) {
     super(context);
     this.storeId = storeId;
     this.settings = settings;
     this.ledger = ledger;
+    this.flushes = flushes;
     this.subscribers = new LiveSubscribers(storeId, ready.backendId());
     this.head = ready.head();
   }
@@ -262,6 +290,19 @@ public final class EventStore extends AbstractBehavior<EventStore.Command> {
           return this;
         })
         .onMessage(FromLedger.class, from -> onLedger(from.reply()))
+        .onMessage(FlushDue.class, due -> {
+          flushes.start();
+          return this;
+        })
+        .onMessage(FlushCommitted.class, committed -> {
+          flushes.committed(committed.result(), committed.startedNanos());
+          return this;
+        })
+        .onMessage(FlushErred.class, erred -> {
+          flushes.failed("flush " + erred.plan().flushId() + " of " + erred.plan().events().size() + " events",
+              erred.error());
+          return stopIfDone();
+        })
         .onMessage(Passivate.class, passivate -> {
           stopping = true;
           return stopIfDone();
@@ -277,18 +318,35 @@ public final class EventStore extends AbstractBehavior<EventStore.Command> {
   private Behavior<Command> onLedger(EventStoreLedger.Reply reply) {
     if (reply instanceof GroupWritten written) {
       return onGroupWritten(written);
+    } else if (reply instanceof FlushReady ready) {
+      flushes.ready(ready.plan());
+      return stopIfDone();
+    } else if (reply instanceof FlushRecorded recorded) {
+      flushes.recorded(recorded.level());
+      return stopIfDone();
+    } else if (reply instanceof FlushNotJournaled failed) {
+      flushes.failed("flush " + failed.step(), new IllegalStateException("the journal write failed"));
+      return stopIfDone();
+    } else if (reply instanceof Ready ready) {
+      flushes.recovered(ready.level(), ready.flushPending()); // after a ledger restart: a flush may still be running
+      return this;
     } else if (reply instanceof Attached attached) {
       if (!subscribers.attach(attached.subscriber(), attached.first())) {
         getContext().unwatch(attached.subscriber()); // told to pull, or gone meanwhile
       }
       return this;
     }
-    return this; // Ready again after a ledger restart: the backendId never changes, the head comes with each write
+    return this;
   }
 
   private Behavior<Command> onPush(Push push) {
     if (push.batch().isEmpty()) {
       push.replyTo().tell(new Accepted(head));
+      return this;
+    }
+    String backpressure = flushes.backpressure();
+    if (backpressure != null) {
+      push.replyTo().tell(new Unavailable(backpressure)); // nothing accepted: the client retries
       return this;
     }
     waiting.add(push);
@@ -323,6 +381,7 @@ public final class EventStore extends AbstractBehavior<EventStore.Command> {
     }
     head = written.head();
     writing = false;
+    flushes.schedule(written.level());
     if (!waiting.isEmpty()) {
       writeWaiting();
     }
@@ -347,7 +406,7 @@ public final class EventStore extends AbstractBehavior<EventStore.Command> {
   }
 
   private Behavior<Command> stopIfDone() {
-    if (stopping && !writing && waiting.isEmpty()) {
+    if (stopping && !writing && waiting.isEmpty() && !flushes.flushing()) {
       getContext().getLog().debug("store {} stops (head {})", storeId, head);
       return Behaviors.stopped();
     }

@@ -57,7 +57,8 @@ class EventStoreTest {
   }
 
   private static ActorRef<Command> start(String storeId, EventStoreSettings settings) {
-    return testKit.spawn(EventStore.create(storeId, settings), storeId + "-" + names.incrementAndGet());
+    return testKit.spawn(EventStore.create(storeId, settings, EventStoreFlushTest.NEVER, EventStoreFlushTest.NO_LAKE),
+        storeId + "-" + names.incrementAndGet());
   }
 
   private static void stop(ActorRef<Command> store) {
