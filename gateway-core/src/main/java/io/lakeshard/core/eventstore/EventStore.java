@@ -153,7 +153,10 @@ public final class EventStore extends AbstractBehavior<EventStore.Command> {
    */
   public record InvalidPush(String message) implements PushReply {}
 
-  /** The journal write failed: nothing was stored for this request; the client may retry. */
+  /**
+   * The store cannot serve this now; the client may retry. For a push: its journal write failed
+   * and it was not acknowledged (whether it was stored shows in the head its retry meets).
+   */
   public record Unavailable(String message) implements PushReply, PullReply {}
 
   @JsonTypeInfo(use = JsonTypeInfo.Id.NAME)
