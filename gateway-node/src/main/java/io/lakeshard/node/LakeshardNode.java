@@ -7,8 +7,12 @@ import io.lakeshard.core.action.ActionHandler;
 import io.lakeshard.core.action.ActionHandlers;
 import io.lakeshard.core.action.ActionSettings;
 import io.lakeshard.core.action.GatewayActions;
+import io.lakeshard.core.catalogue.IcebergEventLog;
 import io.lakeshard.core.catalogue.IcebergLake;
 import io.lakeshard.core.checkpoint.CheckpointStore;
+import io.lakeshard.core.eventstore.EventFlushSettings;
+import io.lakeshard.core.eventstore.EventStore;
+import io.lakeshard.core.eventstore.EventStoreSettings;
 import io.lakeshard.core.gateway.GatewaySettings;
 import io.lakeshard.core.gateway.SyncGateway;
 import io.lakeshard.core.lake.LakeAdapter;
@@ -109,6 +113,9 @@ public final class LakeshardNode {
               lake, checkpoints);
           StreamSettings streams = StreamSettings.fromConfig(system.settings().config());
           DurableStream.init(system, streams, store);
+          EventStore.init(system, EventStoreSettings.fromConfig(system.settings().config()),
+              EventFlushSettings.fromConfig(system.settings().config()),
+              new IcebergEventLog(lake.catalogue(), IcebergEventLog.Settings.fromConfig(system.settings().config())));
           GatewayActions.init(system, actionSettings, actionHandlers);
           return Http.get(system)
               .newServerAt(settings.httpHost(), settings.httpPort())

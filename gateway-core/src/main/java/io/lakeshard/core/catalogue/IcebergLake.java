@@ -9,9 +9,7 @@ import io.lakeshard.core.lake.LakeAdapter;
 import io.lakeshard.core.lake.LakeFileIO;
 import io.lakeshard.core.schema.LakeColumns;
 import io.lakeshard.core.schema.TableSchema;
-import java.io.Closeable;
 import java.io.IOException;
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -32,26 +30,16 @@ import org.apache.iceberg.Table;
 import org.apache.iceberg.TableProperties;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.Namespace;
-import org.apache.iceberg.catalog.SupportsNamespaces;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.data.InternalRecordWrapper;
 import org.apache.iceberg.data.Record;
-import org.apache.iceberg.data.parquet.GenericParquetReaders;
 import org.apache.iceberg.expressions.Expressions;
 import org.apache.iceberg.io.CloseableIterable;
-import org.apache.iceberg.parquet.Parquet;
-import org.apache.iceberg.jdbc.JdbcCatalog;
-import org.apache.iceberg.jdbc.JdbcClientPool;
-import org.apache.iceberg.nessie.NessieCatalog;
-import org.apache.iceberg.nessie.NessieIcebergClient;
 import org.apache.iceberg.util.SnapshotUtil;
-import org.projectnessie.client.NessieClientBuilder;
-import org.projectnessie.client.api.NessieApiV2;
 
 /**
- * Flushed deltas as Iceberg tables in namespace {@code lakesync}, one per user table, through any
- * Iceberg catalogue (Nessie in production, JDBC on the embedded database by default) with data
- * and metadata on the {@link LakeAdapter}. Each flush is one append per table whose snapshot
+ * Flushed deltas as Iceberg tables in namespace {@code lakesync}, one per user table, in the
+ * node's {@link IcebergCatalogue}. Each flush is one append per table whose snapshot
  * summary names the gateway, the flush sequence and its stamp range: that is how a retried
  * flush finds out it already committed, and how pulls find a gateway's files.
  */
@@ -61,40 +49,30 @@ public final class IcebergLake implements GatewayLake, AutoCloseable {
   public static final String SUMMARY_SEQ = "lakeshard.flush-seq";
   public static final String SUMMARY_MIN_STAMP = "lakeshard.min-stamp";
   public static final String SUMMARY_MAX_STAMP = "lakeshard.max-stamp";
-  private static final String CATALOGUE_NAME = "lakeshard";
-  private static final String WAREHOUSE = "warehouse";
 
+  private final IcebergCatalogue catalogue;
   private final Catalog catalog;
   private final LakeFileIO io;
-  private volatile boolean namespaceReady;
 
-  private IcebergLake(Catalog catalog, LakeFileIO io) {
-    this.catalog = catalog;
-    this.io = io;
+  public IcebergLake(IcebergCatalogue catalogue) {
+    this.catalogue = catalogue;
+    this.catalog = catalogue.catalog();
+    this.io = catalogue.io();
   }
 
   /** The embedded default: Iceberg's JdbcCatalog on a local database, files in the lake. */
   public static IcebergLake jdbc(String jdbcUrl, String user, String password, LakeAdapter lake) {
-    LakeFileIO io = new LakeFileIO(lake);
-    JdbcCatalog catalog = new JdbcCatalog(properties -> io, properties -> new JdbcClientPool(jdbcUrl, properties), true);
-    catalog.initialize(CATALOGUE_NAME, Map.of(
-        "uri", jdbcUrl,
-        "jdbc.user", user,
-        "jdbc.password", password,
-        "warehouse", io.location(WAREHOUSE)));
-    return new IcebergLake(catalog, io);
+    return new IcebergLake(IcebergCatalogue.jdbc(jdbcUrl, user, password, lake));
   }
 
   /** Production: Iceberg's NessieCatalog on branch {@code ref} of the Nessie server at {@code uri} (…/api/v2). */
   public static IcebergLake nessie(String uri, String ref, LakeAdapter lake) {
-    LakeFileIO io = new LakeFileIO(lake);
-    NessieApiV2 api = NessieClientBuilder.createClientBuilderFromSystemSettings()
-        .withUri(URI.create(uri))
-        .build(NessieApiV2.class);
-    Map<String, String> options = Map.of("uri", uri, "ref", ref, "warehouse", io.location(WAREHOUSE));
-    NessieCatalog catalog = new NessieCatalog();
-    catalog.initialize(CATALOGUE_NAME, new NessieIcebergClient(api, ref, null, options), io, options);
-    return new IcebergLake(catalog, io);
+    return new IcebergLake(IcebergCatalogue.nessie(uri, ref, lake));
+  }
+
+  /** The catalogue this lake commits to, for the node's other table families. */
+  public IcebergCatalogue catalogue() {
+    return catalogue;
   }
 
   public Catalog catalog() {
@@ -137,7 +115,8 @@ public final class IcebergLake implements GatewayLake, AutoCloseable {
       String fileName = String.format("%s-%d-%d-%d.parquet", plan.gatewayId(), plan.seq(),
           rows.get(0).stamp(), rows.get(rows.size() - 1).stamp());
       String location = table.locationProvider().newDataLocation(table.spec(), day.getKey(), fileName);
-      append.appendFile(ParquetDeltaWriter.write(table, io.newOutputFile(location), day.getKey(), rows, registered));
+      append.appendFile(ParquetData.write(table, io.newOutputFile(location), day.getKey(), rows,
+          accepted -> DeltaRecords.toRecord(schema, accepted, registered)));
     }
     append.set(SUMMARY_GATEWAY, plan.gatewayId())
         .set(SUMMARY_SEQ, Long.toString(plan.seq()))
@@ -179,46 +158,15 @@ public final class IcebergLake implements GatewayLake, AutoCloseable {
 
   /** The table, created on first use, with the columns the registered schema added since. */
   private Table tableFor(String name, TableSchema registered) {
-    TableIdentifier id = TableIdentifier.of(NAMESPACE, name);
     Schema wanted = DeltaRecords.icebergSchema(registered);
-    if (!catalog.tableExists(id)) {
-      ensureNamespace();
-      try {
-        return catalog.createTable(id, wanted, DeltaRecords.partitionSpec(wanted), Map.of(
-            TableProperties.FORMAT_VERSION, "2",
-            TableProperties.PARQUET_COMPRESSION, "snappy"));
-      } catch (RuntimeException raced) {
-        // Another gateway created it first (JdbcCatalog may report that as a failed INSERT, not
-        // AlreadyExistsException): use theirs; anything else is a real failure.
-        if (!catalog.tableExists(id)) {
-          throw raced;
-        }
-      }
-    }
-    Table table = catalog.loadTable(id);
+    Table table = catalogue.table(TableIdentifier.of(NAMESPACE, name), wanted, DeltaRecords.partitionSpec(wanted), Map.of(
+        TableProperties.FORMAT_VERSION, "2",
+        TableProperties.PARQUET_COMPRESSION, "snappy"));
     boolean missingColumns = wanted.columns().stream().anyMatch(field -> table.schema().findField(field.name()) == null);
     if (missingColumns) {
       table.updateSchema().unionByNameWith(wanted).commit();
     }
     return table;
-  }
-
-  private void ensureNamespace() {
-    if (namespaceReady) {
-      return;
-    }
-    SupportsNamespaces namespaces = (SupportsNamespaces) catalog;
-    if (!namespaces.namespaceExists(NAMESPACE)) {
-      try {
-        namespaces.createNamespace(NAMESPACE);
-      } catch (RuntimeException raced) {
-        // Created meanwhile by another gateway (JdbcCatalog: a failed INSERT) is fine.
-        if (!namespaces.namespaceExists(NAMESPACE)) {
-          throw raced;
-        }
-      }
-    }
-    namespaceReady = true;
   }
 
   /**
@@ -230,10 +178,8 @@ public final class IcebergLake implements GatewayLake, AutoCloseable {
       throws IOException {
     SortedMap<Long, List<TableFile>> byFlush = new TreeMap<>();
     for (String name : tables) {
-      TableIdentifier id = TableIdentifier.of(NAMESPACE, name);
-      if (catalog.tableExists(id)) {
-        collectFiles(catalog.loadTable(id), gatewayId, since, upTo, byFlush);
-      }
+      catalogue.existing(TableIdentifier.of(NAMESPACE, name))
+          .ifPresent(table -> collectFiles(table, gatewayId, since, upTo, byFlush));
     }
     List<Accepted> found = new ArrayList<>();
     for (List<TableFile> flush : byFlush.values()) {
@@ -252,12 +198,8 @@ public final class IcebergLake implements GatewayLake, AutoCloseable {
 
   private void readFile(Table table, DataFile file, long since, long upTo, List<Accepted> into) throws IOException {
     Schema schema = table.schema();
-    try (CloseableIterable<Record> records = Parquet.read(io.newInputFile(file.location()))
-        .project(schema)
-        .filter(Expressions.and(Expressions.greaterThan(LakeColumns.STAMP, since),
-            Expressions.lessThanOrEqual(LakeColumns.STAMP, upTo)))
-        .createReaderFunc(fileSchema -> GenericParquetReaders.buildReader(schema, fileSchema))
-        .build()) {
+    try (CloseableIterable<Record> records = ParquetData.read(io.newInputFile(file.location()), schema,
+        Expressions.and(Expressions.greaterThan(LakeColumns.STAMP, since), Expressions.lessThanOrEqual(LakeColumns.STAMP, upTo)))) {
       for (Record record : records) {
         Accepted accepted = DeltaRecords.fromRecord(record);
         if (accepted.stamp() > since && accepted.stamp() <= upTo) {
@@ -290,8 +232,6 @@ public final class IcebergLake implements GatewayLake, AutoCloseable {
 
   @Override
   public void close() throws IOException {
-    if (catalog instanceof Closeable closeable) {
-      closeable.close();
-    }
+    catalogue.close();
   }
 }

@@ -16,6 +16,7 @@ import io.lakeshard.core.gateway.SyncGateway.PushRefused;
 import io.lakeshard.core.gateway.SyncGateway.Refusal;
 import io.lakeshard.core.hlc.ClockDriftException;
 import io.lakeshard.core.hlc.HybridClock;
+import io.lakeshard.core.journal.JournalPruner;
 import io.lakeshard.core.lake.OffActor;
 import io.lakeshard.core.rules.RowFilter;
 import io.lakeshard.core.rules.SyncRules;

@@ -1,4 +1,4 @@
-package io.lakeshard.core.gateway;
+package io.lakeshard.core.journal;
 
 import org.apache.pekko.actor.Props;
 import org.apache.pekko.persistence.AbstractPersistentActor;
@@ -18,7 +18,7 @@ import org.apache.pekko.persistence.SnapshotSelectionCriteria;
  * writes, and replays nothing: {@link Recovery#none()} only reads the highest sequence number,
  * which {@code deleteMessages} needs to be at least {@code upTo}.
  */
-final class JournalPruner extends AbstractPersistentActor {
+public final class JournalPruner extends AbstractPersistentActor {
   private final String persistenceId;
   private final long upTo;
   private int pending = 2;
@@ -29,7 +29,7 @@ final class JournalPruner extends AbstractPersistentActor {
   }
 
   /** Only once the snapshot at {@code upTo} is saved: then nothing before it is needed to recover. */
-  static Props props(String persistenceId, long upTo) {
+  public static Props props(String persistenceId, long upTo) {
     return Props.create(JournalPruner.class, () -> new JournalPruner(persistenceId, upTo));
   }
 
