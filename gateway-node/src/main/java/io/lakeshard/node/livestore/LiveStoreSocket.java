@@ -7,10 +7,11 @@ import io.lakeshard.node.Stages;
 import io.lakeshard.node.http.WebSocketCloseCodes.CloseWith;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.http.javadsl.model.ws.Message;
 import org.apache.pekko.http.javadsl.model.ws.TextMessage;
 import org.apache.pekko.japi.Pair;
@@ -33,6 +34,8 @@ import org.apache.pekko.util.ByteString;
 final class LiveStoreSocket {
   private final ActorSystem<?> system;
   private final LiveStoreService service;
+  /** Names each session actor uniquely. */
+  private final AtomicLong sessions = new AtomicLong();
 
   LiveStoreSocket(ActorSystem<?> system, LiveStoreService service) {
     this.system = system;
@@ -46,8 +49,8 @@ final class LiveStoreSocket {
             service.settings().sessionBuffer(),
             OverflowStrategy.fail())
         .preMaterialize(system);
-    ActorRef<Object> session = Adapter.spawnAnonymous(Adapter.toClassic(system),
-        LiveStoreSession.create(service, store, outbound.first()));
+    ActorRef<Object> session = system.systemActorOf(LiveStoreSession.create(service, store, outbound.first()),
+        "livestore-" + store.storeId() + "-" + sessions.incrementAndGet(), Props.empty());
     Sink<Message, NotUsed> inbound = Flow.<Message>create()
         .mapAsync(1, this::read)
         .map(frame -> (Object) new LiveStoreSession.Inbound(frame))
