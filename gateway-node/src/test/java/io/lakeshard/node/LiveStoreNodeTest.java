@@ -8,8 +8,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocketHandshakeException;
+import java.time.Duration;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.Test;
 
@@ -111,6 +114,15 @@ class LiveStoreNodeTest extends LiveStoreTestBase {
     assertThat(failure(mismatch.get(0), "4").path("_tag").asText()).isEqualTo("BackendIdMismatchError");
   }
 
+  HttpResponse<String> getWith(String path, String token) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort() + path))
+        .timeout(Duration.ofSeconds(15)).GET();
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
   String backendId(String store) throws Exception {
     return httpRpc(store, "b", "SyncHttpRpc.Pull", "{\"storeId\":\"" + store + "\",\"payload\":" + PAYLOAD
         + ",\"cursor\":{\"_tag\":\"None\"}}").get(0).at("/values/0/backendId").asText();
@@ -153,5 +165,29 @@ class LiveStoreNodeTest extends LiveStoreTestBase {
     refusedPuller.send(request("0", "SyncWsRpc.Pull", pullPayload(store, PAYLOAD, true)));
     assertThat(failure(refusedPuller.next(), "0").path("note").asText()).isEqualTo("HOOK_REFUSED");
     assertStoreServes(store);
+  }
+
+  @Test
+  void theAdminRoutesDescribeTheStore() throws Exception {
+    String store = "ls-admin";
+    LiveStoreTestClient client = connect(store);
+    livePull(client, store, "0");
+    client.send(request("1", "SyncWsRpc.Push", pushPayload(store, PAYLOAD, 1, 3, "v1.TodoCreated")));
+    client.next();
+    assertExitSuccess(client.next(), "1");
+    String admin = TestNode.adminToken("ops", "any");
+    HttpResponse<String> info = getWith("/v1/admin/livestore/" + store, admin);
+    assertThat(info.statusCode()).as(info.body()).isEqualTo(200);
+    JsonNode body = JSON.readTree(info.body());
+    assertThat(body.path("storeId").asText()).isEqualTo(store);
+    assertThat(body.path("head").asLong()).isEqualTo(3);
+    assertThat(body.path("events").asLong()).isEqualTo(3);
+    assertThat(body.path("sessions").asInt()).isEqualTo(1);
+    assertThat(body.path("backendId").asText()).isEqualTo(backendId(store));
+    assertThat(body.has("lastFlush")).isTrue();
+    assertThat(getWith("/v1/admin/livestore/" + store, TestNode.token("alice", "any")).statusCode()).isEqualTo(403);
+    assertThat(getWith("/v1/admin/livestore/" + store, null).statusCode()).isEqualTo(401);
+    JsonNode cluster = JSON.readTree(getWith("/v1/admin/cluster", admin).body());
+    assertThat(cluster.path("stores").findValuesAsText("id")).contains(store);
   }
 }

@@ -34,9 +34,10 @@ abstract class LiveStoreTestBase {
 
   @BeforeAll
   void startNode(@TempDir Path dataDir) {
+    // Resubscribing is slowed to a minute: live fan-out must not depend on it.
     node = TestNode.start(dataDir, Map.of(
         "lakeshard.livestore.auth-token", TOKEN,
-        "lakeshard.livestore.hooks", TestLiveStoreHook.class.getName()));
+        "lakeshard.livestore.hooks", TestLiveStoreHook.class.getName(), "lakeshard.livestore.resubscribe-every", "60s"));
   }
 
   @AfterAll

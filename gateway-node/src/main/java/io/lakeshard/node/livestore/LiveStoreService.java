@@ -75,7 +75,7 @@ public final class LiveStoreService {
    */
   public CompletionStage<Opened> open(Optional<String> storeIdParam, Optional<String> payloadParam) {
     String storeId = storeIdParam.orElse("");
-    if (!STORE_ID.matcher(storeId).matches()) {
+    if (!validStoreId(storeId)) {
       return refused(Code.INVALID_STORE_ID.name(), "storeId must be 1 to " + MAX_STORE_ID_LENGTH
           + " characters of A-Z a-z 0-9 _ -");
     }
@@ -99,6 +99,11 @@ public final class LiveStoreService {
       return refusal.<Opened>map(refused -> new Opened.Refused(refused.text()))
           .orElseGet(() -> new Opened.Accepted(new Store(storeId, payload)));
     });
+  }
+
+  /** 1 to 128 characters of {@code [A-Za-z0-9_-]}. */
+  public static boolean validStoreId(String storeId) {
+    return STORE_ID.matcher(storeId).matches();
   }
 
   private static JsonNode payload(String param) {
