@@ -1,10 +1,12 @@
 package io.lakeshard.node.admin;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.lakeshard.core.eventstore.EventStore;
 import io.lakeshard.core.flush.FlushResult;
 import io.lakeshard.core.gateway.SyncGateway;
 import io.lakeshard.node.http.UnsignedHlc;
 import io.lakeshard.node.sync.GatewayShards;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -106,4 +108,15 @@ final class AdminBodies {
 
   /** GET /health. */
   record Health(String status) {}
+
+  /** GET /v1/admin/livestore/{storeId}; {@code lastFlush} null until the store flushed to the lake. */
+  record StoreInfo(String storeId, String backendId, long head, long events, int sessions, LastFlush lastFlush) {
+    static StoreInfo of(EventStore.Info info) {
+      return new StoreInfo(info.storeId(), info.backendId(), info.head(), info.events(), info.subscribers(),
+          info.lastFlush().map(flush -> new LastFlush(flush.seq(), flush.upToSeqNum(),
+              Instant.ofEpochMilli(flush.atMillis()).toString())).orElse(null));
+    }
+  }
+
+  record LastFlush(long seq, long upToSeqNum, String at) {}
 }

@@ -5,6 +5,7 @@ import static io.lakeshard.node.http.JsonErrors.FORBIDDEN;
 import static io.lakeshard.node.http.JsonErrors.SCHEMA_ERROR;
 import static io.lakeshard.node.http.JsonErrors.error;
 
+import io.lakeshard.core.eventstore.EventStore;
 import io.lakeshard.core.gateway.SyncGateway;
 import io.lakeshard.core.rules.SyncRules;
 import io.lakeshard.core.rules.SyncRulesParser;
@@ -14,6 +15,7 @@ import io.lakeshard.node.auth.JwtAuth;
 import io.lakeshard.node.auth.NodeTokens;
 import io.lakeshard.node.http.JsonBodies;
 import io.lakeshard.node.http.RequestBodies;
+import io.lakeshard.node.livestore.LiveStoreService;
 import io.lakeshard.node.Stages;
 import io.lakeshard.node.sync.GatewayShards;
 import java.time.Duration;
@@ -36,8 +38,8 @@ import org.apache.pekko.http.javadsl.server.Route;
 /**
  * What operators call: {@code admin/metrics/{gw}}, {@code admin/flush/{gw}}, {@code
  * admin/checkpoint/{gw}}, {@code admin/shards/{gw}}, {@code admin/schema/{gw}}, {@code
- * admin/sync-rules/{gw}} (an admin token for that gateway), {@code admin/cluster} (any admin
- * token), and {@code /health}.
+ * admin/sync-rules/{gw}} (an admin token for that gateway), {@code admin/cluster} and {@code
+ * admin/livestore/{storeId}} (any admin token), and {@code /health}.
  */
 public final class AdminRoutes extends AllDirectives {
   private final ClusterSharding sharding;
@@ -66,6 +68,8 @@ public final class AdminRoutes extends AllDirectives {
     return pathPrefix("admin", () -> concat(
         path("cluster", () -> get(() -> tokens.principal(principal -> admin(principal, () ->
             onSuccess(clusterAdmin.describe(), view -> JsonBodies.complete(StatusCodes.OK, view)))))),
+        path(PathMatchers.segment("livestore").slash(PathMatchers.segment()), storeId ->
+            get(() -> tokens.principal(principal -> admin(principal, () -> store(storeId))))),
         path(PathMatchers.segment("metrics").slash(PathMatchers.segment()), gatewayId ->
             get(() -> admin(gatewayId, () -> metrics(gatewayId)))),
         path(PathMatchers.segment("flush").slash(PathMatchers.segment()), gatewayId ->
@@ -94,6 +98,16 @@ public final class AdminRoutes extends AllDirectives {
     return principal.isPresent() && !principal.get().admin()
         ? error(StatusCodes.FORBIDDEN, FORBIDDEN, "admin role required")
         : inner.get();
+  }
+
+  /** A LiveStore store as its entity describes it (any admin token: stores are no gateways). */
+  private Route store(String storeId) {
+    if (!LiveStoreService.validStoreId(storeId)) {
+      return error(StatusCodes.BAD_REQUEST, "VALIDATION_ERROR", "not a LiveStore storeId: " + storeId);
+    }
+    return onSuccess(sharding.entityRefFor(EventStore.ENTITY_TYPE_KEY, storeId)
+            .<EventStore.Info>ask(EventStore.GetInfo::new, askTimeout),
+        info -> JsonBodies.complete(StatusCodes.OK, AdminBodies.StoreInfo.of(info)));
   }
 
   /** A sharded gateway's metrics are its shards' together, as LakeSync's shard router sums them. */

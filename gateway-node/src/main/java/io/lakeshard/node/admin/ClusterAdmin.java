@@ -1,5 +1,6 @@
 package io.lakeshard.node.admin;
 
+import io.lakeshard.core.eventstore.EventStore;
 import io.lakeshard.core.gateway.SyncGateway;
 import io.lakeshard.node.Stages;
 import io.lakeshard.node.http.UnsignedHlc;
@@ -23,8 +24,9 @@ import org.apache.pekko.pattern.Patterns;
 
 /**
  * What an operator sees of the cluster (GET /v1/admin/cluster): its members, the shards and
- * gateways each node holds, and every live gateway's buffer and last flush. Gathered by asking
- * every node's SyncGateway shard region, then each live gateway.
+ * gateways each node holds, every live gateway's buffer and last flush, and every live LiveStore
+ * store. Gathered by asking every node's SyncGateway and EventStore shard regions, then each
+ * live entity.
  */
 public final class ClusterAdmin {
   private final ActorSystem<?> system;
@@ -42,33 +44,46 @@ public final class ClusterAdmin {
 
   private record LiveGateway(String id, Address node, SyncGateway.Stats stats) {}
 
+  private record LiveStore(Address node, EventStore.Info info) {}
+
   public CompletionStage<ClusterView> describe() {
     List<Member> members = new ArrayList<>();
     Cluster.get(system).state().getMembers().forEach(members::add);
     Set<Member> unreachable = Cluster.get(system).state().getUnreachable();
-    List<CompletableFuture<RegionState>> regions = members.stream()
-        .filter(member -> !unreachable.contains(member))
-        .map(member -> regionState(member.address()).toCompletableFuture())
-        .toList();
-    return CompletableFuture.allOf(regions.toArray(CompletableFuture[]::new))
-        .thenCompose(done -> {
-          List<RegionState> states = regions.stream().map(CompletableFuture::join).toList();
-          List<CompletableFuture<LiveGateway>> gateways = new ArrayList<>();
+    List<Address> reachable = members.stream().filter(member -> !unreachable.contains(member))
+        .map(Member::address).toList();
+    CompletableFuture<List<RegionState>> gatewayRegions = all(reachable.stream()
+        .map(node -> regionState(node, SyncGateway.ENTITY_TYPE_KEY.name())).toList());
+    CompletableFuture<List<LiveStore>> stores = all(reachable.stream()
+        .map(node -> regionState(node, EventStore.ENTITY_TYPE_KEY.name())).toList())
+        .thenCompose(regions -> all(regions.stream().flatMap(region -> region.gatewaysByShard().values().stream()
+            .flatMap(Set::stream)
+            .map(id -> Stages.direct(sharding.entityRefFor(EventStore.ENTITY_TYPE_KEY, id)
+                    .<EventStore.Info>ask(EventStore.GetInfo::new, timeout))
+                .thenApply(info -> new LiveStore(region.node(), info)))).toList()));
+    return gatewayRegions
+        .thenCompose(states -> {
+          List<CompletionStage<LiveGateway>> gateways = new ArrayList<>();
           for (RegionState state : states) {
             state.gatewaysByShard().values().forEach(ids -> ids.forEach(id -> gateways.add(
                 Stages.direct(sharding.entityRefFor(SyncGateway.ENTITY_TYPE_KEY, id)
                         .<SyncGateway.Stats>ask(SyncGateway.GetStats::new, timeout))
-                    .thenApply(stats -> new LiveGateway(id, state.node(), stats))
-                    .toCompletableFuture())));
+                    .thenApply(stats -> new LiveGateway(id, state.node(), stats)))));
           }
-          return CompletableFuture.allOf(gateways.toArray(CompletableFuture[]::new))
-              .thenApply(all -> render(members, unreachable, states, gateways.stream().map(CompletableFuture::join).toList()));
+          return all(gateways).thenCombine(stores, (live, liveStores) -> render(members, unreachable, states, live,
+              liveStores));
         });
   }
 
-  private CompletionStage<RegionState> regionState(Address node) {
-    ActorSelection region = Adapter.toClassic(system).actorSelection(
-        node + "/system/sharding/" + SyncGateway.ENTITY_TYPE_KEY.name());
+  private static <T> CompletableFuture<List<T>> all(List<? extends CompletionStage<T>> stages) {
+    List<CompletableFuture<T>> futures = stages.stream().map(CompletionStage::toCompletableFuture).toList();
+    return CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
+        .thenApply(done -> futures.stream().map(CompletableFuture::join).toList());
+  }
+
+  /** The entities of type {@code typeName} the node's shard region runs, by shard. */
+  private CompletionStage<RegionState> regionState(Address node, String typeName) {
+    ActorSelection region = Adapter.toClassic(system).actorSelection(node + "/system/sharding/" + typeName);
     return Stages.direct(Patterns.ask(region, ShardRegion.getShardRegionStateInstance(), timeout))
         .thenApply(reply -> {
           Map<String, Set<String>> byShard = new TreeMap<>();
@@ -79,7 +94,8 @@ public final class ClusterAdmin {
   }
 
   /** GET /v1/admin/cluster. */
-  public record ClusterView(List<MemberView> members, List<NodeView> nodes, List<GatewayView> gateways) {}
+  public record ClusterView(List<MemberView> members, List<NodeView> nodes, List<GatewayView> gateways,
+                            List<StoreView> stores) {}
 
   public record MemberView(String address, String status, boolean reachable) {}
 
@@ -88,8 +104,11 @@ public final class ClusterAdmin {
   public record GatewayView(String id, String node, int bufferedDeltas, long bufferedBytes, int sessions,
                             long lastFlushSeq, @UnsignedHlc long flushedUpTo) {}
 
+  /** A live LiveStore store ({@code sessions}: its attached WebSocket sessions). */
+  public record StoreView(String id, String node, String backendId, long head, long events, int sessions) {}
+
   private static ClusterView render(List<Member> members, Set<Member> unreachable, List<RegionState> regions,
-                                    List<LiveGateway> gateways) {
+                                    List<LiveGateway> gateways, List<LiveStore> stores) {
     return new ClusterView(
         members.stream()
             .map(member -> new MemberView(member.address().toString(), member.status().toString(),
@@ -103,6 +122,10 @@ public final class ClusterAdmin {
             .map(gateway -> new GatewayView(gateway.id(), gateway.node().toString(), gateway.stats().bufferedDeltas(),
                 gateway.stats().bufferedBytes(), gateway.stats().sessions(), gateway.stats().lastFlushSeq(),
                 gateway.stats().flushedUpTo()))
+            .toList(),
+        stores.stream()
+            .map(store -> new StoreView(store.info().storeId(), store.node().toString(), store.info().backendId(),
+                store.info().head(), store.info().events(), store.info().subscribers()))
             .toList());
   }
 }
