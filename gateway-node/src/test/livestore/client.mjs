@@ -7,21 +7,23 @@
 //   LS_STORAGE_DIR  file storage there; unset = in memory
 // Commands: {cmd:'commit', prefix, count} commits count todos `${prefix}-${i}`, one event each;
 // {cmd:'await', count, timeoutMs} waits for count todos, all confirmed by the backend;
-// {cmd:'state'} the todos in sequence order and sync counters; {cmd:'exit'} shuts the store down.
+// {cmd:'state'} the todos, the confirmed event log and sync counters; {cmd:'exit'} shuts the store down.
 import { createInterface } from 'node:readline'
 import WebSocket from 'ws'
 import { fetch as undiciFetch } from 'undici'
 
 const env = process.env
 const transport = env.LS_TRANSPORT ?? 'ws'
-// What the backend sent: events received in pull chunks (catch-up and live), backendIds seen.
-const received = { events: 0, chunks: 0, backendIds: new Set() }
+// What the backend sent: events received in pull chunks (catch-up and live), the largest chunk,
+// the backendIds seen.
+const received = { events: 0, chunks: 0, maxBatch: 0, backendIds: new Set() }
 const countResponse = (message) => {
   if (message?._tag !== 'Chunk') return
   for (const value of message.values ?? []) {
     if (!Array.isArray(value?.batch) || value.backendId === undefined) continue
     received.chunks++
     received.events += value.batch.length
+    received.maxBatch = Math.max(received.maxBatch, value.batch.length)
     received.backendIds.add(value.backendId)
   }
 }
@@ -44,10 +46,10 @@ globalThis.fetch = async (...args) => {
   return response
 }
 
-const { createStorePromise, queryDb } = await import('@livestore/livestore')
+const { createStorePromise, queryDb, Schema } = await import('@livestore/livestore')
 const { makeAdapter } = await import('@livestore/adapter-node')
 const { makeWsSync, makeHttpSync } = await import('@livestore/sync-cf/client')
-const { events, tables, schema } = await import('./schema.mjs')
+const { events, schema } = await import('./schema.mjs')
 
 const backend = transport === 'http' ? makeHttpSync({ url: env.LS_URL }) : makeWsSync({ url: env.LS_URL })
 const adapter = makeAdapter({
@@ -63,19 +65,31 @@ const store = await createStorePromise({
   disableDevtools: true,
   syncPayload: env.LS_AUTH_TOKEN ? { authToken: env.LS_AUTH_TOKEN } : undefined,
 })
-const todos$ = queryDb(tables.todos.orderBy('seq', 'asc'), { label: 'todos' })
+// In materialization order: a rebase rolls rows back and inserts them again after the events before them.
+const todos$ = queryDb(
+  { query: 'SELECT id FROM todos ORDER BY rowid', schema: Schema.Array(Schema.Struct({ id: Schema.String })) },
+  { label: 'todos' },
+)
 
 const state = async () => {
   const todos = store.query(todos$)
   const { leader } = await store._dev.syncStates()
+  // The confirmed part of the client's event log, in sequence order.
+  const log = []
+  if (leader.upstreamHead.global > 0) {
+    for await (const event of store.events({ until: leader.upstreamHead })) log.push(event)
+  }
   return {
     ids: todos.map((t) => t.id),
-    seqs: todos.map((t) => t.seq),
+    logIds: log.map((e) => e.args.id),
+    seqs: log.map((e) => e.seqNum.global),
+    parents: log.map((e) => e.parentSeqNum.global),
     upstreamHead: leader.upstreamHead.global,
     localHead: leader.localHead.global,
     pending: leader.pending.length,
     receivedEvents: received.events,
     receivedChunks: received.chunks,
+    maxBatch: received.maxBatch,
     backendIds: [...received.backendIds],
   }
 }
@@ -84,11 +98,14 @@ const POLL_MS = 50
 const awaitTodos = async ({ count, timeoutMs = 30_000 }) => {
   const deadline = Date.now() + timeoutMs
   for (;;) {
-    const s = await state()
-    if (s.ids.length >= count && s.pending === 0 && s.upstreamHead === s.localHead) return s
+    const { leader } = await store._dev.syncStates()
+    const have = store.query(todos$).length
+    const upstream = leader.upstreamHead.global
+    const local = leader.localHead.global
+    if (have >= count && leader.pending.length === 0 && upstream === local) return state()
     if (Date.now() > deadline) {
-      throw new Error(`not within ${timeoutMs} ms: ${count} confirmed todos; have ${s.ids.length}, ` +
-        `pending ${s.pending}, upstream head ${s.upstreamHead}, local head ${s.localHead}`)
+      throw new Error(`not within ${timeoutMs} ms: ${count} confirmed todos; have ${have}, ` +
+        `pending ${leader.pending.length}, upstream head ${upstream}, local head ${local}`)
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS))
   }
