@@ -78,6 +78,29 @@ final class LiveStoreClient implements AutoCloseable {
 
   /** Starts a client and waits until its store is open (loaded from its file storage, if any). */
   static LiveStoreClient start(Options options) throws IOException, InterruptedException {
+    return startAll(List.of(options)).get(0);
+  }
+
+  /** Starts the clients side by side (a start costs seconds of CPU) and waits until every store is open. */
+  static List<LiveStoreClient> startAll(List<Options> options) throws IOException, InterruptedException {
+    List<LiveStoreClient> started = new ArrayList<>();
+    try {
+      for (Options each : options) {
+        started.add(launch(each));
+      }
+      for (LiveStoreClient client : started) {
+        client.answer(Duration.ofSeconds(60), "start");
+      }
+    } catch (IOException | RuntimeException | Error e) {
+      for (LiveStoreClient client : started) {
+        client.close();
+      }
+      throw e;
+    }
+    return started;
+  }
+
+  private static LiveStoreClient launch(Options options) throws IOException, InterruptedException {
     Map<String, String> env = new HashMap<>(Map.of(
         "LS_URL", options.url(), "LS_TRANSPORT", options.transport(),
         "LS_STORE_ID", options.storeId(), "LS_CLIENT_ID", options.clientId()));
@@ -89,14 +112,7 @@ final class LiveStoreClient implements AutoCloseable {
     }
     ProcessBuilder builder = new ProcessBuilder("node", driver().toString()).redirectErrorStream(true);
     builder.environment().putAll(env);
-    LiveStoreClient client = new LiveStoreClient(options.clientId(), builder.start());
-    try {
-      client.answer(Duration.ofSeconds(60), "start");
-    } catch (RuntimeException | Error e) {
-      client.close();
-      throw e;
-    }
-    return client;
+    return new LiveStoreClient(options.clientId(), builder.start());
   }
 
   /** Commits {@code count} todos {@code prefix-0 …}, one event each; returns once committed locally. */

@@ -3,12 +3,9 @@ package io.lakeshard.node;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lakeshard.node.LiveStoreClient.Options;
 import io.lakeshard.node.LiveStoreClient.State;
 import java.io.IOException;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,7 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class LiveStoreClientTest {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final String AUTH_TOKEN = "livestore-test-token";
   private static final Duration SYNC_LIMIT = Duration.ofSeconds(60);
   /** A client reconnects with backoff (1 s doubling, jittered) while the node restarts. */
@@ -74,8 +70,9 @@ class LiveStoreClientTest {
 
   @Test
   void twoClientsConvergeLive() throws Exception {
-    LiveStoreClient a = client("live", "client-a");
-    LiveStoreClient b = client("live", "client-b");
+    List<LiveStoreClient> pair = clients(options("live", "client-a"), options("live", "client-b"));
+    LiveStoreClient a = pair.get(0);
+    LiveStoreClient b = pair.get(1);
     a.commit("a", 5);
     assertThat(b.awaitTodos(5, SYNC_LIMIT).ids()).containsExactly("a-0", "a-1", "a-2", "a-3", "a-4");
     b.commit("b", 5);
@@ -101,8 +98,9 @@ class LiveStoreClientTest {
 
   @Test
   void twoClientsCommittingAtOnceRebaseAndConvergeToOneOrder() throws Exception {
-    LiveStoreClient a = client("rebase", "client-a");
-    LiveStoreClient b = client("rebase", "client-b");
+    List<LiveStoreClient> pair = clients(options("rebase", "client-a"), options("rebase", "client-b"));
+    LiveStoreClient a = pair.get(0);
+    LiveStoreClient b = pair.get(1);
     a.awaitTodos(0, SYNC_LIMIT);
     b.awaitTodos(0, SYNC_LIMIT);
     a.commitAsync("a", 40);
@@ -122,12 +120,13 @@ class LiveStoreClientTest {
   @Test
   void aClientWithFileStorageResumesFromItsCursor() throws Exception {
     Options files = options("resume", "client-f").withStorage(clientDir.resolve("client-f"));
-    LiveStoreClient first = start(files);
+    List<LiveStoreClient> pair = clients(files, options("resume", "client-g"));
+    LiveStoreClient first = pair.get(0);
+    LiveStoreClient other = pair.get(1);
     first.commit("f", 20);
     first.awaitTodos(20, SYNC_LIMIT);
     first.close();
 
-    LiveStoreClient other = client("resume", "client-g");
     other.commit("g", 10);
     other.awaitTodos(30, SYNC_LIMIT);
 
@@ -142,12 +141,14 @@ class LiveStoreClientTest {
   @Test
   void afterSigkillAndRestartClientsReconnectWithTheSameBackendIdAndLoseNothing() throws Exception {
     assumeTrue(node != null, "needs the node: it is killed");
-    LiveStoreClient a = client("sigkill", "client-a");
-    LiveStoreClient b = client("sigkill", "client-b");
+    List<LiveStoreClient> pair = clients(options("sigkill", "client-a"), options("sigkill", "client-b"));
+    LiveStoreClient a = pair.get(0);
+    LiveStoreClient b = pair.get(1);
     a.commit("before", 20);
-    a.awaitTodos(20, SYNC_LIMIT);
-    b.awaitTodos(20, SYNC_LIMIT);
-    String backendId = adminBackendId("sigkill-" + RUN);
+    List<String> backendIds = a.awaitTodos(20, SYNC_LIMIT).backendIds();
+    assertThat(backendIds).hasSize(1);
+    String backendId = backendIds.get(0);
+    assertThat(b.awaitTodos(20, SYNC_LIMIT).backendIds()).containsExactly(backendId);
 
     node.kill();
     a.commit("offline", 10);
@@ -161,13 +162,14 @@ class LiveStoreClientTest {
     assertChain(onA, 40);
     assertThat(onA.backendIds()).as("backendIds client a saw").containsExactly(backendId);
     assertThat(onB.backendIds()).as("backendIds client b saw").containsExactly(backendId);
-    assertThat(adminBackendId("sigkill-" + RUN)).isEqualTo(backendId);
   }
 
   @Test
   void theHttpTransportSyncsWithAWebSocketClient() throws Exception {
-    LiveStoreClient ws = client("http", "client-ws");
-    LiveStoreClient http = start(options("http", "client-http").withTransport("http", url("http")));
+    List<LiveStoreClient> pair =
+        clients(options("http", "client-ws"), options("http", "client-http").withTransport("http", url("http")));
+    LiveStoreClient ws = pair.get(0);
+    LiveStoreClient http = pair.get(1);
     ws.commit("w", 5);
     assertThat(http.awaitTodos(5, SYNC_LIMIT).ids()).isEqualTo(ids("w", 5));
     http.commit("h", 5);
@@ -179,6 +181,12 @@ class LiveStoreClientTest {
 
   private LiveStoreClient client(String storeId, String clientId) throws IOException, InterruptedException {
     return start(options(storeId, clientId));
+  }
+
+  private List<LiveStoreClient> clients(Options... options) throws IOException, InterruptedException {
+    List<LiveStoreClient> started = LiveStoreClient.startAll(List.of(options));
+    clients.addAll(started);
+    return started;
   }
 
   private LiveStoreClient start(Options options) throws IOException, InterruptedException {
@@ -194,14 +202,6 @@ class LiveStoreClientTest {
   private static String url(String transport) {
     String base = EXTERNAL_URL != null ? EXTERNAL_URL : node.url();
     return "ws".equals(transport) ? base : base.replaceFirst("^ws", "http");
-  }
-
-  /** The store's backendId as the admin route reports it. */
-  private static String adminBackendId(String storeId) throws IOException, InterruptedException {
-    HttpResponse<String> response = node.http.get("/v1/admin/livestore/" + storeId, TestNode.adminToken("admin", storeId));
-    assertThat(response.statusCode()).as("admin route: %s", response.body()).isEqualTo(200);
-    JsonNode info = JSON.readTree(response.body());
-    return info.get("backendId").asText();
   }
 
   /**
