@@ -264,10 +264,18 @@ final class LiveStoreSession {
     return Behaviors.same();
   }
 
+  /**
+   * Fails the outbound with {@code close} (its code closes the connection), then waits for the
+   * connection's end: stopping at once would cancel the inbound side (it watches this actor) and
+   * race the close code with a normal 1000 close.
+   */
   private Behavior<Object> close(CloseWith close) {
     out.tell(close);
     service.unsubscribe(store, self());
-    return Behaviors.stopped();
+    return Behaviors.receive(Object.class)
+        .onMessage(Ended.class, ended -> Behaviors.stopped())
+        .onAnyMessage(ignored -> Behaviors.same())
+        .build();
   }
 
   @SuppressWarnings("unchecked")
