@@ -15,9 +15,10 @@ import { fetch as undiciFetch } from 'undici'
 const env = process.env
 const transport = env.LS_TRANSPORT ?? 'ws'
 // What the backend sent: events received in pull chunks (catch-up and live), the largest chunk,
-// the backendIds seen.
-const received = { events: 0, chunks: 0, maxBatch: 0, backendIds: new Set() }
+// the backendIds seen, the pushes it refused with ServerAheadError (each one a rebase).
+const received = { events: 0, chunks: 0, maxBatch: 0, backendIds: new Set(), serverAhead: 0 }
 const countResponse = (message) => {
+  if (message?._tag === 'Exit' && message.exit?.cause?.error?._tag === 'ServerAheadError') received.serverAhead++
   if (message?._tag !== 'Chunk') return
   for (const value of message.values ?? []) {
     if (!Array.isArray(value?.batch) || value.backendId === undefined) continue
@@ -91,6 +92,7 @@ const state = async () => {
     receivedChunks: received.chunks,
     maxBatch: received.maxBatch,
     backendIds: [...received.backendIds],
+    serverAhead: received.serverAhead,
   }
 }
 

@@ -38,15 +38,17 @@ final class LiveStoreClient implements AutoCloseable {
 
   /**
    * What the client has: its todos in materialization order; its confirmed event log (todo ids,
-   * sequence numbers and parents, in order); what the backend sent it.
+   * sequence numbers and parents, in order); what the backend sent it, and how many of its pushes
+   * it refused as behind (ServerAheadError).
    */
   record State(List<String> ids, List<String> logIds, List<Long> seqs, List<Long> parents, long upstreamHead,
-      int pending, int receivedEvents, int receivedChunks, int maxBatch, List<String> backendIds) {
+      int pending, int receivedEvents, int receivedChunks, int maxBatch, List<String> backendIds, int serverAhead) {
     static State of(JsonNode answer) {
       return new State(strings(answer.get("ids")), strings(answer.get("logIds")), longs(answer.get("seqs")),
           longs(answer.get("parents")), answer.get("upstreamHead").asLong(),
           answer.get("pending").asInt(), answer.get("receivedEvents").asInt(), answer.get("receivedChunks").asInt(),
-          answer.get("maxBatch").asInt(), strings(answer.get("backendIds")));
+          answer.get("maxBatch").asInt(), strings(answer.get("backendIds")),
+          answer.get("serverAhead").asInt());
     }
   }
 

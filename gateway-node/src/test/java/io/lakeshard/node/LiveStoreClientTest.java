@@ -115,6 +115,7 @@ class LiveStoreClientTest {
         .containsAll(ids("a", 40)).containsAll(ids("b", 40));
     assertChain(onA, 80);
     assertChain(onB, 80);
+    assertThat(onA.serverAhead() + onB.serverAhead()).as("pushes refused as behind, then rebased").isPositive();
   }
 
   @Test
@@ -236,14 +237,7 @@ class LiveStoreClientTest {
     }
 
     void start() throws IOException, InterruptedException {
-      ProcessBuilder builder = new ProcessBuilder(
-          Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-Xmx256m", "-cp", System.getProperty("java.class.path"), Main.class.getName());
-      builder.environment().put("LAKESHARD_DATA_DIR", dataDir.toString());
-      builder.environment().put("LAKESHARD_HTTP_PORT", Integer.toString(httpPort));
-      builder.environment().put("LAKESHARD_REMOTE_PORT", "0");
-      builder.environment().put("LAKESHARD_MANAGEMENT_PORT", Integer.toString(FreePorts.next()));
-      builder.environment().put("LAKESHARD_JWT_SECRET", TestNode.SECRET);
+      ProcessBuilder builder = SingleNodeProcess.builder(dataDir, httpPort);
       builder.environment().put("LAKESHARD_LIVESTORE_AUTH_TOKEN", AUTH_TOKEN);
       builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("node.log").toFile()));
       process = builder.start();
