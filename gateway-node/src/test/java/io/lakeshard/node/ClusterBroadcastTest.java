@@ -22,9 +22,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
-import org.apache.pekko.cluster.MemberStatus;
-import org.apache.pekko.cluster.typed.Cluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -44,34 +41,12 @@ class ClusterBroadcastTest {
 
   @BeforeAll
   static void startCluster() throws IOException {
-    List<Integer> managementPorts = List.of(FreePorts.next(), FreePorts.next(), FreePorts.next());
-    String endpoints = String.join(",", managementPorts.stream().map(port -> "127.0.0.1:" + port).toList());
-    String journal = "jdbc:h2:file:" + dir.resolve("journal") + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE";
-    for (int i = 0; i < 3; i++) {
-      nodes.add(TestNode.start(dir.resolve("node-" + i), Map.of(
-          "lakeshard.cluster.discovery", "config",
-          "lakeshard.cluster.endpoints", endpoints,
-          "lakeshard.cluster.required-contact-points", 3,
-          "lakeshard.management.port", managementPorts.get(i),
-          "lakeshard.journal.url", journal,
-          "lakeshard.catalogue.jdbc.url", "jdbc:h2:file:" + dir.resolve("catalogue") + ";DB_CLOSE_ON_EXIT=FALSE",
-          "lakeshard.lake.dir", dir.resolve("lake").toString())));
-    }
-    TestProbe<Object> probe = TestProbe.create(nodes.get(0).system());
-    probe.awaitAssert(Duration.ofSeconds(60), () -> {
-      for (LakeshardNode node : nodes) {
-        assertThat(Cluster.get(node.system()).state().getMembers())
-            .filteredOn(member -> member.status() == MemberStatus.up()).hasSize(3);
-      }
-      return null;
-    });
+    nodes.addAll(TestCluster.start(dir, Map.of()));
   }
 
   @AfterAll
   static void stopCluster() {
-    for (LakeshardNode node : nodes) {
-      node.stop().toCompletableFuture().join();
-    }
+    TestCluster.stop(nodes);
   }
 
   private static NodeHttp http(LakeshardNode node) {

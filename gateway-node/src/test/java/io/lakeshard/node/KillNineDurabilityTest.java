@@ -37,14 +37,7 @@ class KillNineDurabilityTest {
   }
 
   private Process startNode(int httpPort) throws IOException {
-    ProcessBuilder builder = new ProcessBuilder(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx256m", "-cp", System.getProperty("java.class.path"), Main.class.getName());
-    builder.environment().put("LAKESHARD_DATA_DIR", dataDir.toString());
-    builder.environment().put("LAKESHARD_HTTP_PORT", Integer.toString(httpPort));
-    builder.environment().put("LAKESHARD_REMOTE_PORT", "0");
-    builder.environment().put("LAKESHARD_MANAGEMENT_PORT", Integer.toString(FreePorts.next()));
-    builder.environment().put("LAKESHARD_JWT_SECRET", TestNode.SECRET);
+    ProcessBuilder builder = SingleNodeProcess.builder(dataDir, httpPort);
     builder.redirectErrorStream(true).redirectOutput(dataDir.resolve("node.log").toFile());
     return builder.start();
   }
