@@ -3,11 +3,9 @@ package io.lakeshard.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
-import java.nio.charset.StandardCharsets;
+import java.net.http.WebSocketHandshakeException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,9 +40,7 @@ final class LiveStoreClient implements WebSocket.Listener {
   private static final long PING_EVERY_MS = 10_000;
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final String storeId;
-  private final String clientId;
-  private final String payloadJson;
+  private final LiveStoreFrames frames;
   private final AtomicLong nextId = new AtomicLong();
   private final Map<String, CompletableFuture<JsonNode>> exits = new ConcurrentHashMap<>();
   private final Map<String, PullStream> pulls = new ConcurrentHashMap<>();
@@ -59,40 +55,38 @@ final class LiveStoreClient implements WebSocket.Listener {
   private long pushes;
   final LongAdder retries = new LongAdder();
 
-  private LiveStoreClient(String storeId, String clientId, String payloadJson) {
-    this.storeId = storeId;
-    this.clientId = clientId;
-    this.payloadJson = payloadJson;
+  private LiveStoreClient(LiveStoreFrames frames) {
+    this.frames = frames;
   }
 
   /**
-   * Connects to {@code base + "/livestore"} (LiveStore's worker ignores the path), sends the first
-   * Ping and, when {@code live}, opens the live pull and completes once its first chunk has told
-   * the head.
+   * Connects to the base URL's {@code /livestore} with the sync query, sends the first Ping and,
+   * when {@code live}, opens the live pull and completes once its first chunk has told the head.
    */
   static CompletableFuture<LiveStoreClient> open(HttpClient http, ScheduledExecutorService timer, String base,
                                                  String storeId, String clientId, String authToken, boolean live) {
-    String payloadJson = "{\"authToken\":" + quote(authToken) + "}";
-    // the client's SearchParamsSchema encodes the payload with encodeURIComponent, then the URL's
-    // query encoding encodes it again
-    URI uri = URI.create(base.replaceFirst("^http", "ws") + "/livestore?storeId=" + query(storeId)
-        + "&payload=" + query(uriComponent(payloadJson)) + "&transport=ws");
-    LiveStoreClient client = new LiveStoreClient(storeId, clientId, payloadJson);
-    return http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(30)).buildAsync(uri, client).thenCompose(ws -> {
-      client.ws = ws;
-      client.send("{\"_tag\":\"Ping\"}");
-      client.pinger = timer.scheduleAtFixedRate(() -> client.send("{\"_tag\":\"Ping\"}"), PING_EVERY_MS, PING_EVERY_MS,
-          TimeUnit.MILLISECONDS);
-      if (!live) {
-        return CompletableFuture.completedFuture(client);
-      }
-      PullStream stream = client.pull(true);
-      return stream.firstChunk.thenApply(ignored -> client);
-    });
+    LiveStoreFrames frames = new LiveStoreFrames(storeId, clientId, authToken);
+    LiveStoreClient client = new LiveStoreClient(frames);
+    return http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(30)).buildAsync(frames.uri(base, storeId), client)
+        .exceptionally(LiveStoreClient::refusal)
+        .thenCompose(ws -> {
+          client.ws = ws;
+          client.send(LiveStoreFrames.PING);
+          client.pinger = timer.scheduleAtFixedRate(() -> client.send(LiveStoreFrames.PING), PING_EVERY_MS, PING_EVERY_MS,
+              TimeUnit.MILLISECONDS);
+          return live ? client.pull(true).firstChunk.thenApply(ignored -> client) : CompletableFuture.completedFuture(client);
+        });
   }
 
-  long head() {
-    return head;
+  /** A refused upgrade says its status and body (LiveStore answers a refused payload with 400 and the reason). */
+  private static WebSocket refusal(Throwable e) {
+    Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+    if (cause instanceof WebSocketHandshakeException refused) {
+      Object body = refused.getResponse().body();
+      throw new CompletionException(new IOException("upgrade refused: HTTP " + refused.getResponse().statusCode()
+          + (body == null ? "" : " " + body)));
+    }
+    throw new CompletionException(cause);
   }
 
   /**
@@ -103,7 +97,7 @@ final class LiveStoreClient implements WebSocket.Listener {
     long parent = head;
     String id = Long.toString(nextId.getAndIncrement());
     CompletableFuture<JsonNode> exit = expectExit(id);
-    send(pushRequest(id, parent, events));
+    send(frames.push(id, parent, events, pushes++, backendId));
     return exit.thenCompose(reply -> {
       long arrived = reply.get("arrivedNanos").asLong();
       JsonNode result = reply.get("exit");
@@ -144,36 +138,13 @@ final class LiveStoreClient implements WebSocket.Listener {
 
   // ---------------------------------------------------------------- requests
 
-  private String pushRequest(String id, long parent, int events) {
-    StringBuilder s = new StringBuilder(160 + events * 170);
-    s.append("{\"_tag\":\"Request\",\"id\":\"").append(id).append("\",\"tag\":\"SyncWsRpc.Push\",\"payload\":{\"storeId\":")
-        .append(quote(storeId)).append(",\"payload\":").append(payloadJson).append(",\"batch\":[");
-    long p = pushes++;
-    for (int i = 0; i < events; i++) {
-      long seq = parent + 1 + i;
-      if (i > 0) {
-        s.append(',');
-      }
-      s.append("{\"name\":\"v1.TodoCreated\",\"args\":{\"id\":\"").append(clientId).append('-').append(p).append('-').append(i)
-          .append("\",\"text\":\"benchmark todo\"},\"seqNum\":").append(seq).append(",\"parentSeqNum\":").append(seq - 1)
-          .append(",\"clientId\":").append(quote(clientId)).append(",\"sessionId\":\"bench-session\"}");
-    }
-    s.append("],\"backendId\":").append(backendId == null ? "{\"_tag\":\"None\"}" : "{\"_tag\":\"Some\",\"value\":" + quote(backendId) + "}");
-    return s.append("},").append(TRACE).append('}').toString();
-  }
-
   private PullStream pull(boolean live) {
     String id = Long.toString(nextId.getAndIncrement());
     PullStream stream = new PullStream(live, expectExit(id));
     pulls.put(id, stream);
-    send("{\"_tag\":\"Request\",\"id\":\"" + id + "\",\"tag\":\"SyncWsRpc.Pull\",\"payload\":{\"storeId\":" + quote(storeId)
-        + ",\"payload\":" + payloadJson + ",\"live\":" + live + ",\"cursor\":{\"_tag\":\"None\"}}," + TRACE + "}");
+    send(frames.pull(id, live));
     return stream;
   }
-
-  /** The span fields Effect RPC adds to every request (the server must tolerate them). */
-  private static final String TRACE = "\"traceId\":\"6c4f1b2e9a7d4c3b8e5f0a1b2c3d4e5f\",\"spanId\":\"1a2b3c4d5e6f7a8b\","
-      + "\"sampled\":false,\"headers\":[]";
 
   private CompletableFuture<JsonNode> expectExit(String id) {
     CompletableFuture<JsonNode> exit = new CompletableFuture<>();
@@ -286,7 +257,7 @@ final class LiveStoreClient implements WebSocket.Listener {
 
   private void chunk(JsonNode message, long nanos) {
     String requestId = message.path("requestId").asText();
-    send("{\"_tag\":\"Ack\",\"requestId\":\"" + requestId + "\"}");
+    send(LiveStoreFrames.ack(requestId));
     PullStream stream = pulls.get(requestId);
     if (stream == null) {
       return;
@@ -338,25 +309,5 @@ final class LiveStoreClient implements WebSocket.Listener {
       headWaiters.clear();
     }
     waiting.forEach(w -> w.reached().completeExceptionally(error));
-  }
-
-  // ---------------------------------------------------------------- encoding
-
-  private static String quote(String s) {
-    try {
-      return JSON.writeValueAsString(s);
-    } catch (IOException e) {
-      throw new IllegalArgumentException(e);
-    }
-  }
-
-  private static String query(String s) {
-    return URLEncoder.encode(s, StandardCharsets.UTF_8);
-  }
-
-  /** JavaScript's encodeURIComponent for what the payload holds (URLEncoder differs only in these). */
-  private static String uriComponent(String s) {
-    return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20").replace("%21", "!").replace("%27", "'")
-        .replace("%28", "(").replace("%29", ")").replace("%7E", "~");
   }
 }

@@ -131,6 +131,14 @@ final class Report {
 
   /** One scenario: the node's figures, the comparison server's (ceiling or reference), and their ratio. */
   private static void row(StringBuilder out, String title, Map<?, ?> node, Map<?, ?> other, String note) {
+    if (node.containsKey("failed") && !other.isEmpty() && !other.containsKey("failed")) {
+      // the comparison server's figures still count: the node's failure goes in the last column
+      Map<?, ?> lat = map(other.get("latencyMs"));
+      out.append(String.format(ROW, title, "FAILED", "", "", "", "", quantity(number(other.get("throughput"))) + " "
+          + String.valueOf(other.get("unit")).replace("deliveries", "dlv").replace("deltas", "d"), fmt(lat.get("p99")), "-",
+          String.valueOf(node.get("failed")).replaceFirst("^java.util.concurrent.CompletionException: ", "")));
+      return;
+    }
     if (node.containsKey("failed")) {
       out.append(String.format("%-28s FAILED: %s%n", title, node.get("failed")));
       return;
