@@ -9,6 +9,9 @@ import io.lakeshard.core.action.ActionSettings;
 import io.lakeshard.core.action.GatewayActions;
 import io.lakeshard.core.catalogue.IcebergLake;
 import io.lakeshard.core.checkpoint.CheckpointStore;
+import io.lakeshard.core.eventstore.EventStore;
+import io.lakeshard.core.eventstore.EventStoreSettings;
+import io.lakeshard.core.eventstore.LiveStoreHooks;
 import io.lakeshard.core.gateway.SyncGateway;
 import io.lakeshard.core.lake.LakeAdapter;
 import io.lakeshard.core.lake.LakeException;
@@ -21,6 +24,11 @@ import io.lakeshard.node.http.CommonHeaders;
 import io.lakeshard.node.http.Cors;
 import io.lakeshard.node.http.JsonErrors;
 import io.lakeshard.node.http.RequestBodies;
+import io.lakeshard.node.http.WebSocketCloseCodes;
+import io.lakeshard.node.livestore.LiveStoreRoutes;
+import io.lakeshard.node.livestore.LiveStoreService;
+import io.lakeshard.node.livestore.LiveStoreSettings;
+import io.lakeshard.node.livestore.StaticTokenCheck;
 import io.lakeshard.node.stream.ExplicitContentType;
 import io.lakeshard.node.stream.StreamAuth;
 import io.lakeshard.node.stream.StreamRoutes;
@@ -80,6 +88,7 @@ public final class LakeshardNode {
     ActionSettings actionSettings = ActionSettings.fromConfig(config);
     ActionHandlers actionHandlers = new ActionHandlers(Plugins.load(config, "lakeshard.actions.handlers", ActionHandler.class));
     StreamAuth streamAuth = streamAuthFrom(settings, tokens);
+    List<LiveStoreHooks> liveStoreHooks = Plugins.load(config, "lakeshard.livestore.hooks", LiveStoreHooks.class);
     LakeAdapter store = openStore(settings.lake());
     IcebergLake lake = openLake(store, settings.catalogue());
     CheckpointStore checkpoints = new CheckpointStore(store, lake, settings.gateway().checkpoint().chunkBytes());
@@ -105,12 +114,15 @@ public final class LakeshardNode {
           SyncGateway.init(system, settings.gateway(), lake, checkpoints);
           StreamSettings streams = StreamSettings.fromConfig(system.settings().config());
           DurableStream.init(system, streams, store);
+          EventStoreSettings eventStores = EventStoreSettings.fromConfig(system.settings().config());
+          EventStore.init(system, eventStores);
           GatewayActions.init(system, actionSettings, actionHandlers);
           return Http.get(system)
               .newServerAt(settings.httpHost(), settings.httpPort())
               .withSettings(ExplicitContentType.serverSettings(system))
               .bind(routes(system, settings, tokens, streams, streamAuth,
-                  new SyncService(system, settings, checkpoints, actionSettings, actionHandlers)));
+                  new SyncService(system, settings, checkpoints, actionSettings, actionHandlers),
+                  liveStore(system, settings, eventStores, liveStoreHooks)));
         })
         .thenApply(binding -> {
           binding.addToCoordinatedShutdown(settings.unbindTimeout(), system);
@@ -252,26 +264,40 @@ public final class LakeshardNode {
 
   /**
    * Stream routes first (they answer their own preflights), then any other preflight, before
-   * authentication; the gateway and admin routes answer every path they do not know with a JSON
+   * authentication, then LiveStore's sync (text answers, as LiveStore's worker gives); the gateway and admin routes answer every path they do not know with a JSON
    * 404. Sync and admin routes answer with and without the {@code /v1} prefix (LakeSync v1).
    * Every answer carries LakeSync's common headers ({@link CommonHeaders}).
    */
   private static Route routes(ActorSystem<?> system, NodeSettings settings, NodeTokens tokens,
-                              StreamSettings streamSettings, StreamAuth streamAuth, SyncService syncService) {
+                              StreamSettings streamSettings, StreamAuth streamAuth, SyncService syncService,
+                              LiveStoreService liveStore) {
     RequestBodies bodies = new RequestBodies(settings.askTimeout(), settings.refusedBodyDrainBytes(),
         JsonErrors.Family.SYNC);
     StreamRoutes streams = new StreamRoutes(new StreamService(system, streamSettings, streamAuth, settings.askTimeout()),
         new RequestBodies(settings.askTimeout(), settings.refusedBodyDrainBytes(), JsonErrors.Family.STREAMS));
     Route sync = new SyncRoutes(system, settings, syncService, tokens, bodies).routes();
     AdminRoutes admin = new AdminRoutes(system, settings, tokens, bodies);
+    Route livestore = new LiveStoreRoutes(system, liveStore, new WebSocketCloseCodes(system, settings.wsCloseTimeout()),
+        bodies).routes();
     return new CommonHeaders(new Cors(settings.allowedOrigins())).around(() -> Directives.concat(
         streams.routes(),
         CommonHeaders.preflight(),
+        livestore,
         JsonErrors.answeringErrors("gateway", settings.maxBodyBytes(), () -> Directives.concat(
             admin.health(),
             Directives.pathPrefix("v1", () -> Directives.concat(sync, admin.routes())),
             sync,
             admin.routes()))));
+  }
+
+  private static LiveStoreService liveStore(ActorSystem<?> system, NodeSettings settings, EventStoreSettings limits,
+                                            List<LiveStoreHooks> hooks) {
+    LiveStoreSettings liveStore = LiveStoreSettings.fromConfig(system.settings().config());
+    StaticTokenCheck token = new StaticTokenCheck(liveStore.authToken());
+    if (token.open()) {
+      log.warn("LiveStore sync at /livestore is open: set LAKESHARD_LIVESTORE_AUTH_TOKEN to require a token");
+    }
+    return new LiveStoreService(system, limits, liveStore, token, hooks, settings.askTimeout());
   }
 
   private static StreamAuth streamAuthFrom(NodeSettings settings, NodeTokens tokens) {

@@ -1,0 +1,82 @@
+package io.lakeshard.node.livestore;
+
+import static io.lakeshard.node.http.WebSocketCloseCodes.MESSAGE_TOO_BIG;
+import static io.lakeshard.node.http.WebSocketCloseCodes.PROTOCOL_ERROR;
+
+import io.lakeshard.node.Stages;
+import io.lakeshard.node.http.WebSocketCloseCodes.CloseWith;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.http.javadsl.model.ws.Message;
+import org.apache.pekko.http.javadsl.model.ws.TextMessage;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.OverflowStrategy;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.stream.typed.javadsl.ActorSink;
+import org.apache.pekko.stream.typed.javadsl.ActorSource;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * A LiveStore WebSocket connection: each message (text, or binary as LiveStore also takes) is read
+ * up to {@code max-message-bytes} and decoded ({@link RpcFrames}), then handled by the
+ * connection's {@link LiveStoreSession}, whose answers are the outbound text frames. Close codes:
+ * 1002 a message that is not Effect RPC (not JSON, no known {@code _tag}, a request without id),
+ * 1009 a message over the limit, 1013 the store cannot answer (the client reconnects and pulls
+ * from its cursor), 1011 a client too slow to take its messages ({@code session-buffer}).
+ */
+final class LiveStoreSocket {
+  private final ActorSystem<?> system;
+  private final LiveStoreService service;
+  /** Names each session actor uniquely. */
+  private final AtomicLong sessions = new AtomicLong();
+
+  LiveStoreSocket(ActorSystem<?> system, LiveStoreService service) {
+    this.system = system;
+    this.service = service;
+  }
+
+  Flow<Message, Message, NotUsed> flow(LiveStoreService.Store store) {
+    Pair<ActorRef<Object>, Source<Object, NotUsed>> outbound = ActorSource.<Object>actorRef(
+            message -> false,
+            message -> message instanceof CloseWith close ? Optional.of(close) : Optional.empty(),
+            service.settings().sessionBuffer(),
+            OverflowStrategy.fail())
+        .preMaterialize(system);
+    ActorRef<Object> session = system.systemActorOf(LiveStoreSession.create(service, store, outbound.first()),
+        "livestore-" + store.storeId() + "-" + sessions.incrementAndGet(), Props.empty());
+    Sink<Message, NotUsed> inbound = Flow.<Message>create()
+        .mapAsync(1, this::read)
+        .map(frame -> (Object) new LiveStoreSession.Inbound(frame))
+        .to(ActorSink.actorRef(session, LiveStoreSession.Ended.INSTANCE, failed -> LiveStoreSession.Ended.INSTANCE));
+    return Flow.fromSinkAndSourceCoupled(inbound,
+        outbound.second().map(text -> (Message) TextMessage.create((String) text)));
+  }
+
+  /** The message's frame, or the close it earns. */
+  private CompletionStage<Object> read(Message message) {
+    long limit = service.maxMessageBytes();
+    Source<ByteString, ?> data = message.isText()
+        ? message.asTextMessage().getStreamedText().map(ByteString::fromString)
+        : message.asBinaryMessage().getStreamedData();
+    // Drains an oversized message rather than cancelling it, which would fail the whole connection.
+    return Stages.direct(data.runFold(ByteString.emptyByteString(),
+            (bytes, chunk) -> bytes.size() > limit ? bytes : bytes.concat(chunk), system))
+        .thenApply(bytes -> {
+          if (bytes.size() > limit) {
+            return new CloseWith(MESSAGE_TOO_BIG, "message over " + limit + " bytes");
+          }
+          try {
+            return RpcFrames.decode(bytes.toArray(), RpcFrames.Transport.WS);
+          } catch (RpcFrames.Malformed e) {
+            return new CloseWith(PROTOCOL_ERROR, e.getMessage());
+          }
+        });
+  }
+}
