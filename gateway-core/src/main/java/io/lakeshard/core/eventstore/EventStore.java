@@ -8,6 +8,7 @@ import io.lakeshard.core.eventstore.EventStoreLedger.GroupWritten;
 import io.lakeshard.core.eventstore.EventStoreLedger.Ready;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -40,6 +41,8 @@ public final class EventStore extends AbstractBehavior<EventStore.Command> {
 
   // ---- protocol ----
 
+  // A command without someone to answer cannot be built (nor deserialized from another node), so
+  // what reaches the entity can always be answered.
   public sealed interface Command extends CborSerializable {}
 
   /**
@@ -51,6 +54,7 @@ public final class EventStore extends AbstractBehavior<EventStore.Command> {
   public record Push(List<LiveEvent> batch, Optional<String> backendId, ActorRef<PushReply> replyTo)
       implements Command {
     public Push {
+      Objects.requireNonNull(replyTo, "replyTo");
       batch = batch == null ? List.of() : batch;
       backendId = backendId == null ? Optional.empty() : backendId;
     }
@@ -63,6 +67,7 @@ public final class EventStore extends AbstractBehavior<EventStore.Command> {
    */
   public record Pull(long afterSeqNum, Optional<String> backendId, ActorRef<PullReply> replyTo) implements Command {
     public Pull {
+      Objects.requireNonNull(replyTo, "replyTo");
       backendId = backendId == null ? Optional.empty() : backendId;
     }
   }
@@ -85,12 +90,20 @@ public final class EventStore extends AbstractBehavior<EventStore.Command> {
    * A subscriber keeps its cursor and ignores events at or below it (a batch of the old
    * incarnation may still arrive after a re-attach). A subscriber that stops is dropped (watched).
    */
-  public record Subscribe(ActorRef<LiveUpdate> subscriber, long afterSeqNum) implements Command {}
+  public record Subscribe(ActorRef<LiveUpdate> subscriber, long afterSeqNum) implements Command {
+    public Subscribe {
+      Objects.requireNonNull(subscriber, "subscriber");
+    }
+  }
 
   public record Unsubscribe(ActorRef<LiveUpdate> subscriber) implements Command {}
 
   /** What an operator sees of the store (admin). */
-  public record GetInfo(ActorRef<Info> replyTo) implements Command {}
+  public record GetInfo(ActorRef<Info> replyTo) implements Command {
+    public GetInfo {
+      Objects.requireNonNull(replyTo, "replyTo");
+    }
+  }
 
   /**
    * {@code events}: how many events the store holds; {@code subscribers}: attached live
@@ -132,7 +145,10 @@ public final class EventStore extends AbstractBehavior<EventStore.Command> {
    */
   public record InvalidPush(String message) implements PushReply {}
 
-  /** The journal write failed: nothing was stored for this request; the client may retry. */
+  /**
+   * The store cannot serve this now; the client may retry. For a push: its journal write failed
+   * and it was not acknowledged (whether it was stored shows in the head its retry meets).
+   */
   public record Unavailable(String message) implements PushReply, PullReply {}
 
   @JsonTypeInfo(use = JsonTypeInfo.Id.NAME)
@@ -265,8 +281,8 @@ public final class EventStore extends AbstractBehavior<EventStore.Command> {
     if (reply instanceof GroupWritten written) {
       return onGroupWritten(written);
     } else if (reply instanceof Attached attached) {
-      if (subscribers.attach(attached.subscriber(), attached.first())) {
-        getContext().unwatch(attached.subscriber());
+      if (!subscribers.attach(attached.subscriber(), attached.first())) {
+        getContext().unwatch(attached.subscriber()); // told to pull, or gone meanwhile
       }
       return this;
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
 import com.typesafe.config.ConfigFactory;
+import io.lakeshard.core.HeldWrite;
 import io.lakeshard.core.InMemoryPersistence;
 import io.lakeshard.core.buffer.DeltaBuffer;
 import io.lakeshard.core.checkpoint.CheckpointWriter;
@@ -25,16 +26,9 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.persistence.testkit.JournalOperation;
-import org.apache.pekko.persistence.testkit.ProcessingPolicy;
-import org.apache.pekko.persistence.testkit.ProcessingResult;
-import org.apache.pekko.persistence.testkit.ProcessingSuccess$;
-import org.apache.pekko.persistence.testkit.WriteEvents;
 import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
 import org.apache.pekko.serialization.Serialization;
 import org.apache.pekko.serialization.SerializationExtension;
@@ -75,34 +69,6 @@ class SyncGatewayTest {
     journal.clearAll();
   }
 
-  /** Holds the first journal write of one entity until the test releases it (on the journal's thread). */
-  private static final class HeldWrite implements ProcessingPolicy<JournalOperation> {
-    private final String persistenceId;
-    private final CountDownLatch entered = new CountDownLatch(1);
-    private final CountDownLatch released = new CountDownLatch(1);
-
-    HeldWrite(String persistenceId) {
-      this.persistenceId = persistenceId;
-    }
-
-    @Override
-    public ProcessingResult tryProcess(String id, JournalOperation operation) {
-      if (id.equals(persistenceId) && operation instanceof WriteEvents && entered.getCount() > 0) {
-        entered.countDown();
-        try {
-          released.await(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-      return ProcessingSuccess$.MODULE$;
-    }
-
-    void awaitHeld() throws InterruptedException {
-      assertThat(entered.await(10, TimeUnit.SECONDS)).as("the first write reached the journal").isTrue();
-    }
-  }
-
   @AfterAll
   static void shutdown() {
     testKit.shutdownTestKit();
@@ -136,7 +102,7 @@ class SyncGatewayTest {
       gateway.tell(new SyncGateway.Push("c" + i, List.of(insert("c" + i, "row" + i)), null, replies.getRef()));
     }
     replies.expectNoMessage(Duration.ZERO); // nothing is acknowledged while its write is held
-    held.released.countDown();
+    held.release();
     for (int i = 0; i < pushes; i++) {
       assertThat(replies.receiveMessage()).isInstanceOf(SyncGateway.PushAccepted.class);
     }
