@@ -71,7 +71,7 @@ public final class LoadGenerator {
     }
   }
 
-  /** A server under test: the node(s), the ceiling, or the Durable Streams reference server. */
+  /** A server under test: the node(s), the ceiling, or a reference server (Durable Streams, LiveStore). */
   record Target(String name, List<String> bases, List<Long> pids, boolean node) {
     String base(int i) {
       return bases.get(Math.floorMod(i, bases.size()));
@@ -93,6 +93,10 @@ public final class LoadGenerator {
   /** The npm reference server for the stream scenarios; null when scripts/bench could not start it. */
   private final Target reference;
   private final String referenceSkipped;
+  /** LiveStore's worker for the LiveStore scenarios; null when scripts/bench could not start it. */
+  private final Target worker;
+  private final String workerSkipped;
+  private final LiveStoreBench liveStore;
   private final Workload workload;
   private final Path jfrDir;
   private final Path gcLog;
@@ -115,6 +119,9 @@ public final class LoadGenerator {
     this.reference = options.containsKey("reference")
         ? new Target("reference", List.of(options.get("reference")), pids(options.get("reference-pid")), false) : null;
     this.referenceSkipped = options.getOrDefault("reference-skipped", "no --reference given");
+    this.worker = options.containsKey("livestore-worker")
+        ? new Target("worker", List.of(options.get("livestore-worker")), pids(options.get("livestore-worker-pids")), false) : null;
+    this.workerSkipped = options.getOrDefault("livestore-worker-skipped", "no --livestore-worker given");
     this.workload = new Workload(options.get("secret"));
     this.jfrDir = options.containsKey("jfr-dir") ? Path.of(options.get("jfr-dir")) : null;
     this.gcLog = options.containsKey("node-gc-log") ? Path.of(options.get("node-gc-log")) : null;
@@ -128,12 +135,26 @@ public final class LoadGenerator {
       wsClients.add(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
           .connectTimeout(Duration.ofSeconds(30)).build());
     }
+    this.liveStore = new LiveStoreBench(mode.name().equals("quick"), wsClients.get(0), executor, scheduler,
+        new LiveStoreBench.Meter() {
+          @Override
+          public Load.WindowHooks hooks(Target target, String id) {
+            return hooksFor(target, id);
+          }
+
+          @Override
+          public Map<String, Object> measure(Target target, String id, Supplier<Load.Window> run) {
+            return LoadGenerator.this.measure(target, id, run);
+          }
+        }, options.getOrDefault("livestore-token", "lakeshard-bench-token"));
   }
 
   private static String usage() {
     return "LoadGenerator --mode quick|full --node http://127.0.0.1:P[,...] --node-pids PID[,...] "
         + "--ceiling http://127.0.0.1:P --ceiling-pid PID --secret S --out results.json "
         + "[--reference http://127.0.0.1:P --reference-pid PID | --reference-skipped WHY] "
+        + "[--livestore-worker http://127.0.0.1:P --livestore-worker-pids PID,... | --livestore-worker-skipped WHY] "
+        + "[--livestore-token T] "
         + "[--jfr-dir DIR] [--node-gc-log FILE] [--setup embedded|cluster|lake] [--only scenario,...]";
   }
 
@@ -159,10 +180,14 @@ public final class LoadGenerator {
 
   private void run() throws IOException {
     say("mode " + mode.name() + " (" + setup + "): node " + nodes.bases() + ", ceiling " + ceiling.bases() + ", reference "
-        + (reference == null ? "skipped (" + referenceSkipped + ")" : reference.bases()));
+        + (reference == null ? "skipped (" + referenceSkipped + ")" : reference.bases()) + ", LiveStore worker "
+        + (worker == null ? "skipped (" + workerSkipped + ")" : worker.bases()));
     // First, on a fresh node: what idle gateways and sessions cost, before any busy gateway holds data.
     scenario("memory", this::memory, this::memoryCeiling);
-    warmUpJit();
+    // the LakeSync pushes' warm-up, unless only reference-compared scenarios run (they warm up their own way or not at all)
+    if (only.isEmpty() || only.stream().anyMatch(p -> !p.startsWith("stream") && !p.startsWith("livestore"))) {
+      warmUpJit();
+    }
     for (String transport : List.of("ws", "http")) {
       for (int[] shape : new int[][] {{1, 1}, {100, 1}, {1, 100}, {100, 100}}) {
         String id = "push-" + transport + "-b" + shape[0] + "-g" + shape[1];
@@ -176,9 +201,21 @@ public final class LoadGenerator {
     scenario("flush", this::flush, null);
     scenario("pull-http-lake", this::pullLake, () -> pullBuffer(ceiling, "http"));
     scenario("broadcast-1000", () -> broadcast(nodes), () -> broadcast(ceiling));
-    streamScenario("stream-append", this::streamAppend);
-    streamScenario("stream-read", this::streamRead);
-    streamScenario("stream-sse", this::streamSse);
+    compared("stream-append", reference, referenceSkipped, this::streamAppend);
+    compared("stream-read", reference, referenceSkipped, this::streamRead);
+    compared("stream-sse", reference, referenceSkipped, this::streamSse);
+    if (LiveStoreBench.SCENARIOS.stream().anyMatch(s -> selected(s.id()))) {
+      for (Target target : worker == null ? List.of(nodes) : List.of(nodes, worker)) {
+        try {
+          liveStore.warmUp(target);
+        } catch (RuntimeException e) {
+          say("LiveStore warm-up on the " + target.name() + " failed: " + e);
+        }
+      }
+    }
+    for (LiveStoreBench.Scenario s : LiveStoreBench.SCENARIOS) {
+      compared(s.id(), worker, workerSkipped, target -> liveStore.run(s, target));
+    }
     scenario("memory-end", this::memoryAtEnd, null);
     writeAndPrint();
   }
@@ -196,17 +233,17 @@ public final class LoadGenerator {
   }
 
   /**
-   * A Durable Streams scenario: the same client against the node and against the npm reference
-   * server (instead of the ceiling), with node / reference ratios in the result.
+   * A scenario with a reference server instead of the ceiling (Durable Streams' npm server,
+   * LiveStore's worker): the same client against both, node / reference ratios in the result.
    */
-  private void streamScenario(String id, Function<Target, Map<String, Object>> scenario) {
+  private void compared(String id, Target reference, String skipped, Function<Target, Map<String, Object>> scenario) {
     if (!selected(id)) {
       return;
     }
     Map<String, Object> result = new LinkedHashMap<>();
     run(result, id, "node", () -> scenario.apply(nodes));
     if (reference == null) {
-      result.put("reference", Map.of("skipped", referenceSkipped));
+      result.put("reference", Map.of("skipped", skipped));
     } else {
       run(result, id, "reference", () -> scenario.apply(reference));
       result.put("ratioToReference", Report.ratios(Report.map(result.get("node")), Report.map(result.get("reference"))));
@@ -238,8 +275,10 @@ public final class LoadGenerator {
   private double settle() {
     List<Long> pids = new ArrayList<>(nodes.pids());
     pids.addAll(ceiling.pids());
-    if (reference != null) {
-      pids.addAll(reference.pids());
+    for (Target other : new Target[] {reference, worker}) {
+      if (other != null) {
+        pids.addAll(other.pids());
+      }
     }
     long t0 = System.nanoTime();
     while (System.nanoTime() - t0 < SETTLE_LIMIT.toNanos()) {
@@ -1365,13 +1404,18 @@ public final class LoadGenerator {
     doc.put("node", Map.of("urls", nodes.bases(), "pids", nodes.pids(), "jvmFlags", System.getProperty("bench.nodeFlags", "")));
     doc.put("reference", reference == null ? Map.of("skipped", referenceSkipped)
         : Map.of("server", REFERENCE_SERVER, "url", reference.bases().get(0), "pids", reference.pids()));
+    doc.put("livestoreWorker", worker == null ? Map.of("skipped", workerSkipped)
+        : Map.of("server", LiveStoreBench.REFERENCE, "url", worker.bases().get(0), "pids", worker.pids()));
     doc.put("runSeconds", round((System.nanoTime() - startedNanos) / 1e9));
-    List<Map<String, Object>> targets = Report.targets(results, setup);
+    List<Map<String, Object>> targets = new ArrayList<>(Report.targets(results, setup));
+    targets.addAll(LiveStoreBench.targets(results));
     doc.put("targets", targets);
     doc.put("scenarios", results);
     Files.createDirectories(out.toAbsolutePath().getParent());
     json.writeValue(out.toFile(), doc);
-    System.out.println(Report.table(results, targets, mode.name(), setup, REFERENCE_SERVER));
+    System.out.println(Report.table(results, targets, mode.name(), setup,
+        List.of(new Report.Reference("stream-", "Durable Streams", REFERENCE_SERVER),
+            new Report.Reference("livestore-", "LiveStore", LiveStoreBench.REFERENCE))));
     System.out.println("results: " + out);
   }
 }

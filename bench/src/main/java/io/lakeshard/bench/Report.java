@@ -29,27 +29,32 @@ final class Report {
     TITLES.put("stream-append", "append 128 B, 50 c, 5 str");
     TITLES.put("stream-read", "catch-up read, 4 KiB msgs");
     TITLES.put("stream-sse", "SSE 1 append -> 1000 rdrs");
+    LiveStoreBench.SCENARIOS.forEach(scenario -> TITLES.put(scenario.id(), scenario.title()));
   }
+
+  /** A reference server and the id prefix of the scenarios that compare with it. */
+  record Reference(String prefix, String name, String server) {}
 
   private static final String ROW = "%-28s %17s %8s %8s %8s %7s | %17s %8s %6s | %s%n";
 
+  /**
+   * The table: the ceiling-compared scenarios, then a section per reference server.
+   */
   static String table(List<Map<String, Object>> results, List<Map<String, Object>> targets, String mode, String setup,
-                      String reference) {
+                      List<Reference> references) {
     StringBuilder out = new StringBuilder();
     String header = String.format("%-28s %17s %8s %8s %8s %7s | %17s %8s %6s | %s",
         "scenario", "node", "p50 ms", "p99 ms", "p99.9", "errors", "ceiling", "p99 ms", "ratio", "cpu cores srv/cli/other, node GC pauses");
     out.append("\nLakeshard benchmark, ").append(mode).append(" mode, ").append(setup).append(" (latencies in ms)\n");
-    if (results.stream().anyMatch(result -> !((String) result.get("id")).startsWith("stream-"))) {
+    if (results.stream().anyMatch(result -> referenceOf((String) result.get("id"), references) == null)) {
       out.append("ratio = node / ceiling, the same client against a no-op Pekko HTTP server\n");
       out.append(header).append('\n').append("-".repeat(header.length())).append('\n');
     }
-    List<Map<String, Object>> streams = new ArrayList<>();
     for (Map<String, Object> result : results) {
       String id = (String) result.get("id");
       Map<?, ?> node = map(result.get("node"));
       Map<?, ?> ceiling = map(result.get("ceiling"));
-      if (id.startsWith("stream-")) {
-        streams.add(result);
+      if (referenceOf(id, references) != null) {
         continue;
       }
       if (id.equals("memory")) {
@@ -64,28 +69,7 @@ final class Report {
       }
       row(out, TITLES.getOrDefault(id, id), node, ceiling);
     }
-    if (!streams.isEmpty()) {
-      String streamHeader = String.format("%-28s %17s %8s %8s %8s %7s | %17s %8s %6s | %s",
-          "Durable Streams", "node", "p50 ms", "p99 ms", "p99.9", "errors", "reference", "p99 ms", "ratio",
-          "p50/p99 ratio; cpu cores srv/cli/other");
-      out.append("\nDurable Streams: ratio = node / reference, the same client against ").append(reference)
-          .append("; throughput ratio > 1 and latency ratio < 1: the node is better\n");
-      out.append(streamHeader).append('\n').append("-".repeat(streamHeader.length())).append('\n');
-      for (Map<String, Object> result : streams) {
-        String id = (String) result.get("id");
-        Map<?, ?> node = map(result.get("node"));
-        Map<?, ?> ref = map(result.get("reference"));
-        if (ref.containsKey("skipped")) {
-          row(out, TITLES.getOrDefault(id, id), node, Map.of());
-        } else {
-          Map<?, ?> ratios = map(result.get("ratioToReference"));
-          String latencyRatios = ratios.containsKey("p50") ? fmt(ratios.get("p50")) + "/" + fmt(ratios.get("p99")) + "; " : "";
-          row(out, TITLES.getOrDefault(id, id), node, ref, latencyRatios);
-        }
-      }
-      streams.stream().map(r -> map(r.get("reference")).get("skipped")).filter(why -> why != null).findFirst()
-          .ifPresent(why -> out.append("  reference server skipped: ").append(why).append('\n'));
-    }
+    references.forEach(reference -> referenceSection(out, results, reference));
     if (!targets.isEmpty()) {
       out.append("\nTargets (one node, 2 cores):\n");
     }
@@ -97,12 +81,64 @@ final class Report {
     return out.toString();
   }
 
+  private static Reference referenceOf(String id, List<Reference> references) {
+    return references.stream().filter(r -> id.startsWith(r.prefix())).findFirst().orElse(null);
+  }
+
+  /** The rows of one reference server's scenarios, with node / reference ratios. */
+  private static void referenceSection(StringBuilder out, List<Map<String, Object>> results, Reference reference) {
+    List<Map<String, Object>> rows = results.stream().filter(r -> ((String) r.get("id")).startsWith(reference.prefix())).toList();
+    if (rows.isEmpty()) {
+      return;
+    }
+    String name = reference.name();
+    String section = String.format("%-28s %17s %8s %8s %8s %7s | %17s %8s %6s | %s",
+        name, "node", "p50 ms", "p99 ms", "p99.9", "errors", "reference", "p99 ms", "ratio",
+        "p50/p99 ratio; cpu cores srv/cli/other");
+    out.append('\n').append(name).append(": ratio = node / reference, the same client against ").append(reference.server())
+        .append("; throughput ratio > 1 and latency ratio < 1: the node is better\n");
+    out.append(section).append('\n').append("-".repeat(section.length())).append('\n');
+    for (Map<String, Object> result : rows) {
+      String id = (String) result.get("id");
+      Map<?, ?> node = map(result.get("node"));
+      Map<?, ?> ref = map(result.get("reference"));
+      if (ref.containsKey("skipped")) {
+        row(out, TITLES.getOrDefault(id, id), node, Map.of());
+      } else {
+        Map<?, ?> ratios = map(result.get("ratioToReference"));
+        String latencyRatios = ratios.containsKey("p50") ? fmt(ratios.get("p50")) + "/" + fmt(ratios.get("p99")) + "; " : "";
+        row(out, TITLES.getOrDefault(id, id), node, ref, latencyRatios + liveStoreNote(node, ref));
+      }
+    }
+    rows.stream().map(r -> map(r.get("reference")).get("skipped")).filter(why -> why != null).findFirst()
+        .ifPresent(why -> out.append("  reference skipped: ").append(why).append('\n'));
+  }
+
+  /** ServerAhead retries per accepted push and catch-up times, node / reference, where measured. */
+  private static String liveStoreNote(Map<?, ?> node, Map<?, ?> ref) {
+    if (number(node.get("retriesPerAcceptedPush")) > 0 || number(ref.get("retriesPerAcceptedPush")) > 0) {
+      return "retries/push " + fmt(node.get("retriesPerAcceptedPush")) + "/" + fmt(ref.get("retriesPerAcceptedPush")) + "; ";
+    }
+    if (node.containsKey("catchUpSeconds")) {
+      return "catch-up " + fmt(node.get("catchUpSeconds")) + " s/" + fmt(ref.get("catchUpSeconds")) + " s; ";
+    }
+    return "";
+  }
+
   private static void row(StringBuilder out, String title, Map<?, ?> node, Map<?, ?> other) {
     row(out, title, node, other, "");
   }
 
   /** One scenario: the node's figures, the comparison server's (ceiling or reference), and their ratio. */
   private static void row(StringBuilder out, String title, Map<?, ?> node, Map<?, ?> other, String note) {
+    if (node.containsKey("failed") && !other.isEmpty() && !other.containsKey("failed")) {
+      // the comparison server's figures still count: the node's failure goes in the last column
+      Map<?, ?> lat = map(other.get("latencyMs"));
+      out.append(String.format(ROW, title, "FAILED", "", "", "", "", quantity(number(other.get("throughput"))) + " "
+          + String.valueOf(other.get("unit")).replace("deliveries", "dlv").replace("deltas", "d"), fmt(lat.get("p99")), "-",
+          String.valueOf(node.get("failed")).replaceFirst("^java.util.concurrent.CompletionException: ", "")));
+      return;
+    }
     if (node.containsKey("failed")) {
       out.append(String.format("%-28s FAILED: %s%n", title, node.get("failed")));
       return;
