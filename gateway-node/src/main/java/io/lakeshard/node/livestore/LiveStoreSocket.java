@@ -3,8 +3,8 @@ package io.lakeshard.node.livestore;
 import static io.lakeshard.node.http.WebSocketCloseCodes.MESSAGE_TOO_BIG;
 import static io.lakeshard.node.http.WebSocketCloseCodes.PROTOCOL_ERROR;
 
-import io.lakeshard.node.Stages;
 import io.lakeshard.node.http.WebSocketCloseCodes.CloseWith;
+import io.lakeshard.node.http.WebSocketMessages;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
@@ -21,7 +21,6 @@ import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.typed.javadsl.ActorSink;
 import org.apache.pekko.stream.typed.javadsl.ActorSource;
-import org.apache.pekko.util.ByteString;
 
 /**
  * A LiveStore WebSocket connection: each message (text, or binary as LiveStore also takes) is read
@@ -62,21 +61,15 @@ final class LiveStoreSocket {
   /** The message's frame, or the close it earns. */
   private CompletionStage<Object> read(Message message) {
     long limit = service.maxMessageBytes();
-    Source<ByteString, ?> data = message.isText()
-        ? message.asTextMessage().getStreamedText().map(ByteString::fromString)
-        : message.asBinaryMessage().getStreamedData();
-    // Drains an oversized message rather than cancelling it, which would fail the whole connection.
-    return Stages.direct(data.runFold(ByteString.emptyByteString(),
-            (bytes, chunk) -> bytes.size() > limit ? bytes : bytes.concat(chunk), system))
-        .thenApply(bytes -> {
-          if (bytes.size() > limit) {
-            return new CloseWith(MESSAGE_TOO_BIG, "message over " + limit + " bytes");
-          }
-          try {
-            return RpcFrames.decode(bytes.toArray(), RpcFrames.Transport.WS);
-          } catch (RpcFrames.Malformed e) {
-            return new CloseWith(PROTOCOL_ERROR, e.getMessage());
-          }
-        });
+    return WebSocketMessages.read(message, limit, system).thenApply(read -> {
+      if (read.isEmpty()) {
+        return new CloseWith(MESSAGE_TOO_BIG, "message over " + limit + " bytes");
+      }
+      try {
+        return RpcFrames.decode(read.get().toArray(), RpcFrames.Transport.WS);
+      } catch (RpcFrames.Malformed e) {
+        return new CloseWith(PROTOCOL_ERROR, e.getMessage());
+      }
+    });
   }
 }

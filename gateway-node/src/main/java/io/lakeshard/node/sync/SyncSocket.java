@@ -9,8 +9,8 @@ import static io.lakeshard.node.http.WebSocketCloseCodes.UNSUPPORTED_DATA;
 import io.lakeshard.core.action.WireActions;
 import io.lakeshard.core.delta.WireDeltas;
 import io.lakeshard.core.gateway.SyncGateway;
-import io.lakeshard.node.Stages;
 import io.lakeshard.node.http.WebSocketCloseCodes.CloseWith;
+import io.lakeshard.node.http.WebSocketMessages;
 import io.lakeshard.protocol.Frames;
 import io.lakeshard.protocol.ProtocolException;
 import io.lakeshard.protocol.v1.SyncPull;
@@ -78,18 +78,15 @@ final class SyncSocket {
       return CompletableFuture.failedFuture(
           new CloseWith(UNSUPPORTED_DATA, "text frames are not part of the protocol"));
     }
-    // Drains an oversized frame rather than cancelling it, which would fail the whole connection.
-    return Stages.direct(message.asBinaryMessage().getStreamedData()
-        .runFold(ByteString.emptyByteString(),
-            (frame, chunk) -> frame.size() > maxFrameBytes ? frame : frame.concat(chunk), system))
-        .thenCompose(bytes -> {
-          if (bytes.size() > maxFrameBytes) {
+    return WebSocketMessages.read(message, maxFrameBytes, system)
+        .thenCompose(read -> {
+          if (read.isEmpty()) {
             return CompletableFuture.failedFuture(
                 new CloseWith(MESSAGE_TOO_BIG, "frame over " + maxFrameBytes + " bytes"));
           }
           Frames.ClientFrame frame;
           try {
-            frame = Frames.decode(bytes.toArray());
+            frame = Frames.decode(read.get().toArray());
           } catch (Frames.UnknownTagException e) {
             return CompletableFuture.failedFuture(new CloseWith(PROTOCOL_ERROR, e.getMessage()));
           } catch (ProtocolException e) {
