@@ -3,9 +3,12 @@ package io.lakeshard.node;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lakeshard.node.LiveStoreClient.Options;
 import io.lakeshard.node.LiveStoreClient.State;
 import java.io.IOException;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -98,7 +101,8 @@ class LiveStoreClientTest {
 
   @Test
   void twoClientsCommittingAtOnceRebaseAndConvergeToOneOrder() throws Exception {
-    List<LiveStoreClient> pair = clients(options("rebase", "client-a"), options("rebase", "client-b"));
+    // Pushes on the root of a held- store wait (TestLiveStoreHook), so both clients push on it.
+    List<LiveStoreClient> pair = clients(options("held-rebase", "client-a"), options("held-rebase", "client-b"));
     LiveStoreClient a = pair.get(0);
     LiveStoreClient b = pair.get(1);
     a.awaitTodos(0, SYNC_LIMIT);
@@ -163,6 +167,11 @@ class LiveStoreClientTest {
     assertChain(onA, 40);
     assertThat(onA.backendIds()).as("backendIds client a saw").containsExactly(backendId);
     assertThat(onB.backendIds()).as("backendIds client b saw").containsExactly(backendId);
+    HttpResponse<String> info = node.http.get("/v1/admin/livestore/sigkill-" + RUN, TestNode.adminToken("ops", "any"));
+    assertThat(info.statusCode()).as(info.body()).isEqualTo(200);
+    JsonNode store = new ObjectMapper().readTree(info.body());
+    assertThat(store.path("backendId").asText()).as("the store's backendId after the restart").isEqualTo(backendId);
+    assertThat(store.path("head").asLong()).isEqualTo(40);
   }
 
   @Test
@@ -239,6 +248,7 @@ class LiveStoreClientTest {
     void start() throws IOException, InterruptedException {
       ProcessBuilder builder = SingleNodeProcess.builder(dataDir, httpPort);
       builder.environment().put("LAKESHARD_LIVESTORE_AUTH_TOKEN", AUTH_TOKEN);
+      builder.environment().put("LAKESHARD_LIVESTORE_HOOKS", TestLiveStoreHook.class.getName());
       builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("node.log").toFile()));
       process = builder.start();
       Await.until("the node serves /health", Duration.ofSeconds(90), () -> {
