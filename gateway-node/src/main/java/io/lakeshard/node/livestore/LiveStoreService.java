@@ -38,6 +38,8 @@ import org.slf4j.LoggerFactory;
 public final class LiveStoreService {
   private static final Logger log = LoggerFactory.getLogger(LiveStoreService.class);
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final CompletionStage<Optional<LiveStoreError>> ADMITTED =
+      CompletableFuture.completedFuture(Optional.empty());
   public static final int MAX_STORE_ID_LENGTH = 128;
   private static final Pattern STORE_ID = Pattern.compile("[A-Za-z0-9_-]{1," + MAX_STORE_ID_LENGTH + "}");
 
@@ -149,7 +151,7 @@ public final class LiveStoreService {
     if (request instanceof RpcFrame.Pull pull) {
       return runHooks(store, hook -> hook.onPull(store.storeId(), store.payload(), pull.afterSeqNum(), pull.live()));
     }
-    return CompletableFuture.completedFuture(Optional.empty());
+    return ADMITTED;
   }
 
   private Optional<LiveStoreError> check(Store store, RpcFrame.Request request) {
@@ -175,8 +177,14 @@ public final class LiveStoreService {
     CompletionStage<Void> call(LiveStoreHooks hook);
   }
 
-  /** The hooks one after another; the first that fails (or throws) refuses the request, logged. */
+  /**
+   * The hooks one after another; the first that fails (or throws) refuses the request, logged.
+   * Without hooks nothing is chained or timed: no timeout task per push and pull.
+   */
   private CompletionStage<Optional<LiveStoreError>> runHooks(Store store, HookCall call) {
+    if (hooks.isEmpty()) {
+      return ADMITTED;
+    }
     CompletionStage<Void> chain = LiveStoreHooks.DONE;
     for (LiveStoreHooks hook : hooks) {
       chain = chain.thenCompose(done -> {
