@@ -2,15 +2,17 @@ package io.lakeshard.core.lake;
 
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.UUID;
-import java.util.stream.Stream;
 
 /**
  * The lake in a local directory (embedded default). Keys are '/'-separated relative paths;
@@ -73,18 +75,38 @@ public final class LocalLakeAdapter implements LakeAdapter {
 
   @Override
   public List<String> list(String prefix) throws LakeException {
-    if (!Files.isDirectory(root)) {
+    // From the folder the prefix names, not the whole lake; an entry that vanishes during the walk
+    // (a temp file renamed by a concurrent put, an object deleted) is skipped: Files.walk threw
+    // UncheckedIOException then, failing e.g. one shard's checkpoint while another wrote beside it.
+    Path start = root.resolve(prefix.substring(0, prefix.lastIndexOf('/') + 1)).normalize();
+    if (!start.startsWith(root) || !Files.isDirectory(start)) {
       return List.of();
     }
-    try (Stream<Path> files = Files.walk(root)) {
-      return files.filter(Files::isRegularFile)
-          .map(path -> root.relativize(path).toString().replace('\\', '/'))
-          .filter(key -> key.startsWith(prefix) && !key.endsWith(TEMP_SUFFIX))
-          .sorted()
-          .toList();
+    List<String> keys = new ArrayList<>();
+    try {
+      Files.walkFileTree(start, new SimpleFileVisitor<>() {
+        @Override
+        public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+          String key = root.relativize(file).toString().replace('\\', '/');
+          if (attributes.isRegularFile() && key.startsWith(prefix) && !key.endsWith(TEMP_SUFFIX)) {
+            keys.add(key);
+          }
+          return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+          if (e instanceof NoSuchFileException) {
+            return FileVisitResult.CONTINUE;
+          }
+          throw e;
+        }
+      });
     } catch (IOException e) {
       throw new LakeException.Transient("cannot list " + prefix + ": " + e.getMessage(), e);
     }
+    keys.sort(null);
+    return keys;
   }
 
   @Override
