@@ -202,7 +202,8 @@ public final class EventStore extends AbstractBehavior<EventStore.Command> {
   record FlushErred(EventFlush plan, Throwable error) implements Command, NoSerializationVerificationNeeded {}
 
   /** From sharding: finish the journal writes and the flush in flight, then stop. */
-  private enum Passivate implements Command, NoSerializationVerificationNeeded { INSTANCE }
+  /** Sharding's stop message (package-private for the tests that passivate a store). */
+  enum Passivate implements Command, NoSerializationVerificationNeeded { INSTANCE }
 
   // ---- wiring ----
 
@@ -308,6 +309,7 @@ public final class EventStore extends AbstractBehavior<EventStore.Command> {
         })
         .onMessage(Passivate.class, passivate -> {
           stopping = true;
+          flushes.beforeStop();
           return stopIfDone();
         })
         .onSignal(Terminated.class, terminated -> {

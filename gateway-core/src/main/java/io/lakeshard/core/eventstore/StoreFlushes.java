@@ -6,6 +6,7 @@ import io.lakeshard.core.lake.OffActor;
 import io.lakeshard.core.retry.RetryState;
 import java.time.Duration;
 import java.util.function.LongSupplier;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
@@ -80,6 +81,18 @@ final class StoreFlushes {
       start();
     } else if (!timers.isTimerActive(FLUSH_TIMER)) {
       timers.startSingleTimer(FLUSH_TIMER, EventStore.FlushDue.INSTANCE, settings.maxBufferAge().minus(age));
+    }
+  }
+
+  /**
+   * A store that passivates flushes first, as a gateway does, so that events of a store nobody
+   * uses again still reach the lake. Not while the node shuts down: it hands every store off at
+   * once and stops the lake dispatcher (all is journaled; the next owner flushes).
+   */
+  void beforeStop() {
+    boolean nodeStopping = CoordinatedShutdown.get(context.getSystem()).getShutdownReason().isPresent();
+    if (!nodeStopping && !retry.failing() && level.bytes() > 0) {
+      start();
     }
   }
 

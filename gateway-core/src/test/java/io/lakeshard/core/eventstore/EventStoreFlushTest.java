@@ -285,4 +285,18 @@ class EventStoreFlushTest {
     awaitFlushedUpTo(store, head + 1);
     assertThat(inLake("fl-full", info(store).backendId())).containsExactlyElementsOf(range(1, head + 1));
   }
+
+  /** No alarm (an hour) and no size trigger: only passivation flushes, and the store stops after. */
+  @Test
+  void aPassivatedStoreFlushesBeforeItStops() throws Exception {
+    ActorRef<Command> store = start("fl-passivate", flushSettings("max-buffer-bytes = 1GiB"), LAKE);
+    assertThat(push(store, 0, 30)).isEqualTo(new Accepted(30));
+    String backendId = info(store).backendId();
+    assertThat(inLake("fl-passivate", backendId)).isEmpty();
+
+    TestProbe<Object> watcher = testKit.createTestProbe();
+    store.tell(EventStore.Passivate.INSTANCE);
+    watcher.expectTerminated(store, AWAIT);
+    assertThat(inLake("fl-passivate", backendId)).containsExactlyElementsOf(range(1, 30));
+  }
 }
