@@ -23,7 +23,7 @@ public record RegisteredBackend(String id, String name, String url, String type,
     if (authHeader.isEmpty() || !authHeader.chars().allMatch(c -> c > 32 && c < 127 && c != ':')) {
       throw new IllegalArgumentException("auth_header must be a header name, not '" + authHeader + "'");
     }
-    toBackend(Map.of());
+    new Backend(id, name, url, type, healthPath, Optional.empty());
   }
 
   /** The backend as this node routes to it, its credential read from this node's environment. */
