@@ -29,7 +29,7 @@ public record Backend(String id, String name, String url, String type, String he
     if (!validId(id)) {
       throw new IllegalArgumentException("a backend id is 1 to 64 of [a-z0-9-], not '" + id + "'");
     }
-    checkUrl(url);
+    checkUrl(id, url);
     url = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     if (!healthPath.startsWith("/")) {
       throw new IllegalArgumentException("backend " + id + ": the health path must start with /, not '" + healthPath + "'");
@@ -42,18 +42,20 @@ public record Backend(String id, String name, String url, String type, String he
 
   /**
    * An absolute http(s) URL with a host, no query and no user info (a password in a URL would show
-   * in /backends and logs: credentials have their own setting): what a request's path is appended to.
+   * in /backends and logs: credentials have their own setting): what a request's path is appended
+   * to. The error names the backend, not the URL, which may hold such a password.
    */
-  static void checkUrl(String url) {
+  private static void checkUrl(String id, String url) {
+    String rule = "backend " + id + ": its URL must be http(s)://host[:port][/base], without user info or query";
     Uri uri;
     try {
       uri = Uri.create(url);
     } catch (RuntimeException e) {
-      throw new IllegalArgumentException("not a URL: '" + url + "'");
+      throw new IllegalArgumentException(rule);
     }
     if (!(uri.scheme().equals("http") || uri.scheme().equals("https")) || uri.host().address().isEmpty()
         || uri.rawQueryString().isPresent() || !uri.userInfo().isEmpty()) {
-      throw new IllegalArgumentException("a backend URL is http(s)://host[:port][/base], not '" + url + "'");
+      throw new IllegalArgumentException(rule);
     }
   }
 
