@@ -9,7 +9,6 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -81,16 +80,7 @@ final class EchoUpstreams {
         respond(exchange, 200, "late");
       });
       server.createContext("/upload", exchange -> {
-        CRC32 crc = new CRC32();
-        long count = 0;
-        byte[] buffer = new byte[64 * 1024];
-        try (InputStream in = exchange.getRequestBody()) {
-          for (int read; (read = in.read(buffer)) > 0; ) {
-            crc.update(buffer, 0, read);
-            count += read;
-          }
-        }
-        respond(exchange, 200, count + " " + crc.getValue());
+        respond(exchange, 200, Pattern.checksum(exchange.getRequestBody()));
       });
       server.createContext("/download", exchange -> {
         long size = Long.parseLong(exchange.getRequestURI().getQuery().substring("size=".length()));
@@ -209,6 +199,20 @@ final class EchoUpstreams {
         crc.update(block, 0, (int) Math.min(block.length, left));
       }
       return crc.getValue();
+    }
+
+    /** "{length} {CRC-32}" of what {@code in} holds, read through and closed. */
+    static String checksum(InputStream in) throws IOException {
+      CRC32 crc = new CRC32();
+      long count = 0;
+      byte[] buffer = new byte[BLOCK];
+      try (in) {
+        for (int read; (read = in.read(buffer)) > 0; ) {
+          crc.update(buffer, 0, read);
+          count += read;
+        }
+      }
+      return count + " " + crc.getValue();
     }
 
     static InputStream stream(long size) {
