@@ -36,6 +36,9 @@ final class RouterBodies {
     }
   }
 
+  /** 500: the router itself failed (logged); no detail reaches the client. */
+  record InternalError(String error, String message) {}
+
   /** {@code GET /health}: the router's status, and whether this node is ready (its readiness checks). */
   record Health(String status, String version, String timestamp, @JsonProperty("node_ready") boolean nodeReady) {}
 

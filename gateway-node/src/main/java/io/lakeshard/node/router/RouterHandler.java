@@ -55,8 +55,19 @@ final class RouterHandler implements Function<HttpRequest, CompletionStage<HttpR
     this.nodeReady = nodeReady;
   }
 
+  /** Every request; a failure of the router's own (never the upstream's) is a JSON 500 without details. */
   @Override
   public CompletionStage<HttpResponse> apply(HttpRequest request) {
+    try {
+      return answer(request);
+    } catch (RuntimeException e) {
+      log.error("the router failed on {} {}", request.method().value(), request.getUri().getPathString(), e);
+      return answered(request, json(StatusCodes.INTERNAL_SERVER_ERROR,
+          new RouterBodies.InternalError("Internal Error", "the router failed on this request")));
+    }
+  }
+
+  private CompletionStage<HttpResponse> answer(HttpRequest request) {
     String path = request.getUri().getPathString();
     if (request.method().equals(HttpMethods.OPTIONS)) {
       return answered(request, HttpResponse.create().withStatus(StatusCodes.NO_CONTENT)
