@@ -32,6 +32,10 @@ import io.lakeshard.node.livestore.LiveStoreRoutes;
 import io.lakeshard.node.livestore.LiveStoreService;
 import io.lakeshard.node.livestore.LiveStoreSettings;
 import io.lakeshard.node.livestore.StaticTokenCheck;
+import io.lakeshard.node.router.BackendAdminRoutes;
+import io.lakeshard.node.router.ClusterBackends;
+import io.lakeshard.node.router.Router;
+import io.lakeshard.node.router.RouterSettings;
 import io.lakeshard.node.stream.ExplicitContentType;
 import io.lakeshard.node.stream.StreamAuth;
 import io.lakeshard.node.stream.StreamRoutes;
@@ -45,6 +49,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
@@ -75,10 +80,12 @@ public final class LakeshardNode {
 
   private final ActorSystem<Void> system;
   private final ServerBinding binding;
+  private final Optional<ServerBinding> router;
 
-  private LakeshardNode(ActorSystem<Void> system, ServerBinding binding) {
+  private LakeshardNode(ActorSystem<Void> system, ServerBinding binding, Optional<ServerBinding> router) {
     this.system = system;
     this.binding = binding;
+    this.router = router;
   }
 
   /**
@@ -92,6 +99,7 @@ public final class LakeshardNode {
     ActionHandlers actionHandlers = new ActionHandlers(Plugins.load(config, "lakeshard.actions.handlers", ActionHandler.class));
     StreamAuth streamAuth = streamAuthFrom(settings, tokens);
     List<LiveStoreHooks> liveStoreHooks = Plugins.load(config, "lakeshard.livestore.hooks", LiveStoreHooks.class);
+    RouterSettings routerSettings = RouterSettings.fromConfig(config, System.getenv());
     LakeAdapter store = openStore(settings.lake());
     IcebergLake lake = openLake(store, settings.catalogue());
     CheckpointStore checkpoints = new CheckpointStore(store, lake, settings.gateway().checkpoint().chunkBytes());
@@ -124,17 +132,22 @@ public final class LakeshardNode {
           EventStore.init(system, eventStores, EventFlushSettings.fromConfig(system.settings().config()),
               new IcebergEventLog(lake.catalogue(), IcebergEventLog.Settings.fromConfig(system.settings().config())));
           GatewayActions.init(system, actionSettings, actionHandlers);
+          ClusterBackends backends = ClusterBackends.start(system, System.getenv(), routerSettings.registryWriteTimeout());
+          RequestBodies bodies = new RequestBodies(settings.askTimeout(), settings.refusedBodyDrainBytes(),
+              JsonErrors.Family.SYNC);
           return Http.get(system)
               .newServerAt(settings.httpHost(), settings.httpPort())
               .withSettings(ExplicitContentType.serverSettings(system))
               .bind(routes(system, settings, tokens, streams, streamAuth,
                   new SyncService(system, settings, checkpoints, actionSettings, actionHandlers),
-                  liveStore(system, settings, eventStores, liveStoreHooks)));
-        })
-        .thenApply(binding -> {
-          binding.addToCoordinatedShutdown(settings.unbindTimeout(), system);
-          log.info("Lakeshard node serving HTTP on {}", binding.localAddress());
-          return new LakeshardNode(system, binding);
+                  liveStore(system, settings, eventStores, liveStoreHooks), bodies,
+                  new BackendAdminRoutes(tokens, bodies, settings.maxBodyBytes(), routerSettings, backends)))
+              .thenCompose(binding -> {
+                binding.addToCoordinatedShutdown(settings.unbindTimeout(), system);
+                log.info("Lakeshard node serving HTTP on {}", binding.localAddress());
+                return Router.start(system, routerSettings, settings.httpHost(), backends, settings.unbindTimeout())
+                    .thenApply(router -> new LakeshardNode(system, binding, router));
+              });
         })
         .whenComplete((node, failure) -> {
           if (failure != null) {
@@ -277,9 +290,7 @@ public final class LakeshardNode {
    */
   private static Route routes(ActorSystem<?> system, NodeSettings settings, NodeTokens tokens,
                               StreamSettings streamSettings, StreamAuth streamAuth, SyncService syncService,
-                              LiveStoreService liveStore) {
-    RequestBodies bodies = new RequestBodies(settings.askTimeout(), settings.refusedBodyDrainBytes(),
-        JsonErrors.Family.SYNC);
+                              LiveStoreService liveStore, RequestBodies bodies, BackendAdminRoutes backends) {
     StreamRoutes streams = new StreamRoutes(new StreamService(system, streamSettings, streamAuth, settings.askTimeout()),
         new RequestBodies(settings.askTimeout(), settings.refusedBodyDrainBytes(), JsonErrors.Family.STREAMS));
     Route sync = new SyncRoutes(system, settings, syncService, tokens, bodies).routes();
@@ -292,7 +303,7 @@ public final class LakeshardNode {
         livestore,
         JsonErrors.answeringErrors("gateway", settings.maxBodyBytes(), () -> Directives.concat(
             admin.health(),
-            Directives.pathPrefix("v1", () -> Directives.concat(sync, admin.routes())),
+            Directives.pathPrefix("v1", () -> Directives.concat(backends.routes(), sync, admin.routes())),
             sync,
             admin.routes()))));
   }
@@ -317,6 +328,11 @@ public final class LakeshardNode {
 
   public int httpPort() {
     return binding.localAddress().getPort();
+  }
+
+  /** The x-backend router's port, when it is on. */
+  public Optional<Integer> routerPort() {
+    return router.map(bound -> bound.localAddress().getPort());
   }
 
   public ActorSystem<Void> system() {

@@ -11,7 +11,6 @@ import io.lakeshard.core.rules.SyncRules;
 import io.lakeshard.core.rules.SyncRulesParser;
 import io.lakeshard.core.schema.TableSchema;
 import io.lakeshard.node.NodeSettings;
-import io.lakeshard.node.auth.JwtAuth;
 import io.lakeshard.node.auth.NodeTokens;
 import io.lakeshard.node.http.JsonBodies;
 import io.lakeshard.node.http.RequestBodies;
@@ -21,7 +20,6 @@ import io.lakeshard.node.sync.GatewayShards;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
@@ -66,10 +64,10 @@ public final class AdminRoutes extends AllDirectives {
 
   public Route routes() {
     return pathPrefix("admin", () -> concat(
-        path("cluster", () -> get(() -> tokens.principal(principal -> admin(principal, () ->
-            onSuccess(clusterAdmin.describe(), view -> JsonBodies.complete(StatusCodes.OK, view)))))),
+        path("cluster", () -> get(() -> tokens.admin(() ->
+            onSuccess(clusterAdmin.describe(), view -> JsonBodies.complete(StatusCodes.OK, view))))),
         path(PathMatchers.segment("livestore").slash(PathMatchers.segment()), storeId ->
-            get(() -> tokens.principal(principal -> admin(principal, () -> store(storeId))))),
+            get(() -> tokens.admin(() -> store(storeId)))),
         path(PathMatchers.segment("metrics").slash(PathMatchers.segment()), gatewayId ->
             get(() -> admin(gatewayId, () -> metrics(gatewayId)))),
         path(PathMatchers.segment("flush").slash(PathMatchers.segment()), gatewayId ->
@@ -91,13 +89,7 @@ public final class AdminRoutes extends AllDirectives {
   private Route admin(String gatewayId, Supplier<Route> inner) {
     return tokens.principal(principal -> principal.isPresent() && !principal.get().isFor(gatewayId)
         ? error(StatusCodes.FORBIDDEN, FORBIDDEN, "token is not for gateway " + gatewayId)
-        : admin(principal, inner));
-  }
-
-  private static Route admin(Optional<JwtAuth.Principal> principal, Supplier<Route> inner) {
-    return principal.isPresent() && !principal.get().admin()
-        ? error(StatusCodes.FORBIDDEN, FORBIDDEN, "admin role required")
-        : inner.get();
+        : NodeTokens.admin(principal, inner));
   }
 
   /** A LiveStore store as its entity describes it (any admin token: stores are no gateways). */

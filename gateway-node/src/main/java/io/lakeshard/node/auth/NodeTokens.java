@@ -1,6 +1,7 @@
 package io.lakeshard.node.auth;
 
 import static io.lakeshard.node.http.JsonErrors.AUTH_ERROR;
+import static io.lakeshard.node.http.JsonErrors.FORBIDDEN;
 import static io.lakeshard.node.http.JsonErrors.error;
 
 import io.lakeshard.node.NodeSettings;
@@ -8,6 +9,7 @@ import io.lakeshard.node.http.Bearer;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.slf4j.Logger;
@@ -66,5 +68,17 @@ public final class NodeTokens {
         return error(StatusCodes.UNAUTHORIZED, AUTH_ERROR, e.getMessage());
       }
     });
+  }
+
+  /** {@code inner} for any admin token (with gateway auth off, anyone); 401 or 403 otherwise. */
+  public Route admin(Supplier<Route> inner) {
+    return principal(principal -> admin(principal, inner));
+  }
+
+  /** {@code inner} when the principal has the admin role (no principal: gateway auth is off), else 403. */
+  public static Route admin(Optional<JwtAuth.Principal> principal, Supplier<Route> inner) {
+    return principal.isPresent() && !principal.get().admin()
+        ? error(StatusCodes.FORBIDDEN, FORBIDDEN, "admin role required")
+        : inner.get();
   }
 }

@@ -1,0 +1,50 @@
+package io.lakeshard.node.router;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * This node's latest health check of each backend. A result older than the cache's time to live
+ * (30 s: three missed checks at the default interval) counts as unknown, as does none yet; only an
+ * unhealthy backend is closed to requests, so a router that just started routes at once.
+ */
+final class HealthCache {
+  enum Health { HEALTHY, UNHEALTHY, UNKNOWN }
+
+  /** One check: when, how long it took, and what it found. */
+  record Check(boolean healthy, Instant at, Duration latency) {}
+
+  private final ConcurrentHashMap<Backend, Check> checks = new ConcurrentHashMap<>();
+  private final Duration ttl;
+
+  HealthCache(Duration ttl) {
+    this.ttl = ttl;
+  }
+
+  /** The backend's last check, if it is still fresh at {@code now}. */
+  Optional<Check> fresh(Backend backend, Instant now) {
+    return Optional.ofNullable(checks.get(backend)).filter(check -> !check.at().plus(ttl).isBefore(now));
+  }
+
+  Optional<Check> last(Backend backend) {
+    return Optional.ofNullable(checks.get(backend));
+  }
+
+  Health health(Backend backend, Instant now) {
+    return fresh(backend, now).map(check -> check.healthy() ? Health.HEALTHY : Health.UNHEALTHY).orElse(Health.UNKNOWN);
+  }
+
+  /** Records a check; true when it changed the backend's health (a gate that flipped). */
+  boolean record(Backend backend, Check check) {
+    Check previous = checks.put(backend, check);
+    return previous == null || previous.healthy() != check.healthy();
+  }
+
+  /** Forgets backends no longer registered (a changed URL is another backend). */
+  void retain(Collection<Backend> current) {
+    checks.keySet().retainAll(current);
+  }
+}
