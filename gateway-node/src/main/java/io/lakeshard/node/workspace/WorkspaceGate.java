@@ -94,7 +94,7 @@ public final class WorkspaceGate {
     }
     WorkspaceTokens.Verdict verdict = tokens.verify(credentials.token());
     if (verdict instanceof WorkspaceRefusal refusal) {
-      return refused("?", workspaceId, refusal.code(), refusal.message());
+      return refused("(no valid token)", workspaceId, refusal.code(), refusal.message());
     }
     WorkspaceToken token = (WorkspaceToken) verdict;
     return named(token.userId(), workspaceId, credentials).orElseGet(() -> current(token, workspaceId));
