@@ -23,6 +23,9 @@ import io.lakeshard.core.stream.DurableStream;
 import io.lakeshard.core.stream.StreamSettings;
 import io.lakeshard.node.admin.AdminRoutes;
 import io.lakeshard.node.auth.NodeTokens;
+import io.lakeshard.node.claims.ClaimsVersionRoutes;
+import io.lakeshard.node.claims.ClaimsVersions;
+import io.lakeshard.node.claims.ReplicatedClaimsVersions;
 import io.lakeshard.node.http.CommonHeaders;
 import io.lakeshard.node.http.Cors;
 import io.lakeshard.node.http.JsonErrors;
@@ -38,6 +41,7 @@ import io.lakeshard.node.stream.StreamRoutes;
 import io.lakeshard.node.stream.StreamService;
 import io.lakeshard.node.sync.SyncRoutes;
 import io.lakeshard.node.sync.SyncService;
+import io.lakeshard.node.workspace.WorkspaceSettings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -97,6 +101,7 @@ public final class LakeshardNode {
     CheckpointStore checkpoints = new CheckpointStore(store, lake, settings.gateway().checkpoint().chunkBytes());
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "lakeshard", withDiscovery(config, settings.cluster()));
     system.getWhenTerminated().thenRun(() -> closeLake(lake));
+    ClaimsVersions claims = new ReplicatedClaimsVersions(system, config.getDuration("lakeshard.claims-versions.timeout"));
     PekkoManagement.get(system).start();
     if (settings.cluster().discovery().equals("off")) {
       Cluster cluster = Cluster.get(system);
@@ -129,7 +134,8 @@ public final class LakeshardNode {
               .withSettings(ExplicitContentType.serverSettings(system))
               .bind(routes(system, settings, tokens, streams, streamAuth,
                   new SyncService(system, settings, checkpoints, actionSettings, actionHandlers),
-                  liveStore(system, settings, eventStores, liveStoreHooks)));
+                  liveStore(system, settings, eventStores, liveStoreHooks),
+                  claims, WorkspaceSettings.fromConfig(config).serverBypassToken()));
         })
         .thenApply(binding -> {
           binding.addToCoordinatedShutdown(settings.unbindTimeout(), system);
@@ -277,13 +283,14 @@ public final class LakeshardNode {
    */
   private static Route routes(ActorSystem<?> system, NodeSettings settings, NodeTokens tokens,
                               StreamSettings streamSettings, StreamAuth streamAuth, SyncService syncService,
-                              LiveStoreService liveStore) {
+                              LiveStoreService liveStore, ClaimsVersions claims, String serverBypassToken) {
     RequestBodies bodies = new RequestBodies(settings.askTimeout(), settings.refusedBodyDrainBytes(),
         JsonErrors.Family.SYNC);
     StreamRoutes streams = new StreamRoutes(new StreamService(system, streamSettings, streamAuth, settings.askTimeout()),
         new RequestBodies(settings.askTimeout(), settings.refusedBodyDrainBytes(), JsonErrors.Family.STREAMS));
     Route sync = new SyncRoutes(system, settings, syncService, tokens, bodies).routes();
     AdminRoutes admin = new AdminRoutes(system, settings, tokens, bodies);
+    Route claimsVersions = new ClaimsVersionRoutes(claims, tokens, serverBypassToken, bodies).routes();
     Route livestore = new LiveStoreRoutes(system, liveStore, new WebSocketCloseCodes(system, settings.wsCloseTimeout()),
         bodies).routes();
     return new CommonHeaders(new Cors(settings.allowedOrigins())).around(() -> Directives.concat(
@@ -292,7 +299,7 @@ public final class LakeshardNode {
         livestore,
         JsonErrors.answeringErrors("gateway", settings.maxBodyBytes(), () -> Directives.concat(
             admin.health(),
-            Directives.pathPrefix("v1", () -> Directives.concat(sync, admin.routes())),
+            Directives.pathPrefix("v1", () -> Directives.concat(sync, admin.routes(), claimsVersions)),
             sync,
             admin.routes()))));
   }
