@@ -21,10 +21,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Claims versions in Pekko Distributed Data, durable in LMDB (the {@code claims-versions-*} keys
- * in application.conf). Users are spread over {@link #SHARDS} top-level keys by the hash of their
+ * Claims versions in Pekko Distributed Data, durable on disk ({@link FileDurableStore}, the
+ * {@code claims-versions-*} keys in application.conf). Users are spread over {@link #SHARDS} top-level keys by the hash of their
  * id: one key per user would pass ddata's advised 100 000 top-level entries at scale, one key for
- * everyone would be one huge value written to LMDB on every raise; at a million users a shard
+ * everyone would be one huge value written to disk on every raise; at a million users a shard
  * holds ~1 000 entries (~40 KB), and a raise travels as a one-entry delta.
  *
  * <p>Reads are {@code ReadMajority} and writes {@code WriteMajority}, so a read sees every raise
