@@ -23,6 +23,10 @@ import io.lakeshard.core.stream.DurableStream;
 import io.lakeshard.core.stream.StreamSettings;
 import io.lakeshard.node.admin.AdminRoutes;
 import io.lakeshard.node.auth.NodeTokens;
+import io.lakeshard.node.claims.ClaimsVersionRoutes;
+import io.lakeshard.node.claims.ClaimsVersions;
+import io.lakeshard.node.claims.OpenSessions;
+import io.lakeshard.node.claims.ReplicatedClaimsVersions;
 import io.lakeshard.node.http.CommonHeaders;
 import io.lakeshard.node.http.Cors;
 import io.lakeshard.node.http.JsonErrors;
@@ -31,6 +35,7 @@ import io.lakeshard.node.http.WebSocketCloseCodes;
 import io.lakeshard.node.livestore.LiveStoreRoutes;
 import io.lakeshard.node.livestore.LiveStoreService;
 import io.lakeshard.node.livestore.LiveStoreSettings;
+import io.lakeshard.node.livestore.PayloadCheck;
 import io.lakeshard.node.livestore.StaticTokenCheck;
 import io.lakeshard.node.router.BackendAdminRoutes;
 import io.lakeshard.node.router.ClusterBackends;
@@ -42,9 +47,14 @@ import io.lakeshard.node.stream.StreamRoutes;
 import io.lakeshard.node.stream.StreamService;
 import io.lakeshard.node.sync.SyncRoutes;
 import io.lakeshard.node.sync.SyncService;
+import io.lakeshard.node.workspace.GatewayAuth;
+import io.lakeshard.node.workspace.WorkspaceGate;
+import io.lakeshard.node.workspace.WorkspacePayloadCheck;
+import io.lakeshard.node.workspace.WorkspaceSettings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -95,6 +105,7 @@ public final class LakeshardNode {
   public static CompletionStage<LakeshardNode> start(Config config) {
     NodeSettings settings = NodeSettings.fromConfig(config);
     NodeTokens tokens = NodeTokens.from(settings.auth());
+    WorkspaceSettings workspaceSettings = WorkspaceSettings.fromConfig(config);
     ActionSettings actionSettings = ActionSettings.fromConfig(config);
     ActionHandlers actionHandlers = new ActionHandlers(Plugins.load(config, "lakeshard.actions.handlers", ActionHandler.class));
     StreamAuth streamAuth = streamAuthFrom(settings, tokens);
@@ -105,6 +116,7 @@ public final class LakeshardNode {
     CheckpointStore checkpoints = new CheckpointStore(store, lake, settings.gateway().checkpoint().chunkBytes());
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "lakeshard", withDiscovery(config, settings.cluster()));
     system.getWhenTerminated().thenRun(() -> closeLake(lake));
+    ClaimsVersions claims = new ReplicatedClaimsVersions(system, config.getDuration("lakeshard.claims-versions.timeout"));
     PekkoManagement.get(system).start();
     if (settings.cluster().discovery().equals("off")) {
       Cluster cluster = Cluster.get(system);
@@ -132,15 +144,19 @@ public final class LakeshardNode {
           EventStore.init(system, eventStores, EventFlushSettings.fromConfig(system.settings().config()),
               new IcebergEventLog(lake.catalogue(), IcebergEventLog.Settings.fromConfig(system.settings().config())));
           GatewayActions.init(system, actionSettings, actionHandlers);
+          OpenSessions openSessions = new OpenSessions(claims, system.scheduler(), system.executionContext(),
+              Clock.systemUTC());
+          Optional<WorkspaceGate> workspaces = WorkspaceGate.from(settings.auth(), workspaceSettings, claims);
           ClusterBackends backends = ClusterBackends.start(system, System.getenv(), routerSettings.registryWriteTimeout());
           RequestBodies bodies = new RequestBodies(settings.askTimeout(), settings.refusedBodyDrainBytes(),
               JsonErrors.Family.SYNC);
           return Http.get(system)
               .newServerAt(settings.httpHost(), settings.httpPort())
               .withSettings(ExplicitContentType.serverSettings(system))
-              .bind(routes(system, settings, tokens, streams, streamAuth,
-                  new SyncService(system, settings, checkpoints, actionSettings, actionHandlers),
-                  liveStore(system, settings, eventStores, liveStoreHooks), bodies,
+              .bind(routes(system, settings, tokens, new GatewayAuth(tokens, workspaces), openSessions, streams,
+                  streamAuth, new SyncService(system, settings, checkpoints, actionSettings, actionHandlers),
+                  liveStore(system, settings, eventStores, liveStoreHooks, workspaces), bodies,
+                  new ClaimsVersionRoutes(claims, tokens, workspaceSettings.serverBypassToken(), bodies),
                   new BackendAdminRoutes(tokens, bodies, settings.maxBodyBytes(), routerSettings, backends)))
               .thenCompose(binding -> {
                 binding.addToCoordinatedShutdown(settings.unbindTimeout(), system);
@@ -289,33 +305,45 @@ public final class LakeshardNode {
    * Every answer carries LakeSync's common headers ({@link CommonHeaders}).
    */
   private static Route routes(ActorSystem<?> system, NodeSettings settings, NodeTokens tokens,
-                              StreamSettings streamSettings, StreamAuth streamAuth, SyncService syncService,
-                              LiveStoreService liveStore, RequestBodies bodies, BackendAdminRoutes backends) {
+                              GatewayAuth gatewayAuth, OpenSessions openSessions, StreamSettings streamSettings,
+                              StreamAuth streamAuth, SyncService syncService, LiveStoreService liveStore,
+                              RequestBodies bodies, ClaimsVersionRoutes claimsVersions, BackendAdminRoutes backends) {
     StreamRoutes streams = new StreamRoutes(new StreamService(system, streamSettings, streamAuth, settings.askTimeout()),
         new RequestBodies(settings.askTimeout(), settings.refusedBodyDrainBytes(), JsonErrors.Family.STREAMS));
-    Route sync = new SyncRoutes(system, settings, syncService, tokens, bodies).routes();
-    AdminRoutes admin = new AdminRoutes(system, settings, tokens, bodies);
+    Route sync = new SyncRoutes(system, settings, syncService, gatewayAuth, openSessions, bodies).routes();
+    AdminRoutes admin = new AdminRoutes(system, settings, tokens, gatewayAuth, bodies);
     Route livestore = new LiveStoreRoutes(system, liveStore, new WebSocketCloseCodes(system, settings.wsCloseTimeout()),
-        bodies).routes();
+        bodies, openSessions).routes();
     return new CommonHeaders(new Cors(settings.allowedOrigins())).around(() -> Directives.concat(
         streams.routes(),
         CommonHeaders.preflight(),
         livestore,
         JsonErrors.answeringErrors("gateway", settings.maxBodyBytes(), () -> Directives.concat(
             admin.health(),
-            Directives.pathPrefix("v1", () -> Directives.concat(backends.routes(), sync, admin.routes())),
+            Directives.pathPrefix("v1", () -> Directives.concat(backends.routes(), sync, admin.routes(),
+                claimsVersions.routes())),
             sync,
             admin.routes()))));
   }
 
+  /** In workspace mode LiveStore payloads carry workspace tokens; else the static token, if any. */
   private static LiveStoreService liveStore(ActorSystem<?> system, NodeSettings settings, EventStoreSettings limits,
-                                            List<LiveStoreHooks> hooks) {
+                                            List<LiveStoreHooks> hooks, Optional<WorkspaceGate> workspaces) {
     LiveStoreSettings liveStore = LiveStoreSettings.fromConfig(system.settings().config());
-    StaticTokenCheck token = new StaticTokenCheck(liveStore.authToken());
-    if (token.open()) {
-      log.warn("LiveStore sync at /livestore is open: set LAKESHARD_LIVESTORE_AUTH_TOKEN to require a token");
+    PayloadCheck check;
+    if (workspaces.isPresent()) {
+      if (!liveStore.authToken().isEmpty()) {
+        log.warn("LAKESHARD_LIVESTORE_AUTH_TOKEN is ignored: workspace auth checks LiveStore payloads");
+      }
+      check = new WorkspacePayloadCheck(workspaces.get());
+    } else {
+      StaticTokenCheck token = new StaticTokenCheck(liveStore.authToken());
+      if (token.open()) {
+        log.warn("LiveStore sync at /livestore is open: set LAKESHARD_LIVESTORE_AUTH_TOKEN to require a token");
+      }
+      check = token;
     }
-    return new LiveStoreService(system, limits, liveStore, token, hooks, settings.askTimeout());
+    return new LiveStoreService(system, limits, liveStore, check, hooks, settings.askTimeout());
   }
 
   private static StreamAuth streamAuthFrom(NodeSettings settings, NodeTokens tokens) {

@@ -17,6 +17,7 @@ import io.lakeshard.node.http.RequestBodies;
 import io.lakeshard.node.livestore.LiveStoreService;
 import io.lakeshard.node.Stages;
 import io.lakeshard.node.sync.GatewayShards;
+import io.lakeshard.node.workspace.GatewayAuth;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -37,20 +38,24 @@ import org.apache.pekko.http.javadsl.server.Route;
  * What operators call: {@code admin/metrics/{gw}}, {@code admin/flush/{gw}}, {@code
  * admin/checkpoint/{gw}}, {@code admin/shards/{gw}}, {@code admin/schema/{gw}}, {@code
  * admin/sync-rules/{gw}} (an admin token for that gateway), {@code admin/cluster} and {@code
- * admin/livestore/{storeId}} (any admin token), and {@code /health}.
+ * admin/livestore/{storeId}} (any admin token), and {@code /health}. In workspace mode a gateway's
+ * and a store's admin routes take an admin or owner of that workspace; cluster stays node-wide.
  */
 public final class AdminRoutes extends AllDirectives {
   private final ClusterSharding sharding;
   private final NodeTokens tokens;
+  private final GatewayAuth gatewayAuth;
   private final ClusterAdmin clusterAdmin;
   private final Duration askTimeout;
   private final long maxBodyBytes;
   private final RequestBodies bodies;
   private final GatewayShards shards;
 
-  public AdminRoutes(ActorSystem<?> system, NodeSettings settings, NodeTokens tokens, RequestBodies bodies) {
+  public AdminRoutes(ActorSystem<?> system, NodeSettings settings, NodeTokens tokens, GatewayAuth gatewayAuth,
+                     RequestBodies bodies) {
     this.sharding = ClusterSharding.get(system);
     this.tokens = tokens;
+    this.gatewayAuth = gatewayAuth;
     this.askTimeout = settings.askTimeout();
     this.maxBodyBytes = settings.maxBodyBytes();
     this.bodies = bodies;
@@ -67,7 +72,8 @@ public final class AdminRoutes extends AllDirectives {
         path("cluster", () -> get(() -> tokens.admin(() ->
             onSuccess(clusterAdmin.describe(), view -> JsonBodies.complete(StatusCodes.OK, view))))),
         path(PathMatchers.segment("livestore").slash(PathMatchers.segment()), storeId ->
-            get(() -> tokens.admin(() -> store(storeId)))),
+            get(() -> gatewayAuth.workspaces() ? admin(storeId, () -> store(storeId))
+                : tokens.admin(() -> store(storeId)))),
         path(PathMatchers.segment("metrics").slash(PathMatchers.segment()), gatewayId ->
             get(() -> admin(gatewayId, () -> metrics(gatewayId)))),
         path(PathMatchers.segment("flush").slash(PathMatchers.segment()), gatewayId ->
@@ -85,9 +91,12 @@ public final class AdminRoutes extends AllDirectives {
             get(() -> admin(gatewayId, () -> syncRules(gatewayId)))))));
   }
 
-  /** An admin token for this gateway (with auth off, anyone). */
+  /**
+   * An admin token for this gateway (with auth off, anyone); in workspace mode an admin or owner
+   * of the workspace, or the server bypass ({@link GatewayAuth}).
+   */
   private Route admin(String gatewayId, Supplier<Route> inner) {
-    return tokens.principal(principal -> principal.isPresent() && !principal.get().isFor(gatewayId)
+    return gatewayAuth.principal(gatewayId, principal -> principal.isPresent() && !principal.get().isFor(gatewayId)
         ? error(StatusCodes.FORBIDDEN, FORBIDDEN, "token is not for gateway " + gatewayId)
         : NodeTokens.admin(principal, inner));
   }

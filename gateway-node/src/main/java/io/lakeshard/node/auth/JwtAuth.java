@@ -4,21 +4,18 @@ import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.MACSigner;
-import com.nimbusds.jose.crypto.MACVerifier;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Date;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * HS256 bearer tokens as LakeSync issues them: {@code sub} is the clientId, {@code gw} the
@@ -28,7 +25,6 @@ import java.util.concurrent.ConcurrentHashMap;
  * Tokens signed with the previous secret still pass while secrets rotate.
  */
 public final class JwtAuth {
-  public static final int MIN_SECRET_BYTES = 32;
   private static final String SESSION_ID = "session_id";
 
   /** The registered claims LakeSync keeps out of a principal's {@link Principal#claims()}. */
@@ -48,7 +44,7 @@ public final class JwtAuth {
 
   /** A token that is missing, malformed, badly signed or expired: 401. */
   public static final class InvalidTokenException extends Exception {
-    InvalidTokenException(String message) {
+    public InvalidTokenException(String message) {
       super(message);
     }
   }
@@ -56,35 +52,19 @@ public final class JwtAuth {
   /** A checked token's claims, and its principal when it is a valid gateway token (made once, not per request). */
   private record Verified(JWTClaimsSet claims, Principal principal) {}
 
-  /**
-   * The most tokens whose claims are kept once checked. A client sends the same token with every
-   * request; parsing it and checking its HMAC was a tenth of an HTTP push's cost. Expiry is still
-   * checked on every use; past this many the map starts afresh.
-   */
-  private static final int MAX_VERIFIED = 10_000;
-
-  private final List<MACVerifier> verifiers = new ArrayList<>();
-  private final Map<String, Verified> verified = new ConcurrentHashMap<>();
+  private final SignedTokens<Verified> tokens;
   private final Clock clock;
 
   public JwtAuth(String secret, String previousSecret, Clock clock) {
     this.clock = clock;
-    verifiers.add(verifier(secret));
-    if (!previousSecret.isEmpty()) {
-      verifiers.add(verifier(previousSecret));
-    }
+    this.tokens = new SignedTokens<>(secret, previousSecret, JwtAuth::verified);
   }
 
-  private static MACVerifier verifier(String secret) {
-    byte[] key = secret.getBytes(StandardCharsets.UTF_8);
-    if (key.length < MIN_SECRET_BYTES) {
-      throw new IllegalArgumentException(
-          "JWT secret must be at least " + MIN_SECRET_BYTES + " bytes (HS256), got " + key.length);
-    }
+  private static Verified verified(JWTClaimsSet claims) {
     try {
-      return new MACVerifier(key);
-    } catch (JOSEException e) {
-      throw new IllegalArgumentException("unusable JWT secret: " + e.getMessage(), e);
+      return new Verified(claims, principal(claims));
+    } catch (InvalidTokenException e) {
+      return new Verified(claims, null); // a stream read token, or a gateway token verify() refuses
     }
   }
 
@@ -136,45 +116,12 @@ public final class JwtAuth {
   }
 
   private Verified verifiedToken(String token) throws InvalidTokenException {
-    Verified known = verified.get(token);
-    if (known != null) {
-      unexpired(known.claims());
-      return known;
-    }
-    JWTClaimsSet claims = checkedClaims(token);
-    Principal principal;
-    try {
-      principal = principal(claims);
-    } catch (InvalidTokenException e) {
-      principal = null; // a stream read token, or a gateway token verify() refuses
-    }
-    if (verified.size() >= MAX_VERIFIED) {
-      verified.clear();
-    }
-    Verified checked = new Verified(claims, principal);
-    verified.put(token, checked);
+    Verified checked = tokens.read(token);
+    unexpired(checked.claims());
     return checked;
   }
 
-  private JWTClaimsSet checkedClaims(String token) throws InvalidTokenException {
-    SignedJWT jwt;
-    JWTClaimsSet claims;
-    try {
-      jwt = SignedJWT.parse(token);
-      claims = jwt.getJWTClaimsSet();
-    } catch (ParseException e) {
-      throw new InvalidTokenException("malformed token");
-    }
-    if (!JWSAlgorithm.HS256.equals(jwt.getHeader().getAlgorithm())) {
-      throw new InvalidTokenException("only HS256 tokens are accepted");
-    }
-    if (!signedByUs(jwt)) {
-      throw new InvalidTokenException("bad token signature");
-    }
-    return unexpired(claims);
-  }
-
-  private JWTClaimsSet unexpired(JWTClaimsSet claims) throws InvalidTokenException {
+  private void unexpired(JWTClaimsSet claims) throws InvalidTokenException {
     Date expiry = claims.getExpirationTime();
     if (expiry == null) {
       throw new InvalidTokenException("token has no exp");
@@ -182,20 +129,6 @@ public final class JwtAuth {
     if (!expiry.toInstant().isAfter(clock.instant())) {
       throw new InvalidTokenException("token expired");
     }
-    return claims;
-  }
-
-  private boolean signedByUs(SignedJWT jwt) {
-    for (MACVerifier verifier : verifiers) {
-      try {
-        if (jwt.verify(verifier)) {
-          return true;
-        }
-      } catch (JOSEException e) {
-        return false;
-      }
-    }
-    return false;
   }
 
   /** Mints a token, for the dev-token command and tests. */

@@ -77,8 +77,11 @@ public final class NodeTokens {
 
   /** {@code inner} when the principal has the admin role (no principal: gateway auth is off), else 403. */
   public static Route admin(Optional<JwtAuth.Principal> principal, Supplier<Route> inner) {
-    return principal.isPresent() && !principal.get().admin()
-        ? error(StatusCodes.FORBIDDEN, FORBIDDEN, "admin role required")
-        : inner.get();
+    if (principal.isPresent() && !principal.get().admin()) {
+      log.info("admin route refused to {} (gateway {}): FORBIDDEN, admin role required",
+          principal.get().clientId(), principal.get().gatewayId());
+      return error(StatusCodes.FORBIDDEN, FORBIDDEN, "admin role required");
+    }
+    return inner.get();
   }
 }
