@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,8 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Claims versions on three nodes: a raise on one is read on another at once (majority write, then
- * majority read), a node cut off from the others refuses rather than answers what it has, and the
- * version survives a stop of the whole cluster.
+ * majority read), a node cut off from the others refuses rather than answers what it has, the
+ * version survives a stop of the whole cluster, and a raise on one node cuts the user's LiveStore
+ * socket on another.
  */
 class ClaimsVersionClusterTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -33,7 +35,9 @@ class ClaimsVersionClusterTest {
   private static final Map<String, Object> SETTINGS = Map.of(
       "pekko.remote.artery.advanced.test-mode", "on",
       "pekko.cluster.split-brain-resolver.stable-after", "60s",
-      "lakeshard.claims-versions.timeout", "1s");
+      "lakeshard.claims-versions.timeout", "1s",
+      "lakeshard.workspace.auth", "on",
+      "lakeshard.workspace.server-bypass-token", WorkspaceAuthTest.BYPASS);
 
   @TempDir Path dir;
   private final List<LakeshardNode> nodes = new ArrayList<>();
@@ -110,5 +114,34 @@ class ClaimsVersionClusterTest {
         scala.concurrent.Await.result(done, scala.concurrent.duration.Duration.create(5, TimeUnit.SECONDS));
       }
     }
+  }
+
+  @Test
+  @Timeout(value = 3, unit = TimeUnit.MINUTES)
+  void aBumpOnNode1CutsASocketOnNode3AndTheOldTokenIsRefusedOnNode2() throws Exception {
+    nodes.addAll(TestCluster.start(dir, SETTINGS));
+    String store = "cluster-cut";
+    String oldToken = WorkspaceAuthTest.token("eve", Map.of(store, "member"), 0, Instant.now().plusSeconds(600));
+    String oldPayload = WorkspaceAuthTest.payload(store, "authToken", oldToken);
+    LiveStoreTestClient onNode3 = LiveStoreTestClient.connect(nodes.get(2).httpPort(), store, oldPayload);
+    onNode3.send(LiveStoreTestClient.request("1", "SyncWsRpc.Pull", LiveStoreTestClient.pullPayload(store, oldPayload, true)));
+    assertThat(onNode3.next().path("_tag").asText()).isEqualTo("Chunk");
+
+    assertThat(version(http(0).post(PATH + "eve", WorkspaceAuthTest.BYPASS, ""))).isEqualTo(1);
+    long raised = System.nanoTime();
+    // the majority that acknowledged may not hold node 3: it hears through gossip, then cuts within 2 s
+    assertThat(onNode3.closed.get(10, TimeUnit.SECONDS)).isEqualTo(4001);
+    assertThat(Duration.ofNanos(System.nanoTime() - raised)).isLessThan(Duration.ofSeconds(5));
+
+    HttpResponse<String> reconnect = http(1).get("/livestore" + LiveStoreTestClient.query(store, oldPayload, "ws"), null);
+    assertThat(reconnect.statusCode()).as(reconnect.body()).isEqualTo(400);
+    assertThat(reconnect.body()).startsWith("TOKEN_VERSION_STALE: ");
+
+    String fresh = WorkspaceAuthTest.payload(store, "authToken",
+        WorkspaceAuthTest.token("eve", Map.of(store, "member"), 1, Instant.now().plusSeconds(600)));
+    LiveStoreTestClient again = LiveStoreTestClient.connect(nodes.get(1).httpPort(), store, fresh);
+    again.send(LiveStoreTestClient.request("2", "SyncWsRpc.Pull", LiveStoreTestClient.pullPayload(store, fresh, false)));
+    assertThat(again.next().path("_tag").asText()).isEqualTo("Chunk");
+    assertThat(again.closed).isNotDone();
   }
 }
