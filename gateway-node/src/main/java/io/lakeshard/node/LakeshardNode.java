@@ -19,6 +19,7 @@ import io.lakeshard.core.gateway.SyncGateway;
 import io.lakeshard.core.lake.LakeAdapter;
 import io.lakeshard.core.lake.LakeException;
 import io.lakeshard.core.lake.LocalLakeAdapter;
+import io.lakeshard.core.lake.OffActor;
 import io.lakeshard.core.stream.DurableStream;
 import io.lakeshard.core.stream.StreamSettings;
 import io.lakeshard.node.admin.AdminRoutes;
@@ -28,6 +29,9 @@ import io.lakeshard.node.http.Cors;
 import io.lakeshard.node.http.JsonErrors;
 import io.lakeshard.node.http.RequestBodies;
 import io.lakeshard.node.http.WebSocketCloseCodes;
+import io.lakeshard.node.images.ImageRoutes;
+import io.lakeshard.node.images.ImageStore;
+import io.lakeshard.node.images.ImagesSettings;
 import io.lakeshard.node.livestore.LiveStoreRoutes;
 import io.lakeshard.node.livestore.LiveStoreService;
 import io.lakeshard.node.livestore.LiveStoreSettings;
@@ -38,9 +42,12 @@ import io.lakeshard.node.stream.StreamRoutes;
 import io.lakeshard.node.stream.StreamService;
 import io.lakeshard.node.sync.SyncRoutes;
 import io.lakeshard.node.sync.SyncService;
+import io.lakeshard.node.workspace.WorkspaceSettings;
+import io.lakeshard.node.workspace.WorkspaceTokens;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -129,7 +136,7 @@ public final class LakeshardNode {
               .withSettings(ExplicitContentType.serverSettings(system))
               .bind(routes(system, settings, tokens, streams, streamAuth,
                   new SyncService(system, settings, checkpoints, actionSettings, actionHandlers),
-                  liveStore(system, settings, eventStores, liveStoreHooks)));
+                  liveStore(system, settings, eventStores, liveStoreHooks), store));
         })
         .thenApply(binding -> {
           binding.addToCoordinatedShutdown(settings.unbindTimeout(), system);
@@ -277,7 +284,7 @@ public final class LakeshardNode {
    */
   private static Route routes(ActorSystem<?> system, NodeSettings settings, NodeTokens tokens,
                               StreamSettings streamSettings, StreamAuth streamAuth, SyncService syncService,
-                              LiveStoreService liveStore) {
+                              LiveStoreService liveStore, LakeAdapter store) {
     RequestBodies bodies = new RequestBodies(settings.askTimeout(), settings.refusedBodyDrainBytes(),
         JsonErrors.Family.SYNC);
     StreamRoutes streams = new StreamRoutes(new StreamService(system, streamSettings, streamAuth, settings.askTimeout()),
@@ -290,11 +297,25 @@ public final class LakeshardNode {
         streams.routes(),
         CommonHeaders.preflight(),
         livestore,
+        images(system, settings, store, bodies),
         JsonErrors.answeringErrors("gateway", settings.maxBodyBytes(), () -> Directives.concat(
             admin.health(),
             Directives.pathPrefix("v1", () -> Directives.concat(sync, admin.routes())),
             sync,
             admin.routes()))));
+  }
+
+  /** Work Squared's image routes, in workspace mode only: uploads take a workspace token. */
+  private static Route images(ActorSystem<?> system, NodeSettings settings, LakeAdapter store, RequestBodies bodies) {
+    Config config = system.settings().config();
+    WorkspaceSettings workspace = WorkspaceSettings.fromConfig(config);
+    if (!workspace.auth()) {
+      return Directives.reject();
+    }
+    WorkspaceTokens tokens = new WorkspaceTokens(settings.auth().secret(), settings.auth().previousSecret(), workspace,
+        Clock.systemUTC());
+    return new ImageRoutes(ImagesSettings.fromConfig(config), new ImageStore(store, OffActor.of(system)), tokens,
+        bodies, settings.askTimeout(), settings.lakeRetryAfter()).routes();
   }
 
   private static LiveStoreService liveStore(ActorSystem<?> system, NodeSettings settings, EventStoreSettings limits,
