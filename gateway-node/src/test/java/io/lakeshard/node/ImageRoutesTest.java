@@ -114,7 +114,7 @@ class ImageRoutesTest {
     assertError(images.uploadForm(ImageUploads.token("alice"), ImageUploads.form("file", "big.png", "image/png", justOver)),
         413, "VALIDATION_ERROR");
     assertError(images.upload(ImageUploads.token("alice"), "image/png", justOver), 413, "VALIDATION_ERROR");
-    // Far over: refused on its declared length, not read whole.
+    // Far over: refused on its declared length, its bytes dropped as they come rather than buffered.
     assertError(images.upload(ImageUploads.token("alice"), "image/png", ImageUploads.image("png", 3 * FIVE_MIB)),
         413, "VALIDATION_ERROR");
     assertThat(storedCovers()).hasSize(before);

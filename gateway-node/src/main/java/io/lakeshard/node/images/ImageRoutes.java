@@ -13,6 +13,7 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.StreamSupport;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.MediaType;
@@ -165,13 +166,14 @@ public final class ImageRoutes extends AllDirectives {
       return JsonErrors.error(StatusCodes.BAD_REQUEST, INVALID_KEY,
           "an image key is covers/<name>.<jpg|png|webp|gif>, the name letters, digits, - and _");
     }
-    return onComplete(store.get(key.get()), read -> {
+    return onComplete(store.find(key.get()), read -> {
       if (read.isFailure()) {
         return storeFailed("reading " + key.get().path(), read.failed().get());
       }
       return read.get()
-          .map(bytes -> complete(HttpResponse.create()
-              .withEntity(ContentTypes.create(key.get().format().mediaType()), bytes)
+          .map(image -> complete(HttpResponse.create()
+              .withEntity(HttpEntities.create(ContentTypes.create(key.get().format().mediaType()), image.size(),
+                  image.bytes()))
               .addHeader(IMMUTABLE)))
           .orElseGet(() -> JsonErrors.error(StatusCodes.NOT_FOUND, JsonErrors.NOT_FOUND, "Image not found"));
     });
