@@ -199,6 +199,19 @@ class ImageRoutesTest {
     assertError(http.get("/api/upload-image", null), 405, "METHOD_NOT_ALLOWED");
   }
 
+  @Test
+  void withoutWorkspaceModeThereAreNoImageRoutes(@TempDir Path otherDir) throws Exception {
+    LakeshardNode plain = TestNode.start(otherDir);
+    try {
+      NodeHttp plainHttp = new NodeHttp(plain::httpPort, Duration.ofSeconds(30));
+      assertError(new ImageUploads(plainHttp).upload(ImageUploads.token("alice"), "image/png",
+          ImageUploads.image("png", 100)), 404, "NOT_FOUND");
+      assertError(plainHttp.get("/api/images/covers/00000000-0000-4000-8000-000000000000.png", null), 404, "NOT_FOUND");
+    } finally {
+      plain.stop().toCompletableFuture().join();
+    }
+  }
+
   private List<Path> storedCovers() throws IOException {
     Path covers = dataDir.resolve("lake").resolve("covers");
     if (!Files.isDirectory(covers)) {
