@@ -100,10 +100,12 @@ class ImageRoutesTest {
   }
 
   @Test
-  void aFormWithoutAFileFieldOrAnEmptyBodyIsNoFile() throws Exception {
+  void aFormWithoutAFileFieldOrAnEmptyBodyIsNoFileAndABrokenFormIsRefused() throws Exception {
     assertError(images.uploadForm(ImageUploads.token("alice"),
         ImageUploads.form("image", "cover.png", "image/png", ImageUploads.image("png", 100))), 400, "NO_FILE");
     assertError(images.upload(ImageUploads.token("alice"), "image/png", new byte[0]), 400, "NO_FILE");
+    assertError(images.upload(ImageUploads.token("alice"), "multipart/form-data", ImageUploads.image("png", 100)),
+        400, "VALIDATION_ERROR");
   }
 
   @Test

@@ -128,7 +128,7 @@ public final class ImageRoutes extends AllDirectives {
               .filter(part -> part.getName().equals(FILE_FIELD))
               .findFirst()
               .map(part -> part.getEntity().getData().toArray());
-          return file.map(inner).orElseGet(() -> noFile());
+          return file.map(inner).orElseGet(this::noFile);
         })));
   }
 
