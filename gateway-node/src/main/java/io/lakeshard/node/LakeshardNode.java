@@ -24,6 +24,9 @@ import io.lakeshard.core.stream.DurableStream;
 import io.lakeshard.core.stream.StreamSettings;
 import io.lakeshard.node.admin.AdminRoutes;
 import io.lakeshard.node.auth.NodeTokens;
+import io.lakeshard.node.claims.ClaimsVersions;
+import io.lakeshard.node.claims.OpenSessions;
+import io.lakeshard.node.claims.ReplicatedClaimsVersions;
 import io.lakeshard.node.http.CommonHeaders;
 import io.lakeshard.node.http.Cors;
 import io.lakeshard.node.http.JsonErrors;
@@ -35,6 +38,7 @@ import io.lakeshard.node.images.ImagesSettings;
 import io.lakeshard.node.livestore.LiveStoreRoutes;
 import io.lakeshard.node.livestore.LiveStoreService;
 import io.lakeshard.node.livestore.LiveStoreSettings;
+import io.lakeshard.node.livestore.PayloadCheck;
 import io.lakeshard.node.livestore.StaticTokenCheck;
 import io.lakeshard.node.stream.ExplicitContentType;
 import io.lakeshard.node.stream.StreamAuth;
@@ -42,6 +46,9 @@ import io.lakeshard.node.stream.StreamRoutes;
 import io.lakeshard.node.stream.StreamService;
 import io.lakeshard.node.sync.SyncRoutes;
 import io.lakeshard.node.sync.SyncService;
+import io.lakeshard.node.workspace.GatewayAuth;
+import io.lakeshard.node.workspace.WorkspaceGate;
+import io.lakeshard.node.workspace.WorkspacePayloadCheck;
 import io.lakeshard.node.workspace.WorkspaceSettings;
 import io.lakeshard.node.workspace.WorkspaceTokens;
 import java.io.IOException;
@@ -52,6 +59,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
@@ -95,6 +103,7 @@ public final class LakeshardNode {
   public static CompletionStage<LakeshardNode> start(Config config) {
     NodeSettings settings = NodeSettings.fromConfig(config);
     NodeTokens tokens = NodeTokens.from(settings.auth());
+    WorkspaceSettings workspaceSettings = WorkspaceSettings.fromConfig(config);
     ActionSettings actionSettings = ActionSettings.fromConfig(config);
     ActionHandlers actionHandlers = new ActionHandlers(Plugins.load(config, "lakeshard.actions.handlers", ActionHandler.class));
     StreamAuth streamAuth = streamAuthFrom(settings, tokens);
@@ -131,12 +140,16 @@ public final class LakeshardNode {
           EventStore.init(system, eventStores, EventFlushSettings.fromConfig(system.settings().config()),
               new IcebergEventLog(lake.catalogue(), IcebergEventLog.Settings.fromConfig(system.settings().config())));
           GatewayActions.init(system, actionSettings, actionHandlers);
+          ClaimsVersions claimsVersions = new ReplicatedClaimsVersions(system, settings.askTimeout());
+          OpenSessions openSessions = new OpenSessions(claimsVersions, system.scheduler(), system.executionContext(),
+              Clock.systemUTC());
+          Optional<WorkspaceGate> workspaces = WorkspaceGate.from(settings.auth(), workspaceSettings, claimsVersions);
           return Http.get(system)
               .newServerAt(settings.httpHost(), settings.httpPort())
               .withSettings(ExplicitContentType.serverSettings(system))
-              .bind(routes(system, settings, tokens, streams, streamAuth,
-                  new SyncService(system, settings, checkpoints, actionSettings, actionHandlers),
-                  liveStore(system, settings, eventStores, liveStoreHooks), store));
+              .bind(routes(system, settings, tokens, new GatewayAuth(tokens, workspaces), openSessions, streams,
+                  streamAuth, new SyncService(system, settings, checkpoints, actionSettings, actionHandlers),
+                  liveStore(system, settings, eventStores, liveStoreHooks, workspaces), store));
         })
         .thenApply(binding -> {
           binding.addToCoordinatedShutdown(settings.unbindTimeout(), system);
@@ -283,16 +296,16 @@ public final class LakeshardNode {
    * Every answer carries LakeSync's common headers ({@link CommonHeaders}).
    */
   private static Route routes(ActorSystem<?> system, NodeSettings settings, NodeTokens tokens,
-                              StreamSettings streamSettings, StreamAuth streamAuth, SyncService syncService,
+                              GatewayAuth gatewayAuth, OpenSessions openSessions, StreamSettings streamSettings, StreamAuth streamAuth, SyncService syncService,
                               LiveStoreService liveStore, LakeAdapter store) {
     RequestBodies bodies = new RequestBodies(settings.askTimeout(), settings.refusedBodyDrainBytes(),
         JsonErrors.Family.SYNC);
     StreamRoutes streams = new StreamRoutes(new StreamService(system, streamSettings, streamAuth, settings.askTimeout()),
         new RequestBodies(settings.askTimeout(), settings.refusedBodyDrainBytes(), JsonErrors.Family.STREAMS));
-    Route sync = new SyncRoutes(system, settings, syncService, tokens, bodies).routes();
-    AdminRoutes admin = new AdminRoutes(system, settings, tokens, bodies);
+    Route sync = new SyncRoutes(system, settings, syncService, gatewayAuth, openSessions, bodies).routes();
+    AdminRoutes admin = new AdminRoutes(system, settings, tokens, gatewayAuth, bodies);
     Route livestore = new LiveStoreRoutes(system, liveStore, new WebSocketCloseCodes(system, settings.wsCloseTimeout()),
-        bodies).routes();
+        bodies, openSessions).routes();
     return new CommonHeaders(new Cors(settings.allowedOrigins())).around(() -> Directives.concat(
         streams.routes(),
         CommonHeaders.preflight(),
@@ -318,14 +331,24 @@ public final class LakeshardNode {
         bodies, settings.askTimeout(), settings.lakeRetryAfter()).routes();
   }
 
+  /** In workspace mode LiveStore payloads carry workspace tokens; else the static token, if any. */
   private static LiveStoreService liveStore(ActorSystem<?> system, NodeSettings settings, EventStoreSettings limits,
-                                            List<LiveStoreHooks> hooks) {
+                                            List<LiveStoreHooks> hooks, Optional<WorkspaceGate> workspaces) {
     LiveStoreSettings liveStore = LiveStoreSettings.fromConfig(system.settings().config());
-    StaticTokenCheck token = new StaticTokenCheck(liveStore.authToken());
-    if (token.open()) {
-      log.warn("LiveStore sync at /livestore is open: set LAKESHARD_LIVESTORE_AUTH_TOKEN to require a token");
+    PayloadCheck check;
+    if (workspaces.isPresent()) {
+      if (!liveStore.authToken().isEmpty()) {
+        log.warn("LAKESHARD_LIVESTORE_AUTH_TOKEN is ignored: workspace auth checks LiveStore payloads");
+      }
+      check = new WorkspacePayloadCheck(workspaces.get());
+    } else {
+      StaticTokenCheck token = new StaticTokenCheck(liveStore.authToken());
+      if (token.open()) {
+        log.warn("LiveStore sync at /livestore is open: set LAKESHARD_LIVESTORE_AUTH_TOKEN to require a token");
+      }
+      check = token;
     }
-    return new LiveStoreService(system, limits, liveStore, token, hooks, settings.askTimeout());
+    return new LiveStoreService(system, limits, liveStore, check, hooks, settings.askTimeout());
   }
 
   private static StreamAuth streamAuthFrom(NodeSettings settings, NodeTokens tokens) {

@@ -18,6 +18,7 @@ import io.lakeshard.node.http.RequestBodies;
 import io.lakeshard.node.livestore.LiveStoreService;
 import io.lakeshard.node.Stages;
 import io.lakeshard.node.sync.GatewayShards;
+import io.lakeshard.node.workspace.GatewayAuth;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -34,25 +35,32 @@ import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What operators call: {@code admin/metrics/{gw}}, {@code admin/flush/{gw}}, {@code
  * admin/checkpoint/{gw}}, {@code admin/shards/{gw}}, {@code admin/schema/{gw}}, {@code
  * admin/sync-rules/{gw}} (an admin token for that gateway), {@code admin/cluster} and {@code
- * admin/livestore/{storeId}} (any admin token), and {@code /health}.
+ * admin/livestore/{storeId}} (any admin token), and {@code /health}. In workspace mode a gateway's
+ * and a store's admin routes take an admin or owner of that workspace; cluster stays node-wide.
  */
 public final class AdminRoutes extends AllDirectives {
+  private static final Logger log = LoggerFactory.getLogger(AdminRoutes.class);
   private final ClusterSharding sharding;
   private final NodeTokens tokens;
+  private final GatewayAuth gatewayAuth;
   private final ClusterAdmin clusterAdmin;
   private final Duration askTimeout;
   private final long maxBodyBytes;
   private final RequestBodies bodies;
   private final GatewayShards shards;
 
-  public AdminRoutes(ActorSystem<?> system, NodeSettings settings, NodeTokens tokens, RequestBodies bodies) {
+  public AdminRoutes(ActorSystem<?> system, NodeSettings settings, NodeTokens tokens, GatewayAuth gatewayAuth,
+                     RequestBodies bodies) {
     this.sharding = ClusterSharding.get(system);
     this.tokens = tokens;
+    this.gatewayAuth = gatewayAuth;
     this.askTimeout = settings.askTimeout();
     this.maxBodyBytes = settings.maxBodyBytes();
     this.bodies = bodies;
@@ -69,7 +77,8 @@ public final class AdminRoutes extends AllDirectives {
         path("cluster", () -> get(() -> tokens.principal(principal -> admin(principal, () ->
             onSuccess(clusterAdmin.describe(), view -> JsonBodies.complete(StatusCodes.OK, view)))))),
         path(PathMatchers.segment("livestore").slash(PathMatchers.segment()), storeId ->
-            get(() -> tokens.principal(principal -> admin(principal, () -> store(storeId))))),
+            get(() -> gatewayAuth.workspaces() ? admin(storeId, () -> store(storeId))
+                : tokens.principal(principal -> admin(principal, () -> store(storeId))))),
         path(PathMatchers.segment("metrics").slash(PathMatchers.segment()), gatewayId ->
             get(() -> admin(gatewayId, () -> metrics(gatewayId)))),
         path(PathMatchers.segment("flush").slash(PathMatchers.segment()), gatewayId ->
@@ -87,17 +96,23 @@ public final class AdminRoutes extends AllDirectives {
             get(() -> admin(gatewayId, () -> syncRules(gatewayId)))))));
   }
 
-  /** An admin token for this gateway (with auth off, anyone). */
+  /**
+   * An admin token for this gateway (with auth off, anyone); in workspace mode an admin or owner
+   * of the workspace, or the server bypass ({@link GatewayAuth}).
+   */
   private Route admin(String gatewayId, Supplier<Route> inner) {
-    return tokens.principal(principal -> principal.isPresent() && !principal.get().isFor(gatewayId)
+    return gatewayAuth.principal(gatewayId, principal -> principal.isPresent() && !principal.get().isFor(gatewayId)
         ? error(StatusCodes.FORBIDDEN, FORBIDDEN, "token is not for gateway " + gatewayId)
         : admin(principal, inner));
   }
 
   private static Route admin(Optional<JwtAuth.Principal> principal, Supplier<Route> inner) {
-    return principal.isPresent() && !principal.get().admin()
-        ? error(StatusCodes.FORBIDDEN, FORBIDDEN, "admin role required")
-        : inner.get();
+    if (principal.isPresent() && !principal.get().admin()) {
+      log.info("admin route refused to {} (gateway {}): FORBIDDEN, admin role required",
+          principal.get().clientId(), principal.get().gatewayId());
+      return error(StatusCodes.FORBIDDEN, FORBIDDEN, "admin role required");
+    }
+    return inner.get();
   }
 
   /** A LiveStore store as its entity describes it (any admin token: stores are no gateways). */

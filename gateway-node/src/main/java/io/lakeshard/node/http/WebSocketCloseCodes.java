@@ -3,6 +3,10 @@ package io.lakeshard.node.http;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.apache.pekko.NotUsed;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.event.Logging;
@@ -17,6 +21,7 @@ import org.apache.pekko.http.javadsl.settings.ServerSettings;
 import org.apache.pekko.http.scaladsl.settings.WebSocketSettings;
 import org.apache.pekko.stream.javadsl.BidiFlow;
 import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Source;
 import scala.Option;
 import scala.concurrent.duration.FiniteDuration;
 
@@ -34,6 +39,15 @@ public final class WebSocketCloseCodes {
   public static final int MESSAGE_TOO_BIG = 1009;
   /** The gateway is shedding load (its lake is behind): reconnect after a while. */
   public static final int TRY_AGAIN_LATER = 1013;
+  /**
+   * Workspace auth ended the session (README "Workspace auth"): the reason starts with {@code
+   * TOKEN_VERSION_STALE} (the user's memberships changed) or {@code GRACE_PERIOD_EXPIRED}. An
+   * application code (4000-4999), so no client mistakes it for a protocol error; LiveStore's
+   * client treats any close but 1000/1006 as an error and reconnects with backoff (Effect's
+   * RpcClient socket protocol), and that reconnect with the old token is refused at the upgrade
+   * with 400 {@code CODE: message}.
+   */
+  public static final int SESSION_REVOKED = 4001;
   private static final int MAX_REASON_BYTES = 123;
 
   /** Fail the handler with this to close the connection with {@code code}. */
@@ -53,6 +67,25 @@ public final class WebSocketCloseCodes {
       }
       return reason;
     }
+  }
+
+  /**
+   * {@code handler}, ended with {@link #SESSION_REVOKED} when the session is cut: {@code register}
+   * is given the cut (call it with the reason's code, from any thread) and answers what to close
+   * when the connection ends, however it ends.
+   */
+  public static <M> Flow<Message, Message, M> revocable(Flow<Message, Message, M> handler,
+                                                        Function<Consumer<String>, Runnable> register) {
+    CompletableFuture<CloseWith> cut = new CompletableFuture<>();
+    Runnable unregister = register.apply(reason ->
+        cut.complete(new CloseWith(SESSION_REVOKED, reason + ": reconnect with a fresh token")));
+    Source<Message, NotUsed> cuts = Source.completionStage(cut).map(close -> {
+      throw close;
+    });
+    return handler.merge(cuts, true).watchTermination((materialized, done) -> {
+      done.whenComplete((ended, failed) -> unregister.run());
+      return materialized;
+    });
   }
 
   private final WebSocketSettings settings;

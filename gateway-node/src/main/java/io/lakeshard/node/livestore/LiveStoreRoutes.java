@@ -1,6 +1,7 @@
 package io.lakeshard.node.livestore;
 
 import io.lakeshard.core.eventstore.EventStore;
+import io.lakeshard.node.claims.OpenSessions;
 import io.lakeshard.node.http.RequestBodies;
 import io.lakeshard.node.http.WebSocketCloseCodes;
 import java.util.ArrayList;
@@ -34,9 +35,9 @@ public final class LiveStoreRoutes extends AllDirectives {
   private final RequestBodies bodies;
 
   public LiveStoreRoutes(ActorSystem<?> system, LiveStoreService service, WebSocketCloseCodes webSockets,
-                         RequestBodies bodies) {
+                         RequestBodies bodies, OpenSessions openSessions) {
     this.service = service;
-    this.sockets = new LiveStoreSocket(system, service);
+    this.sockets = new LiveStoreSocket(system, service, openSessions);
     this.webSockets = webSockets;
     this.bodies = bodies;
   }

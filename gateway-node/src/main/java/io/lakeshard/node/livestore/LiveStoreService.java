@@ -6,6 +6,7 @@ import io.lakeshard.core.eventstore.EventStore;
 import io.lakeshard.core.eventstore.EventStoreSettings;
 import io.lakeshard.core.eventstore.LiveStoreHooks;
 import io.lakeshard.node.Stages;
+import io.lakeshard.node.claims.OpenSessions;
 import io.lakeshard.node.livestore.LiveStoreError.Code;
 import java.io.IOException;
 import java.net.URLDecoder;
@@ -60,8 +61,11 @@ public final class LiveStoreService {
     this.askTimeout = askTimeout;
   }
 
-  /** A connection's (or HTTP request's) store and sync payload, checked. */
-  public record Store(String storeId, Optional<JsonNode> payload) {}
+  /**
+   * A connection's (or HTTP request's) store and sync payload, checked; {@code holder}: whose
+   * revocable token admitted it (a WebSocket is cut when it is revoked or expires).
+   */
+  public record Store(String storeId, Optional<JsonNode> payload, Optional<OpenSessions.SessionHolder> holder) {}
 
   /** What {@link #open} gives: the store, or the 400 answer's text. */
   public sealed interface Opened permits Opened.Accepted, Opened.Refused {
@@ -87,19 +91,20 @@ public final class LiveStoreService {
     } catch (IllegalArgumentException e) {
       return refused(Code.INVALID_PAYLOAD.name(), e.getMessage());
     }
-    CompletionStage<Optional<PayloadCheck.Refusal>> checked;
+    CompletionStage<PayloadCheck.Admission> checked;
     try {
       checked = payloadCheck.check(storeId, payload);
     } catch (RuntimeException e) {
       checked = CompletableFuture.failedFuture(e);
     }
-    return checked.handle((refusal, failed) -> {
+    return checked.handle((admission, failed) -> {
       if (failed != null) {
         log.warn("payload check for store {} failed: {}", storeId, failed.toString());
         return new Opened.Refused(Code.INVALID_PAYLOAD + ": the payload check failed");
       }
-      return refusal.<Opened>map(refused -> new Opened.Refused(refused.text()))
-          .orElseGet(() -> new Opened.Accepted(new Store(storeId, payload)));
+      return admission instanceof PayloadCheck.Admitted admitted
+          ? new Opened.Accepted(new Store(storeId, payload, admitted.holder()))
+          : new Opened.Refused(((PayloadCheck.Refused) admission).refusal().text());
     });
   }
 

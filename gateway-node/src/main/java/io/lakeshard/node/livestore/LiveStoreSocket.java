@@ -3,6 +3,8 @@ package io.lakeshard.node.livestore;
 import static io.lakeshard.node.http.WebSocketCloseCodes.MESSAGE_TOO_BIG;
 import static io.lakeshard.node.http.WebSocketCloseCodes.PROTOCOL_ERROR;
 
+import io.lakeshard.node.claims.OpenSessions;
+import io.lakeshard.node.http.WebSocketCloseCodes;
 import io.lakeshard.node.http.WebSocketCloseCodes.CloseWith;
 import io.lakeshard.node.http.WebSocketMessages;
 import java.util.Optional;
@@ -28,17 +30,20 @@ import org.apache.pekko.stream.typed.javadsl.ActorSource;
  * connection's {@link LiveStoreSession}, whose answers are the outbound text frames. Close codes:
  * 1002 a message that is not Effect RPC (not JSON, no known {@code _tag}, a request without id),
  * 1009 a message over the limit, 1013 the store cannot answer (the client reconnects and pulls
- * from its cursor), 1011 a client too slow to take its messages ({@code session-buffer}).
+ * from its cursor), 1011 a client too slow to take its messages ({@code session-buffer}), 4001
+ * its workspace token revoked or past its grace ({@link OpenSessions}).
  */
 final class LiveStoreSocket {
   private final ActorSystem<?> system;
   private final LiveStoreService service;
+  private final OpenSessions openSessions;
   /** Names each session actor uniquely. */
   private final AtomicLong sessions = new AtomicLong();
 
-  LiveStoreSocket(ActorSystem<?> system, LiveStoreService service) {
+  LiveStoreSocket(ActorSystem<?> system, LiveStoreService service, OpenSessions openSessions) {
     this.system = system;
     this.service = service;
+    this.openSessions = openSessions;
   }
 
   Flow<Message, Message, NotUsed> flow(LiveStoreService.Store store) {
@@ -54,8 +59,12 @@ final class LiveStoreSocket {
         .mapAsync(1, this::read)
         .map(frame -> (Object) new LiveStoreSession.Inbound(frame))
         .to(ActorSink.actorRef(session, LiveStoreSession.Ended.INSTANCE, failed -> LiveStoreSession.Ended.INSTANCE));
-    return Flow.fromSinkAndSourceCoupled(inbound,
+    Flow<Message, Message, NotUsed> flow = Flow.fromSinkAndSourceCoupled(inbound,
         outbound.second().map(text -> (Message) TextMessage.create((String) text)));
+    return store.holder()
+        .map(holder -> WebSocketCloseCodes.revocable(flow,
+            cut -> openSessions.register(holder, reason -> cut.accept(reason.name()))::close))
+        .orElse(flow);
   }
 
   /** The message's frame, or the close it earns. */

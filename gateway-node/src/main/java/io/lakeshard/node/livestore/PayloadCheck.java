@@ -1,6 +1,7 @@
 package io.lakeshard.node.livestore;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.lakeshard.node.claims.OpenSessions;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
@@ -9,8 +10,8 @@ import java.util.concurrent.CompletionStage;
  * upgrade) and once per HTTP request, before anything reaches the store: LiveStore's
  * {@code validatePayload(payload, {storeId})}. A refusal is answered HTTP 400 with the text
  * {@code CODE: message}, as LiveStore's worker answers and as clients read the code (workspace
- * clients log out on {@code FORBIDDEN} and refresh on {@code TOKEN_*}). The static token
- * ({@link StaticTokenCheck}) is this issue's rule; workspace JWT rules plug in here too.
+ * clients log out on {@code FORBIDDEN} and refresh on {@code TOKEN_*}). Implementations: the
+ * static token ({@link StaticTokenCheck}) and workspace tokens ({@code workspace} package).
  */
 public interface PayloadCheck {
   /** Why a payload was refused: {@code code} is upper-case, the text before the colon. */
@@ -20,6 +21,17 @@ public interface PayloadCheck {
     }
   }
 
-  /** Empty when the payload may use {@code storeId}; a failed stage counts as a refusal. */
-  CompletionStage<Optional<Refusal>> check(String storeId, Optional<JsonNode> payload);
+  /** A check's answer. */
+  sealed interface Admission permits Admitted, Refused {}
+
+  /**
+   * The payload may use the store; {@code holder}: whose token it is, when the token can be
+   * revoked or expire — a WebSocket registers it in {@link OpenSessions} and is cut with it.
+   */
+  record Admitted(Optional<OpenSessions.SessionHolder> holder) implements Admission {}
+
+  record Refused(Refusal refusal) implements Admission {}
+
+  /** A failed stage counts as a refusal. */
+  CompletionStage<Admission> check(String storeId, Optional<JsonNode> payload);
 }

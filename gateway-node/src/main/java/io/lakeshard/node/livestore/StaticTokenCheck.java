@@ -13,7 +13,9 @@ import java.util.concurrent.CompletionStage;
  * in (the node warns at start).
  */
 public final class StaticTokenCheck implements PayloadCheck {
-  private static final CompletionStage<Optional<Refusal>> ACCEPTED = CompletableFuture.completedFuture(Optional.empty());
+  /** A static token is never revoked: nothing to cut. */
+  private static final CompletionStage<Admission> ACCEPTED =
+      CompletableFuture.completedFuture(new Admitted(Optional.empty()));
   private final byte[] token;
 
   public StaticTokenCheck(String token) {
@@ -25,7 +27,7 @@ public final class StaticTokenCheck implements PayloadCheck {
   }
 
   @Override
-  public CompletionStage<Optional<Refusal>> check(String storeId, Optional<JsonNode> payload) {
+  public CompletionStage<Admission> check(String storeId, Optional<JsonNode> payload) {
     if (open()) {
       return ACCEPTED;
     }
@@ -38,7 +40,7 @@ public final class StaticTokenCheck implements PayloadCheck {
         : refused("TOKEN_INVALID", "the authToken is not this node's");
   }
 
-  private static CompletionStage<Optional<Refusal>> refused(String code, String message) {
-    return CompletableFuture.completedFuture(Optional.of(new Refusal(code, message)));
+  private static CompletionStage<Admission> refused(String code, String message) {
+    return CompletableFuture.completedFuture(new Refused(new Refusal(code, message)));
   }
 }

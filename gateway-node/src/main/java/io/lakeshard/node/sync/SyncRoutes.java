@@ -7,11 +7,13 @@ import io.lakeshard.core.action.ActionDescriptor;
 import io.lakeshard.core.action.WireActions;
 import io.lakeshard.core.delta.WireDeltas;
 import io.lakeshard.node.NodeSettings;
-import io.lakeshard.node.auth.NodeTokens;
+import io.lakeshard.node.auth.JwtAuth;
+import io.lakeshard.node.claims.OpenSessions;
 import io.lakeshard.node.http.JsonBodies;
 import io.lakeshard.node.http.JsonErrors;
 import io.lakeshard.node.http.RequestBodies;
 import io.lakeshard.node.http.WebSocketCloseCodes;
+import io.lakeshard.node.workspace.GatewayAuth;
 import io.lakeshard.protocol.JsonCodec;
 import io.lakeshard.protocol.ProtocolException;
 import io.lakeshard.protocol.v1.ActionPush;
@@ -21,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.model.AttributeKeys;
 import org.apache.pekko.http.javadsl.model.ContentType;
@@ -30,9 +33,11 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.http.javadsl.model.ws.Message;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.stream.javadsl.Flow;
 
 /** HTTP surface of the sync gateways: parse, call the sync service, map its outcome to a status. */
 public final class SyncRoutes extends AllDirectives {
@@ -41,16 +46,18 @@ public final class SyncRoutes extends AllDirectives {
   private final ActorSystem<?> system;
   private final NodeSettings settings;
   private final SyncService service;
-  private final NodeTokens tokens;
+  private final GatewayAuth auth;
+  private final OpenSessions openSessions;
   private final RequestBodies bodies;
   private final WebSocketCloseCodes webSockets;
 
-  public SyncRoutes(ActorSystem<?> system, NodeSettings settings, SyncService service, NodeTokens tokens,
-                    RequestBodies bodies) {
+  public SyncRoutes(ActorSystem<?> system, NodeSettings settings, SyncService service, GatewayAuth auth,
+                    OpenSessions openSessions, RequestBodies bodies) {
     this.system = system;
     this.settings = settings;
     this.service = service;
-    this.tokens = tokens;
+    this.auth = auth;
+    this.openSessions = openSessions;
     this.bodies = bodies;
     this.webSockets = new WebSocketCloseCodes(system, settings.wsCloseTimeout());
   }
@@ -68,12 +75,11 @@ public final class SyncRoutes extends AllDirectives {
     return pathPrefix("sync", () -> pathPrefix(PathMatchers.segment(), gatewayId -> concat(
         path("push", () -> post(() -> gateway(gatewayId, gateway ->
             bodies.strict(settings.maxBodyBytes(), body -> push(gateway, body))))),
-        path("ws", () -> get(() -> gateway(gatewayId, gateway ->
+        path("ws", () -> get(() -> auth.caller(gatewayId, caller -> opened(caller.principal(), gatewayId, gateway ->
             extractRequest(request -> request.getAttribute(AttributeKeys.webSocketUpgrade)
-                .flatMap(upgrade -> webSockets.upgrade(upgrade,
-                    new SyncSocket(system, gateway, settings.wsMaxFrameBytes(), settings.wsBroadcastBuffer()).flow()))
+                .flatMap(upgrade -> webSockets.upgrade(upgrade, socket(gateway, caller.holder())))
                 .map(this::complete)
-                .orElseGet(() -> error(StatusCodes.BAD_REQUEST, VALIDATION_ERROR, "expected a WebSocket upgrade")))))),
+                .orElseGet(() -> error(StatusCodes.BAD_REQUEST, VALIDATION_ERROR, "expected a WebSocket upgrade"))))))),
         path("pull", () -> get(() -> gateway(gatewayId, gateway ->
             parameterOptional("since", since ->
                 parameterOptional("limit", limit -> pull(gateway, since, limit)))))),
@@ -86,10 +92,22 @@ public final class SyncRoutes extends AllDirectives {
 
   /** The gateway as the token's holder may use it, or the refusal. */
   private Route gateway(String gatewayId, Function<SyncService.Gateway, Route> inner) {
-    return tokens.principal(principal -> {
-      SyncService.Access access = service.open(principal, gatewayId);
-      return access instanceof SyncService.Gateway gateway ? inner.apply(gateway) : refused((Refused) access);
-    });
+    return auth.principal(gatewayId, principal -> opened(principal, gatewayId, inner));
+  }
+
+  private Route opened(Optional<JwtAuth.Principal> principal, String gatewayId, Function<SyncService.Gateway, Route> inner) {
+    SyncService.Access access = service.open(principal, gatewayId);
+    return access instanceof SyncService.Gateway gateway ? inner.apply(gateway) : refused((Refused) access);
+  }
+
+  /** A session of a workspace token is cut when the token is revoked or past its grace. */
+  private Flow<Message, Message, NotUsed> socket(SyncService.Gateway gateway, Optional<OpenSessions.SessionHolder> holder) {
+    Flow<Message, Message, NotUsed> flow =
+        new SyncSocket(system, gateway, settings.wsMaxFrameBytes(), settings.wsBroadcastBuffer()).flow();
+    return holder
+        .map(session -> WebSocketCloseCodes.revocable(flow,
+            cut -> openSessions.register(session, reason -> cut.accept(reason.name()))::close))
+        .orElse(flow);
   }
 
   private Route push(SyncService.Gateway gateway, byte[] body) {

@@ -70,7 +70,8 @@ public final class WorkspaceTokens {
     }
     if (!cutAt(valid).isAfter(now)) {
       return new WorkspaceRefusal(WorkspaceCode.GRACE_PERIOD_EXPIRED,
-          "token expired at " + valid.expiresAt() + ", past the grace period of " + grace.toSeconds() + " s");
+          "token of user " + valid.userId() + " expired at " + valid.expiresAt() + ", past the grace period of "
+              + grace.toSeconds() + " s");
     }
     return valid;
   }
