@@ -24,6 +24,7 @@ import io.lakeshard.core.stream.DurableStream;
 import io.lakeshard.core.stream.StreamSettings;
 import io.lakeshard.node.admin.AdminRoutes;
 import io.lakeshard.node.auth.NodeTokens;
+import io.lakeshard.node.claims.ClaimsVersionRoutes;
 import io.lakeshard.node.claims.ClaimsVersions;
 import io.lakeshard.node.claims.OpenSessions;
 import io.lakeshard.node.claims.ReplicatedClaimsVersions;
@@ -113,6 +114,7 @@ public final class LakeshardNode {
     CheckpointStore checkpoints = new CheckpointStore(store, lake, settings.gateway().checkpoint().chunkBytes());
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "lakeshard", withDiscovery(config, settings.cluster()));
     system.getWhenTerminated().thenRun(() -> closeLake(lake));
+    ClaimsVersions claims = new ReplicatedClaimsVersions(system, config.getDuration("lakeshard.claims-versions.timeout"));
     PekkoManagement.get(system).start();
     if (settings.cluster().discovery().equals("off")) {
       Cluster cluster = Cluster.get(system);
@@ -140,16 +142,16 @@ public final class LakeshardNode {
           EventStore.init(system, eventStores, EventFlushSettings.fromConfig(system.settings().config()),
               new IcebergEventLog(lake.catalogue(), IcebergEventLog.Settings.fromConfig(system.settings().config())));
           GatewayActions.init(system, actionSettings, actionHandlers);
-          ClaimsVersions claimsVersions = new ReplicatedClaimsVersions(system, settings.askTimeout());
-          OpenSessions openSessions = new OpenSessions(claimsVersions, system.scheduler(), system.executionContext(),
+          OpenSessions openSessions = new OpenSessions(claims, system.scheduler(), system.executionContext(),
               Clock.systemUTC());
-          Optional<WorkspaceGate> workspaces = WorkspaceGate.from(settings.auth(), workspaceSettings, claimsVersions);
+          Optional<WorkspaceGate> workspaces = WorkspaceGate.from(settings.auth(), workspaceSettings, claims);
           return Http.get(system)
               .newServerAt(settings.httpHost(), settings.httpPort())
               .withSettings(ExplicitContentType.serverSettings(system))
               .bind(routes(system, settings, tokens, new GatewayAuth(tokens, workspaces), openSessions, streams,
                   streamAuth, new SyncService(system, settings, checkpoints, actionSettings, actionHandlers),
-                  liveStore(system, settings, eventStores, liveStoreHooks, workspaces), store));
+                  liveStore(system, settings, eventStores, liveStoreHooks, workspaces),
+                  claims, workspaceSettings.serverBypassToken(), store));
         })
         .thenApply(binding -> {
           binding.addToCoordinatedShutdown(settings.unbindTimeout(), system);
@@ -296,14 +298,16 @@ public final class LakeshardNode {
    * Every answer carries LakeSync's common headers ({@link CommonHeaders}).
    */
   private static Route routes(ActorSystem<?> system, NodeSettings settings, NodeTokens tokens,
-                              GatewayAuth gatewayAuth, OpenSessions openSessions, StreamSettings streamSettings, StreamAuth streamAuth, SyncService syncService,
-                              LiveStoreService liveStore, LakeAdapter store) {
+                              GatewayAuth gatewayAuth, OpenSessions openSessions, StreamSettings streamSettings,
+                              StreamAuth streamAuth, SyncService syncService, LiveStoreService liveStore,
+                              ClaimsVersions claims, String serverBypassToken, LakeAdapter store) {
     RequestBodies bodies = new RequestBodies(settings.askTimeout(), settings.refusedBodyDrainBytes(),
         JsonErrors.Family.SYNC);
     StreamRoutes streams = new StreamRoutes(new StreamService(system, streamSettings, streamAuth, settings.askTimeout()),
         new RequestBodies(settings.askTimeout(), settings.refusedBodyDrainBytes(), JsonErrors.Family.STREAMS));
     Route sync = new SyncRoutes(system, settings, syncService, gatewayAuth, openSessions, bodies).routes();
     AdminRoutes admin = new AdminRoutes(system, settings, tokens, gatewayAuth, bodies);
+    Route claimsVersions = new ClaimsVersionRoutes(claims, tokens, serverBypassToken, bodies).routes();
     Route livestore = new LiveStoreRoutes(system, liveStore, new WebSocketCloseCodes(system, settings.wsCloseTimeout()),
         bodies, openSessions).routes();
     return new CommonHeaders(new Cors(settings.allowedOrigins())).around(() -> Directives.concat(
@@ -313,7 +317,7 @@ public final class LakeshardNode {
         images(system, settings, store, bodies),
         JsonErrors.answeringErrors("gateway", settings.maxBodyBytes(), () -> Directives.concat(
             admin.health(),
-            Directives.pathPrefix("v1", () -> Directives.concat(sync, admin.routes())),
+            Directives.pathPrefix("v1", () -> Directives.concat(sync, admin.routes(), claimsVersions)),
             sync,
             admin.routes()))));
   }
