@@ -3,7 +3,8 @@
 // may also go to stdout). Every wait is bounded by the command's timeoutMs and answers
 // {ok:false, error} past it. Settings come from the environment:
 //   LS_URL        base URL (ws://host:port/livestore or http://…), LS_TRANSPORT ws|http
-//   LS_STORE_ID, LS_CLIENT_ID, LS_SESSION_ID, LS_AUTH_TOKEN (optional)
+//   LS_STORE_ID, LS_CLIENT_ID, LS_SESSION_ID, LS_AUTH_TOKEN and LS_INSTANCE_ID (optional: the
+//   syncPayload is {instanceId, authToken} as Work Squared's web client sends it)
 //   LS_STORAGE_DIR  file storage there; unset = in memory
 // Commands: {cmd:'commit', prefix, count} commits count todos `${prefix}-${i}`, one event each;
 // {cmd:'await', count, timeoutMs} waits for count todos, all confirmed by the backend;
@@ -15,8 +16,9 @@ import { fetch as undiciFetch } from 'undici'
 const env = process.env
 const transport = env.LS_TRANSPORT ?? 'ws'
 // What the backend sent: events received in pull chunks (catch-up and live), the largest chunk,
-// the backendIds seen, the pushes it refused with ServerAheadError (each one a rebase).
-const received = { events: 0, chunks: 0, maxBatch: 0, backendIds: new Set(), serverAhead: 0 }
+// the backendIds seen, the pushes it refused with ServerAheadError (each one a rebase), the codes
+// its sockets were closed with and the connects it refused (e.g. "Unexpected server response: 400").
+const received = { events: 0, chunks: 0, maxBatch: 0, backendIds: new Set(), serverAhead: 0, closeCodes: [], refusedConnects: [] }
 const countResponse = (message) => {
   if (message?._tag === 'Exit' && message.exit?.cause?.error?._tag === 'ServerAheadError') received.serverAhead++
   if (message?._tag !== 'Chunk') return
@@ -33,6 +35,8 @@ const countResponse = (message) => {
 globalThis.WebSocket = class CountingWebSocket extends WebSocket {
   constructor(...args) {
     super(...args)
+    this.addEventListener('close', (event) => received.closeCodes.push(event.code))
+    this.addEventListener('error', (event) => received.refusedConnects.push(String(event.message ?? event.error)))
     this.addEventListener('message', (event) => {
       try {
         countResponse(JSON.parse(typeof event.data === 'string' ? event.data : Buffer.from(event.data).toString()))
@@ -64,7 +68,9 @@ const store = await createStorePromise({
   adapter,
   storeId: env.LS_STORE_ID,
   disableDevtools: true,
-  syncPayload: env.LS_AUTH_TOKEN ? { authToken: env.LS_AUTH_TOKEN } : undefined,
+  syncPayload: env.LS_AUTH_TOKEN
+    ? { ...(env.LS_INSTANCE_ID ? { instanceId: env.LS_INSTANCE_ID } : {}), authToken: env.LS_AUTH_TOKEN }
+    : undefined,
 })
 // In materialization order: a rebase rolls rows back and inserts them again after the events before them.
 const todos$ = queryDb(
@@ -93,6 +99,8 @@ const state = async () => {
     maxBatch: received.maxBatch,
     backendIds: [...received.backendIds],
     serverAhead: received.serverAhead,
+    closeCodes: received.closeCodes,
+    refusedConnects: received.refusedConnects,
   }
 }
 

@@ -69,4 +69,13 @@ class ArchitectureTest {
         .should().dependOnClassesThat().resideInAPackage("io.lakeshard.node.stream..")
         .check(classes);
   }
+
+  /** Claims versions serve every sync surface; they know none of them (workspace auth uses claims, not the reverse). */
+  @Test
+  void claimsVersionsKnowNoSyncSurface() {
+    noClasses().that().resideInAPackage("io.lakeshard.node.claims..")
+        .should().dependOnClassesThat().resideInAnyPackage("io.lakeshard.node.sync..", "io.lakeshard.node.livestore..",
+            "io.lakeshard.node.stream..", "io.lakeshard.node.workspace..", "io.lakeshard.node.images..")
+        .check(classes);
+  }
 }

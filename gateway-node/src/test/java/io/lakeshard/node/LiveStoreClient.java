@@ -42,24 +42,30 @@ final class LiveStoreClient implements AutoCloseable {
    * it refused as behind (ServerAheadError).
    */
   record State(List<String> ids, List<String> logIds, List<Long> seqs, List<Long> parents, long upstreamHead,
-      int pending, int receivedEvents, int receivedChunks, int maxBatch, List<String> backendIds, int serverAhead) {
+      int pending, int receivedEvents, int receivedChunks, int maxBatch, List<String> backendIds, int serverAhead,
+      List<Long> closeCodes, List<String> refusedConnects) {
     static State of(JsonNode answer) {
       return new State(strings(answer.get("ids")), strings(answer.get("logIds")), longs(answer.get("seqs")),
           longs(answer.get("parents")), answer.get("upstreamHead").asLong(),
           answer.get("pending").asInt(), answer.get("receivedEvents").asInt(), answer.get("receivedChunks").asInt(),
           answer.get("maxBatch").asInt(), strings(answer.get("backendIds")),
-          answer.get("serverAhead").asInt());
+          answer.get("serverAhead").asInt(), longs(answer.get("closeCodes")), strings(answer.get("refusedConnects")));
     }
   }
 
-  /** Where and as whom a client connects. */
-  record Options(String url, String transport, String storeId, String clientId, String authToken, Path storageDir) {
+  /** Where and as whom a client connects; {@code instanceId}: sent in the sync payload unless null. */
+  record Options(String url, String transport, String storeId, String clientId, String authToken, Path storageDir,
+                 String instanceId) {
+    Options(String url, String transport, String storeId, String clientId, String authToken, Path storageDir) {
+      this(url, transport, storeId, clientId, authToken, storageDir, null);
+    }
+
     Options withTransport(String other, String otherUrl) {
-      return new Options(otherUrl, other, storeId, clientId, authToken, storageDir);
+      return new Options(otherUrl, other, storeId, clientId, authToken, storageDir, instanceId);
     }
 
     Options withStorage(Path dir) {
-      return new Options(url, transport, storeId, clientId, authToken, dir);
+      return new Options(url, transport, storeId, clientId, authToken, dir, instanceId);
     }
   }
 
@@ -108,6 +114,9 @@ final class LiveStoreClient implements AutoCloseable {
         "LS_STORE_ID", options.storeId(), "LS_CLIENT_ID", options.clientId()));
     if (options.authToken() != null) {
       env.put("LS_AUTH_TOKEN", options.authToken());
+    }
+    if (options.instanceId() != null) {
+      env.put("LS_INSTANCE_ID", options.instanceId());
     }
     if (options.storageDir() != null) {
       env.put("LS_STORAGE_DIR", options.storageDir().toString());

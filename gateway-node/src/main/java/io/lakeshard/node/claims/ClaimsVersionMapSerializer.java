@@ -12,7 +12,7 @@ import java.util.Map;
 import org.apache.pekko.serialization.SerializerWithStringManifest;
 
 /**
- * {@link ClaimsVersionMap} between nodes and in the LMDB durable store: a count, then each entry
+ * {@link ClaimsVersionMap} between nodes and in the durable store: a count, then each entry
  * as a UTF user id and a long (a delta is a map too). Not Java serialization, and stable: the
  * durable files outlive the code that wrote them, so a change needs a new manifest.
  */

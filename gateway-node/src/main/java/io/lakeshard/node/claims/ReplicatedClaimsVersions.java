@@ -12,6 +12,7 @@ import java.util.function.BiConsumer;
 import java.util.stream.IntStream;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
@@ -21,11 +22,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Claims versions in Pekko Distributed Data, durable in LMDB (the {@code claims-versions-*} keys
- * in application.conf). Users are spread over {@link #SHARDS} top-level keys by the hash of their
- * id: one key per user would pass ddata's advised 100 000 top-level entries at scale, one key for
- * everyone would be one huge value written to LMDB on every raise; at a million users a shard
- * holds ~1 000 entries (~40 KB), and a raise travels as a one-entry delta.
+ * Claims versions in Pekko Distributed Data, durable on disk ({@link FileDurableStore}; the
+ * {@code claims-versions-*} keys in application.conf). Users are spread over {@link #SHARDS}
+ * top-level keys by the hash of their id: one key per user would pass ddata's advised 100 000
+ * top-level entries at scale, one key for everyone would be one huge value written to disk on
+ * every raise; at a million users a shard holds ~1 000 entries (~45 KB), and a raise travels as a
+ * one-entry delta.
  *
  * <p>Reads are {@code ReadMajority} and writes {@code WriteMajority}, so a read sees every raise
  * this class acknowledged. Fail closed: a node that has not joined yet knows no other replica
@@ -52,8 +54,7 @@ public final class ReplicatedClaimsVersions implements ClaimsVersions {
     this.system = system;
     this.replicator = DistributedData.get(system).replicator();
     this.timeout = timeout;
-    system.systemActorOf(ClaimsWatcher.create(replicator, keys, this::tell), "claims-versions-watcher",
-        org.apache.pekko.actor.typed.Props.empty());
+    system.systemActorOf(ClaimsWatcher.create(replicator, keys, this::tell), "claims-versions-watcher", Props.empty());
   }
 
   @Override
