@@ -224,6 +224,16 @@ class WorkspaceAuthTest {
   }
 
   @Test
+  void aSocketIsCutWhenItsTokensGraceEnds() throws Exception {
+    String storeId = "ws-grace";
+    // Expired nearly an hour ago: within the grace for a few more seconds, so the upgrade is accepted.
+    String token = token("gus", Map.of(storeId, "member"), 0, Instant.now().minus(Duration.ofHours(1)).plusSeconds(5));
+    LiveStoreTestClient client = LiveStoreTestClient.connect(node.httpPort(), storeId, payload(storeId, "authToken", token));
+    assertThat(client.closed.get(20, TimeUnit.SECONDS)).isEqualTo(4001);
+    assertRefused(storeId, payload(storeId, "authToken", token), "GRACE_PERIOD_EXPIRED");
+  }
+
+  @Test
   void aBumpCutsTheUsersOpenSocketsOnBothProtocols() throws Exception {
     String storeId = "ws-cut";
     String gateway = "ws-cut-gw";
