@@ -19,6 +19,7 @@ import io.lakeshard.core.gateway.SyncGateway;
 import io.lakeshard.core.lake.LakeAdapter;
 import io.lakeshard.core.lake.LakeException;
 import io.lakeshard.core.lake.LocalLakeAdapter;
+import io.lakeshard.core.lake.OffActor;
 import io.lakeshard.core.stream.DurableStream;
 import io.lakeshard.core.stream.StreamSettings;
 import io.lakeshard.node.admin.AdminRoutes;
@@ -32,6 +33,9 @@ import io.lakeshard.node.http.Cors;
 import io.lakeshard.node.http.JsonErrors;
 import io.lakeshard.node.http.RequestBodies;
 import io.lakeshard.node.http.WebSocketCloseCodes;
+import io.lakeshard.node.images.ImageRoutes;
+import io.lakeshard.node.images.ImageStore;
+import io.lakeshard.node.images.ImagesSettings;
 import io.lakeshard.node.livestore.LiveStoreRoutes;
 import io.lakeshard.node.livestore.LiveStoreService;
 import io.lakeshard.node.livestore.LiveStoreSettings;
@@ -157,7 +161,8 @@ public final class LakeshardNode {
                   streamAuth, new SyncService(system, settings, checkpoints, actionSettings, actionHandlers),
                   liveStore(system, settings, eventStores, liveStoreHooks, workspaces), bodies,
                   new ClaimsVersionRoutes(claims, tokens, workspaceSettings.serverBypassToken(), bodies),
-                  new BackendAdminRoutes(tokens, bodies, settings.maxBodyBytes(), routerSettings, backends)))
+                  new BackendAdminRoutes(tokens, bodies, settings.maxBodyBytes(), routerSettings, backends),
+                  images(system, settings, store, bodies, workspaces)))
               .thenCompose(binding -> {
                 binding.addToCoordinatedShutdown(settings.unbindTimeout(), system);
                 log.info("Lakeshard node serving HTTP on {}", binding.localAddress());
@@ -307,7 +312,8 @@ public final class LakeshardNode {
   private static Route routes(ActorSystem<?> system, NodeSettings settings, NodeTokens tokens,
                               GatewayAuth gatewayAuth, OpenSessions openSessions, StreamSettings streamSettings,
                               StreamAuth streamAuth, SyncService syncService, LiveStoreService liveStore,
-                              RequestBodies bodies, ClaimsVersionRoutes claimsVersions, BackendAdminRoutes backends) {
+                              RequestBodies bodies, ClaimsVersionRoutes claimsVersions, BackendAdminRoutes backends,
+                              Route images) {
     StreamRoutes streams = new StreamRoutes(new StreamService(system, streamSettings, streamAuth, settings.askTimeout()),
         new RequestBodies(settings.askTimeout(), settings.refusedBodyDrainBytes(), JsonErrors.Family.STREAMS));
     Route sync = new SyncRoutes(system, settings, syncService, gatewayAuth, openSessions, bodies).routes();
@@ -318,12 +324,22 @@ public final class LakeshardNode {
         streams.routes(),
         CommonHeaders.preflight(),
         livestore,
+        images,
         JsonErrors.answeringErrors("gateway", settings.maxBodyBytes(), () -> Directives.concat(
             admin.health(),
             Directives.pathPrefix("v1", () -> Directives.concat(backends.routes(), sync, admin.routes(),
                 claimsVersions.routes())),
             sync,
             admin.routes()))));
+  }
+
+  /** Work Squared's image routes, in workspace mode only, checked by the workspace gate's token verifier. */
+  private static Route images(ActorSystem<?> system, NodeSettings settings, LakeAdapter store, RequestBodies bodies,
+                              Optional<WorkspaceGate> workspaces) {
+    return workspaces.map(gate -> new ImageRoutes(ImagesSettings.fromConfig(system.settings().config()),
+            new ImageStore(store, OffActor.of(system)), gate.tokens(), bodies, settings.askTimeout(),
+            settings.lakeRetryAfter()).routes())
+        .orElseGet(Directives::reject);
   }
 
   /** In workspace mode LiveStore payloads carry workspace tokens; else the static token, if any. */

@@ -19,6 +19,7 @@ import io.minio.messages.DeleteError;
 import io.minio.messages.DeleteObject;
 import io.minio.messages.Item;
 import java.io.ByteArrayInputStream;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -83,6 +84,11 @@ public final class S3LakeAdapter implements LakeAdapter {
         return response.readAllBytes();
       }
     });
+  }
+
+  @Override
+  public InputStream open(String key) throws LakeException {
+    return call("open " + key, () -> client.getObject(GetObjectArgs.builder().bucket(bucket).object(key).build()));
   }
 
   @Override

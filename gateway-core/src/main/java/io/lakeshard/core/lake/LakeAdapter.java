@@ -1,5 +1,6 @@
 package io.lakeshard.core.lake;
 
+import java.io.InputStream;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
@@ -22,6 +23,12 @@ public interface LakeAdapter {
   void put(String key, byte[] data, String contentType) throws LakeException;
 
   byte[] get(String key) throws LakeException;
+
+  /**
+   * The object's bytes as a stream, for a reader that passes them on rather than holding them
+   * whole (the image route); the caller closes it. A failure while reading is an IOException.
+   */
+  InputStream open(String key) throws LakeException;
 
   ObjectInfo head(String key) throws LakeException;
 

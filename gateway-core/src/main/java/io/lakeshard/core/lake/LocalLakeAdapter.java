@@ -1,6 +1,7 @@
 package io.lakeshard.core.lake;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -58,6 +59,17 @@ public final class LocalLakeAdapter implements LakeAdapter {
       throw new LakeException.NotFound(key);
     } catch (IOException e) {
       throw new LakeException.Transient("cannot read " + key + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public InputStream open(String key) throws LakeException {
+    try {
+      return Files.newInputStream(resolve(key));
+    } catch (NoSuchFileException e) {
+      throw new LakeException.NotFound(key);
+    } catch (IOException e) {
+      throw new LakeException.Transient("cannot open " + key + ": " + e.getMessage(), e);
     }
   }
 

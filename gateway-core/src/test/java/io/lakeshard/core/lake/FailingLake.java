@@ -1,5 +1,6 @@
 package io.lakeshard.core.lake;
 
+import java.io.InputStream;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -43,6 +44,11 @@ public final class FailingLake implements LakeAdapter {
   @Override
   public byte[] get(String key) throws LakeException {
     return delegate.get(key);
+  }
+
+  @Override
+  public InputStream open(String key) throws LakeException {
+    return delegate.open(key);
   }
 
   @Override

@@ -3,6 +3,8 @@ package io.lakeshard.core.lake;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,6 +29,18 @@ public abstract class LakeAdapterContract {
   }
 
   @Test
+  void openStreamsTheObject() throws LakeException, IOException {
+    byte[] data = new byte[3 * 1024 * 1024 + 7];
+    for (int i = 0; i < data.length; i++) {
+      data[i] = (byte) (i * 31);
+    }
+    adapter().put("covers/big.png", data, "image/png");
+    try (InputStream stream = adapter().open("covers/big.png")) {
+      assertThat(stream.readAllBytes()).isEqualTo(data);
+    }
+  }
+
+  @Test
   void putReplacesAnExistingObject() throws LakeException {
     adapter().put("k", bytes("one"), "text/plain");
     adapter().put("k", bytes("two!"), "text/plain");
@@ -37,6 +51,7 @@ public abstract class LakeAdapterContract {
   void missingObjectsAreNotFound() {
     assertThatThrownBy(() -> adapter().get("nope")).isInstanceOf(LakeException.NotFound.class);
     assertThatThrownBy(() -> adapter().head("nope")).isInstanceOf(LakeException.NotFound.class);
+    assertThatThrownBy(() -> adapter().open("nope")).isInstanceOf(LakeException.NotFound.class);
   }
 
   @Test

@@ -74,6 +74,11 @@ public final class WorkspaceGate {
     return Optional.of(new WorkspaceGate(tokens, versions, workspace.serverBypassToken()));
   }
 
+  /** The gate's token verifier (one cache of checked tokens per node; image uploads use it too). */
+  public WorkspaceTokens tokens() {
+    return tokens;
+  }
+
   /** A plain bearer for a gateway: the bypass secret, or a workspace token. */
   public CompletionStage<Admission> admitBearer(String workspaceId, Optional<String> bearer) {
     boolean server = bearer.isPresent() && bypass.length > 0 && isBypass(bearer.get());
