@@ -140,9 +140,12 @@ final class Passthrough {
 
   /** The headers never forwarded, plus those the message's Connection header names (also hop-by-hop). */
   private static Set<String> withConnectionTokens(Iterable<HttpHeader> headers) {
-    Set<String> dropped = new HashSet<>(NOT_FORWARDED);
+    Set<String> dropped = NOT_FORWARDED;
     for (HttpHeader header : headers) {
       if (header.is("connection")) {
+        if (dropped == NOT_FORWARDED) {
+          dropped = new HashSet<>(NOT_FORWARDED); // copied only for the rare message that names extra ones
+        }
         for (String token : header.value().split(",")) {
           dropped.add(token.trim().toLowerCase(Locale.ROOT));
         }
