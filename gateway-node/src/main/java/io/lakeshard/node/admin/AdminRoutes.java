@@ -47,6 +47,7 @@ public final class AdminRoutes extends AllDirectives {
   private final GatewayAuth gatewayAuth;
   private final ClusterAdmin clusterAdmin;
   private final Duration askTimeout;
+  private final Duration lakeWriteTimeout;
   private final long maxBodyBytes;
   private final RequestBodies bodies;
   private final GatewayShards shards;
@@ -57,6 +58,7 @@ public final class AdminRoutes extends AllDirectives {
     this.tokens = tokens;
     this.gatewayAuth = gatewayAuth;
     this.askTimeout = settings.askTimeout();
+    this.lakeWriteTimeout = settings.lakeWriteTimeout();
     this.maxBodyBytes = settings.maxBodyBytes();
     this.bodies = bodies;
     this.shards = settings.shards();
@@ -113,13 +115,13 @@ public final class AdminRoutes extends AllDirectives {
 
   /** A sharded gateway's metrics are its shards' together, as LakeSync's shard router sums them. */
   private Route metrics(String gatewayId) {
-    return onSuccess(everyShard(gatewayId, SyncGateway.GetStats::new),
+    return onSuccess(everyShard(gatewayId, SyncGateway.GetStats::new, askTimeout),
         stats -> JsonBodies.complete(StatusCodes.OK, AdminBodies.Metrics.of(stats)));
   }
 
   /** Flushes now (every shard) and answers with what was written (LakeSync's admin flush). */
   private Route flush(String gatewayId) {
-    return onSuccess(everyShard(gatewayId, SyncGateway.Flush::new), replies -> replies.stream()
+    return onSuccess(everyShard(gatewayId, SyncGateway.Flush::new, lakeWriteTimeout), replies -> replies.stream()
         .filter(SyncGateway.FlushFailed.class::isInstance)
         .map(failed -> error(StatusCodes.SERVICE_UNAVAILABLE, FLUSH_ERROR, ((SyncGateway.FlushFailed) failed).message()
             + "; the buffer is kept and the flush retried with backoff"))
@@ -133,7 +135,8 @@ public final class AdminRoutes extends AllDirectives {
    */
   private Route checkpoint(String gatewayId) {
     CompletionStage<List<SyncGateway.CheckpointReply>> replies = commonStamp(gatewayId).thenCompose(at ->
-        everyShard(gatewayId, (ActorRef<SyncGateway.CheckpointReply> replyTo) -> new SyncGateway.Checkpoint(replyTo, at)));
+        everyShard(gatewayId, (ActorRef<SyncGateway.CheckpointReply> replyTo) -> new SyncGateway.Checkpoint(replyTo, at),
+            lakeWriteTimeout));
     return onSuccess(replies, written -> written.stream()
         .filter(SyncGateway.CheckpointFailed.class::isInstance)
         .map(failed -> error(StatusCodes.SERVICE_UNAVAILABLE, "CHECKPOINT_WRITE_ERROR",
@@ -152,7 +155,7 @@ public final class AdminRoutes extends AllDirectives {
       return CompletableFuture.completedFuture(0L);
     }
     return everyShard(gatewayId, (ActorRef<SyncGateway.PullResult> replyTo) ->
-            new SyncGateway.Pull(-1L, 1, Map.of(), replyTo))
+            new SyncGateway.Pull(-1L, 1, Map.of(), replyTo), askTimeout)
         .thenApply(clocks -> clocks.stream()
             .mapToLong(clock -> ((SyncGateway.PullReply) clock).serverHlc()) // past the end: never the lake
             .reduce((a, b) -> Long.compareUnsigned(a, b) <= 0 ? a : b)
@@ -184,7 +187,7 @@ public final class AdminRoutes extends AllDirectives {
     }
     // Every shard filters its own part of a pull and its own broadcasts, so each journals the rules.
     return onSuccess(everyShard(gatewayId, (ActorRef<SyncGateway.SyncRulesSaved> replyTo) ->
-            new SyncGateway.SaveSyncRules(rules, replyTo)),
+            new SyncGateway.SaveSyncRules(rules, replyTo), askTimeout),
         saved -> JsonBodies.complete(StatusCodes.OK, new AdminBodies.RulesSaved(true)));
   }
 
@@ -197,10 +200,11 @@ public final class AdminRoutes extends AllDirectives {
   }
 
   /** The answers of each of the gateway's entities: one, unless it is sharded. */
-  private <T> CompletionStage<List<T>> everyShard(String gatewayId, Function<ActorRef<T>, SyncGateway.Command> ask) {
+  private <T> CompletionStage<List<T>> everyShard(String gatewayId, Function<ActorRef<T>, SyncGateway.Command> ask,
+                                                  Duration timeout) {
     List<String> entityIds = shards.of(gatewayId).map(GatewayShards.Layout::entityIds).orElse(List.of(gatewayId));
     List<CompletableFuture<T>> replies = entityIds.stream()
-        .map(entityId -> Stages.direct(gateway(entityId).ask(ask::apply, askTimeout)).toCompletableFuture())
+        .map(entityId -> Stages.direct(gateway(entityId).ask(ask::apply, timeout)).toCompletableFuture())
         .toList();
     return CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new))
         .thenApply(done -> replies.stream().map(CompletableFuture::join).toList());

@@ -1,16 +1,21 @@
 package io.lakeshard.node.claims;
 
 import io.lakeshard.node.Stages;
+import io.lakeshard.node.http.WebSocketCloseCodes;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.Scheduler;
+import org.apache.pekko.http.javadsl.model.ws.Message;
+import org.apache.pekko.stream.javadsl.Flow;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.concurrent.ExecutionContext;
@@ -71,6 +76,17 @@ public final class OpenSessions {
       }
     }); // unreadable now: the connect-time check has just failed closed or passed; later raises still arrive
     return session::close;
+  }
+
+  /**
+   * A WebSocket's {@code flow}, registered while it runs and closed with SESSION_REVOKED when its
+   * holder's session is cut; {@code flow} as it is for a session without a holder (a node token).
+   */
+  public Flow<Message, Message, NotUsed> revocable(Optional<SessionHolder> holder, Flow<Message, Message, NotUsed> flow) {
+    return holder
+        .map(session -> WebSocketCloseCodes.revocable(flow,
+            cut -> register(session, reason -> cut.accept(reason.name()))::close))
+        .orElse(flow);
   }
 
   private void raised(String userId, long version) {

@@ -4,7 +4,6 @@ import static io.lakeshard.node.http.WebSocketCloseCodes.MESSAGE_TOO_BIG;
 import static io.lakeshard.node.http.WebSocketCloseCodes.PROTOCOL_ERROR;
 
 import io.lakeshard.node.claims.OpenSessions;
-import io.lakeshard.node.http.WebSocketCloseCodes;
 import io.lakeshard.node.http.WebSocketCloseCodes.CloseWith;
 import io.lakeshard.node.http.WebSocketMessages;
 import java.util.Optional;
@@ -61,10 +60,7 @@ final class LiveStoreSocket {
         .to(ActorSink.actorRef(session, LiveStoreSession.Ended.INSTANCE, failed -> LiveStoreSession.Ended.INSTANCE));
     Flow<Message, Message, NotUsed> flow = Flow.fromSinkAndSourceCoupled(inbound,
         outbound.second().map(text -> (Message) TextMessage.create((String) text)));
-    return store.holder()
-        .map(holder -> WebSocketCloseCodes.revocable(flow,
-            cut -> openSessions.register(holder, reason -> cut.accept(reason.name()))::close))
-        .orElse(flow);
+    return openSessions.revocable(store.holder(), flow);
   }
 
   /** The message's frame, or the close it earns. */

@@ -104,10 +104,7 @@ public final class SyncRoutes extends AllDirectives {
   private Flow<Message, Message, NotUsed> socket(SyncService.Gateway gateway, Optional<OpenSessions.SessionHolder> holder) {
     Flow<Message, Message, NotUsed> flow =
         new SyncSocket(system, gateway, settings.wsMaxFrameBytes(), settings.wsBroadcastBuffer()).flow();
-    return holder
-        .map(session -> WebSocketCloseCodes.revocable(flow,
-            cut -> openSessions.register(session, reason -> cut.accept(reason.name()))::close))
-        .orElse(flow);
+    return openSessions.revocable(holder, flow);
   }
 
   private Route push(SyncService.Gateway gateway, byte[] body) {
