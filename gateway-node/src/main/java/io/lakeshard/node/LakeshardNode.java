@@ -41,6 +41,7 @@ import io.lakeshard.node.livestore.LiveStoreService;
 import io.lakeshard.node.livestore.LiveStoreSettings;
 import io.lakeshard.node.livestore.PayloadCheck;
 import io.lakeshard.node.livestore.StaticTokenCheck;
+import io.lakeshard.node.openapi.OpenApiRoutes;
 import io.lakeshard.node.router.BackendAdminRoutes;
 import io.lakeshard.node.router.ClusterBackends;
 import io.lakeshard.node.router.Router;
@@ -320,6 +321,7 @@ public final class LakeshardNode {
     AdminRoutes admin = new AdminRoutes(system, settings, tokens, gatewayAuth, bodies);
     Route livestore = new LiveStoreRoutes(system, liveStore, new WebSocketCloseCodes(system, settings.wsCloseTimeout()),
         bodies, openSessions).routes();
+    Route openApi = OpenApiRoutes.load().routes();
     return new CommonHeaders(new Cors(settings.allowedOrigins())).around(() -> Directives.concat(
         streams.routes(),
         CommonHeaders.preflight(),
@@ -327,6 +329,7 @@ public final class LakeshardNode {
         images,
         JsonErrors.answeringErrors("gateway", settings.maxBodyBytes(), () -> Directives.concat(
             admin.health(),
+            openApi,
             Directives.pathPrefix("v1", () -> Directives.concat(backends.routes(), sync, admin.routes(),
                 claimsVersions.routes())),
             sync,
