@@ -59,8 +59,8 @@ final class LiveStoreSocket {
         .mapAsync(1, this::read)
         .map(frame -> (Object) new LiveStoreSession.Inbound(frame))
         .to(ActorSink.actorRef(session, LiveStoreSession.Ended.INSTANCE, failed -> LiveStoreSession.Ended.INSTANCE));
-    Flow<Message, Message, NotUsed> flow = Flow.fromSinkAndSourceCoupled(inbound,
-        outbound.second().map(text -> (Message) TextMessage.create((String) text)));
+    Flow<Message, Message, NotUsed> flow = service.webSockets().counting(Flow.fromSinkAndSourceCoupled(inbound,
+        outbound.second().map(text -> (Message) TextMessage.create((String) text))));
     return store.holder()
         .map(holder -> WebSocketCloseCodes.revocable(flow,
             cut -> openSessions.register(holder, reason -> cut.accept(reason.name()))::close))
