@@ -32,6 +32,7 @@ import io.lakeshard.node.http.CommonHeaders;
 import io.lakeshard.node.http.Cors;
 import io.lakeshard.node.http.JsonErrors;
 import io.lakeshard.node.http.RequestBodies;
+import io.lakeshard.node.http.ServerTiming;
 import io.lakeshard.node.http.WebSocketCloseCodes;
 import io.lakeshard.node.images.ImageRoutes;
 import io.lakeshard.node.images.ImageStore;
@@ -42,6 +43,8 @@ import io.lakeshard.node.livestore.LiveStoreSettings;
 import io.lakeshard.node.livestore.PayloadCheck;
 import io.lakeshard.node.livestore.StaticTokenCheck;
 import io.lakeshard.node.openapi.OpenApiRoutes;
+import io.lakeshard.node.metrics.LiveStoreMeters;
+import io.lakeshard.node.metrics.NodeMetrics;
 import io.lakeshard.node.router.BackendAdminRoutes;
 import io.lakeshard.node.router.ClusterBackends;
 import io.lakeshard.node.router.Router;
@@ -76,6 +79,7 @@ import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.server.Directives;
+import org.apache.pekko.http.javadsl.model.Uri;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.management.cluster.bootstrap.ClusterBootstrap;
 import org.apache.pekko.management.javadsl.PekkoManagement;
@@ -96,11 +100,14 @@ public final class LakeshardNode {
   private final ActorSystem<Void> system;
   private final ServerBinding binding;
   private final Optional<ServerBinding> router;
+  private final int managementPort;
 
-  private LakeshardNode(ActorSystem<Void> system, ServerBinding binding, Optional<ServerBinding> router) {
+  private LakeshardNode(ActorSystem<Void> system, ServerBinding binding, Optional<ServerBinding> router,
+                        int managementPort) {
     this.system = system;
     this.binding = binding;
     this.router = router;
+    this.managementPort = managementPort;
   }
 
   /**
@@ -116,13 +123,15 @@ public final class LakeshardNode {
     StreamAuth streamAuth = streamAuthFrom(settings, tokens);
     List<LiveStoreHooks> liveStoreHooks = Plugins.load(config, "lakeshard.livestore.hooks", LiveStoreHooks.class);
     RouterSettings routerSettings = RouterSettings.fromConfig(config, System.getenv());
+    ServerTiming timing = ServerTiming.fromConfig(config);
     LakeAdapter store = openStore(settings.lake());
     IcebergLake lake = openLake(store, settings.catalogue());
     CheckpointStore checkpoints = new CheckpointStore(store, lake, settings.gateway().checkpoint().chunkBytes());
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "lakeshard", withDiscovery(config, settings.cluster()));
     system.getWhenTerminated().thenRun(() -> closeLake(lake));
     ClaimsVersions claims = new ReplicatedClaimsVersions(system, config.getDuration("lakeshard.claims-versions.timeout"));
-    PekkoManagement.get(system).start();
+    NodeMetrics metrics = NodeMetrics.get(system);
+    CompletionStage<Uri> management = PekkoManagement.get(system).start();
     if (settings.cluster().discovery().equals("off")) {
       Cluster cluster = Cluster.get(system);
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
@@ -142,13 +151,15 @@ public final class LakeshardNode {
           // A sharded gateway's shards checkpoint only together (AdminRoutes), at one stamp.
           GatewaySettings shard = settings.gateway().withoutCheckpointPolicy();
           SyncGateway.init(system, entityId -> settings.shards().isShardEntity(entityId) ? shard : settings.gateway(),
-              lake, checkpoints);
+              lake, checkpoints, metrics.gateways());
           StreamSettings streams = StreamSettings.fromConfig(system.settings().config());
           DurableStream.init(system, streams, store);
           EventStoreSettings eventStores = EventStoreSettings.fromConfig(system.settings().config());
           EventStore.init(system, eventStores, EventFlushSettings.fromConfig(system.settings().config()),
               new IcebergEventLog(lake.catalogue(), IcebergEventLog.Settings.fromConfig(system.settings().config())));
           GatewayActions.init(system, actionSettings, actionHandlers);
+          metrics.countEntities(List.of(SyncGateway.ENTITY_TYPE_KEY, DurableStream.ENTITY_TYPE_KEY,
+              EventStore.ENTITY_TYPE_KEY, GatewayActions.ENTITY_TYPE_KEY));
           OpenSessions openSessions = new OpenSessions(claims, system.scheduler(), system.executionContext(),
               Clock.systemUTC());
           Optional<WorkspaceGate> workspaces = WorkspaceGate.from(settings.auth(), workspaceSettings, claims);
@@ -158,17 +169,18 @@ public final class LakeshardNode {
           return Http.get(system)
               .newServerAt(settings.httpHost(), settings.httpPort())
               .withSettings(ExplicitContentType.serverSettings(system))
-              .bind(routes(system, settings, tokens, new GatewayAuth(tokens, workspaces), openSessions, streams,
-                  streamAuth, new SyncService(system, settings, checkpoints, actionSettings, actionHandlers),
-                  liveStore(system, settings, eventStores, liveStoreHooks, workspaces), bodies,
+              .bind(timing.around(routes(system, settings, tokens, new GatewayAuth(tokens, workspaces), openSessions, streams,
+                  streamAuth, new SyncService(system, settings, checkpoints, actionSettings, actionHandlers, metrics.sync()),
+                  liveStore(system, settings, eventStores, liveStoreHooks, workspaces, metrics.liveStore()), bodies,
                   new ClaimsVersionRoutes(claims, tokens, workspaceSettings.serverBypassToken(), bodies),
                   new BackendAdminRoutes(tokens, bodies, settings.maxBodyBytes(), routerSettings, backends),
-                  images(system, settings, store, bodies, workspaces)))
+                  images(system, settings, store, bodies, workspaces))))
               .thenCompose(binding -> {
                 binding.addToCoordinatedShutdown(settings.unbindTimeout(), system);
                 log.info("Lakeshard node serving HTTP on {}", binding.localAddress());
-                return Router.start(system, routerSettings, settings.httpHost(), backends, settings.unbindTimeout())
-                    .thenApply(router -> new LakeshardNode(system, binding, router));
+                return Router.start(system, routerSettings, settings.httpHost(), backends, settings.unbindTimeout(),
+                        metrics.router(), timing)
+                    .thenCombine(management, (router, uri) -> new LakeshardNode(system, binding, router, uri.port()));
               });
         })
         .whenComplete((node, failure) -> {
@@ -315,7 +327,8 @@ public final class LakeshardNode {
                               StreamAuth streamAuth, SyncService syncService, LiveStoreService liveStore,
                               RequestBodies bodies, ClaimsVersionRoutes claimsVersions, BackendAdminRoutes backends,
                               Route images) {
-    StreamRoutes streams = new StreamRoutes(new StreamService(system, streamSettings, streamAuth, settings.askTimeout()),
+    StreamRoutes streams = new StreamRoutes(new StreamService(system, streamSettings, streamAuth, settings.askTimeout(),
+            NodeMetrics.get(system).streams()),
         new RequestBodies(settings.askTimeout(), settings.refusedBodyDrainBytes(), JsonErrors.Family.STREAMS));
     Route sync = new SyncRoutes(system, settings, syncService, gatewayAuth, openSessions, bodies).routes();
     AdminRoutes admin = new AdminRoutes(system, settings, tokens, gatewayAuth, bodies);
@@ -347,7 +360,8 @@ public final class LakeshardNode {
 
   /** In workspace mode LiveStore payloads carry workspace tokens; else the static token, if any. */
   private static LiveStoreService liveStore(ActorSystem<?> system, NodeSettings settings, EventStoreSettings limits,
-                                            List<LiveStoreHooks> hooks, Optional<WorkspaceGate> workspaces) {
+                                            List<LiveStoreHooks> hooks, Optional<WorkspaceGate> workspaces,
+                                            LiveStoreMeters meters) {
     LiveStoreSettings liveStore = LiveStoreSettings.fromConfig(system.settings().config());
     PayloadCheck check;
     if (workspaces.isPresent()) {
@@ -362,7 +376,7 @@ public final class LakeshardNode {
       }
       check = token;
     }
-    return new LiveStoreService(system, limits, liveStore, check, hooks, settings.askTimeout());
+    return new LiveStoreService(system, limits, liveStore, check, hooks, settings.askTimeout(), meters);
   }
 
   private static StreamAuth streamAuthFrom(NodeSettings settings, NodeTokens tokens) {
@@ -375,6 +389,11 @@ public final class LakeshardNode {
 
   public int httpPort() {
     return binding.localAddress().getPort();
+  }
+
+  /** Pekko Management's port: cluster bootstrap, the health probes and {@code /metrics}. */
+  public int managementPort() {
+    return managementPort;
   }
 
   /** The x-backend router's port, when it is on. */

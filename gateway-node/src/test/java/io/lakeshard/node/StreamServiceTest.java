@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lakeshard.core.stream.DurableStream;
 import io.lakeshard.core.stream.StreamSettings;
+import io.lakeshard.node.metrics.NodeMetrics;
 import io.lakeshard.node.stream.StreamAuth;
 import io.lakeshard.node.stream.StreamOutcome;
 import io.lakeshard.node.stream.StreamService;
@@ -25,7 +26,7 @@ class StreamServiceTest extends NodeTestBase {
   void service() {
     StreamAuth auth = StreamAuth.from(new NodeSettings.StreamRouteSettings(WRITE_TOKEN, false), Optional.empty());
     service = new StreamService(node.system(), StreamSettings.fromConfig(node.system().settings().config()), auth,
-        Duration.ofSeconds(10));
+        Duration.ofSeconds(10), NodeMetrics.get(node.system()).streams());
   }
 
   private static byte[] bytes(String text) {

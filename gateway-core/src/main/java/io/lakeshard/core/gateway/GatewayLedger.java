@@ -64,8 +64,8 @@ final class GatewayLedger
   /** Local only: the ledger is always a child of its gateway, on the same node. */
   sealed interface Command extends NoSerializationVerificationNeeded {}
 
-  /** Pushes to decide and journal in one write, in arrival order. */
-  record Append(List<Push> pushes) implements Command {}
+  /** Pushes to decide and journal in one write, in arrival order; {@code sentNanos}: when the gateway sent it. */
+  record Append(List<Push> pushes, long sentNanos) implements Command {}
 
   record Read(SyncGateway.Pull pull) implements Command {}
 
@@ -103,9 +103,12 @@ final class GatewayLedger
   /** New sync rules are journaled: the gateway's sessions follow them. */
   record RulesChanged(SyncRules rules) implements Reply {}
 
-  /** A group of pushes is decided (and journaled, or not: see {@link #answerUnjournaled}); {@code accepted} lines up with the pushes. */
-  record GroupWritten(List<Push> pushes, List<List<RowDelta>> accepted, long serverHlc, BufferLevel level)
-      implements Reply {}
+  /**
+   * A group of pushes is decided (and journaled, or not: see {@link #answerUnjournaled}); {@code accepted} lines up
+   * with the pushes; {@code journalNanos}: from the group's send to its answer.
+   */
+  record GroupWritten(List<Push> pushes, List<List<RowDelta>> accepted, long serverHlc, BufferLevel level,
+                      long journalNanos) implements Reply {}
 
   /** What to flush, or null when the buffer is empty. */
   record FlushReady(FlushPlan plan) implements Reply {}
@@ -334,7 +337,8 @@ final class GatewayLedger
         push.replyTo().tell(refusal);
         none.add(List.of());
       }
-      gateway.tell(new GroupWritten(append.pushes(), none, state.serverHlc(), state.level()));
+      gateway.tell(new GroupWritten(append.pushes(), none, state.serverHlc(), state.level(),
+          System.nanoTime() - append.sentNanos()));
     } else if (failed instanceof Register || failed instanceof SaveRules) {
       context.getSelf().tell(failed); // idempotent: saving the same schema or rules again changes nothing
     } else {
@@ -422,6 +426,7 @@ final class GatewayLedger
   /** Answers each push of the group (once its write committed), then tells the gateway what to broadcast. */
   private GroupWritten answer(Append append, List<Decision> decisions, State state) {
     long serverHlc = state.replyHlc();
+    long journalNanos = System.nanoTime() - append.sentNanos();
     List<List<RowDelta>> accepted = new ArrayList<>(decisions.size());
     for (int i = 0; i < decisions.size(); i++) {
       Decision decision = decisions.get(i);
@@ -429,10 +434,10 @@ final class GatewayLedger
       List<RowDelta> ingested = decision.accepted().stream().map(Accepted::delta).toList();
       push.replyTo().tell(decision.refused() != null
           ? decision.refused()
-          : new PushAccepted(serverHlc, push.deltas().size(), ingested));
+          : new PushAccepted(serverHlc, push.deltas().size(), ingested, journalNanos));
       accepted.add(ingested);
     }
-    return new GroupWritten(append.pushes(), accepted, serverHlc, state.level());
+    return new GroupWritten(append.pushes(), accepted, serverHlc, state.level(), journalNanos);
   }
 
   /**

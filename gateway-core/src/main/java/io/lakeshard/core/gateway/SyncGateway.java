@@ -223,9 +223,11 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
   /**
    * As LakeSync answers: {@code accepted} counts every delta of the push (duplicates and deltas
    * that lost to newer writes are accepted too); {@code deltas} holds what was ingested, each
-   * trimmed to the columns that won.
+   * trimmed to the columns that won; {@code journalNanos}: how long its group's journal write took
+   * (what a request's Server-Timing reports as {@code journal}).
    */
-  public record PushAccepted(long serverHlc, int accepted, List<RowDelta> deltas) implements PushReply {}
+  public record PushAccepted(long serverHlc, int accepted, List<RowDelta> deltas, long journalNanos)
+      implements PushReply {}
 
   public record PushRefused(Refusal reason, String message) implements PushReply {}
 
@@ -275,23 +277,24 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
 
   /** {@code settingsOf}: each gateway's settings, by entity id (a sharded gateway's shards checkpoint differently). */
   public static void init(ActorSystem<?> system, Function<String, GatewaySettings> settingsOf, GatewayLake lake,
-                          CheckpointWriter checkpoints) {
+                          CheckpointWriter checkpoints, GatewayObserver observer) {
     ClusterSharding.get(system).init(
         Entity.of(ENTITY_TYPE_KEY, entityContext ->
-                create(entityContext.getEntityId(), settingsOf.apply(entityContext.getEntityId()), lake, checkpoints))
+                create(entityContext.getEntityId(), settingsOf.apply(entityContext.getEntityId()), lake, checkpoints,
+                    System::currentTimeMillis, observer))
             .withStopMessage(Passivate.INSTANCE));
   }
 
   public static Behavior<Command> create(String gatewayId, GatewaySettings settings, GatewayLake lake,
                                          CheckpointWriter checkpoints) {
-    return create(gatewayId, settings, lake, checkpoints, System::currentTimeMillis);
+    return create(gatewayId, settings, lake, checkpoints, System::currentTimeMillis, GatewayObserver.NONE);
   }
 
   /** {@code wallMillis}: the wall clock of the gateway's HLC and flush alarm (tests set their own). */
   static Behavior<Command> create(String gatewayId, GatewaySettings settings, GatewayLake lake,
-                                  CheckpointWriter checkpoints, LongSupplier wallMillis) {
+                                  CheckpointWriter checkpoints, LongSupplier wallMillis, GatewayObserver observer) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-        new SyncGateway(context, timers, gatewayId, settings, lake, checkpoints, wallMillis)));
+        new SyncGateway(context, timers, gatewayId, settings, lake, checkpoints, wallMillis, observer)));
   }
 
   private static final Object FLUSH_TIMER = "flush";
@@ -304,6 +307,7 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
   private final CheckpointWriter checkpointWriter;
   private final CheckpointRuns checkpoints;
   private final LongSupplier wallMillis;
+  private final GatewayObserver observer;
   private final OffActor offActor;
   private final ActorRef<GatewayLedger.Command> ledger;
   private final GatewaySessions sessions = new GatewaySessions();
@@ -323,8 +327,9 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
 
   private SyncGateway(ActorContext<Command> context, TimerScheduler<Command> timers, String gatewayId,
                       GatewaySettings settings, GatewayLake lake, CheckpointWriter checkpointWriter,
-                      LongSupplier wallMillis) {
+                      LongSupplier wallMillis, GatewayObserver observer) {
     super(context);
+    this.observer = observer;
     this.timers = timers;
     this.gatewayId = gatewayId;
     this.settings = settings;
@@ -438,12 +443,13 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
   }
 
   private void writeWaiting() {
-    ledger.tell(new GatewayLedger.Append(waiting));
+    ledger.tell(new GatewayLedger.Append(waiting, System.nanoTime()));
     waiting = new ArrayList<>();
     writing = true;
   }
 
   private Behavior<Command> onGroupWritten(GroupWritten written) {
+    observer.journalWritten(written.journalNanos(), written.pushes().size());
     for (int i = 0; i < written.pushes().size(); i++) {
       List<RowDelta> accepted = written.accepted().get(i);
       if (!accepted.isEmpty()) {
@@ -540,14 +546,16 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
 
   private void logFlushed(FlushCommitted committed) {
     FlushResult result = committed.result();
+    long nanos = System.nanoTime() - committed.startedNanos();
+    observer.flushed(nanos, result.rows(), result.bytes());
     getContext().getLog().info("gateway {} flush {}: {} deltas, {} bytes in {} files, {} ms{}", gatewayId, result.seq(),
-        result.rows(), result.bytes(), result.files().size(),
-        Duration.ofNanos(System.nanoTime() - committed.startedNanos()).toMillis(),
+        result.rows(), result.bytes(), result.files().size(), Duration.ofNanos(nanos).toMillis(),
         result.files().stream().anyMatch(FlushResult.DataFileWritten::alreadyCommitted)
             ? " (found already committed by an earlier attempt)" : "");
   }
 
   private Behavior<Command> flushFailed(String attempt, Throwable error) {
+    observer.flushFailed();
     flushing = false;
     Duration delay = flushRetry.failed();
     timers.startSingleTimer(FLUSH_TIMER, FlushDue.INSTANCE, delay);

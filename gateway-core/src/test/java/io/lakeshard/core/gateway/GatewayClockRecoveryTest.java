@@ -53,7 +53,8 @@ class GatewayClockRecoveryTest {
   }
 
   private static ActorRef<SyncGateway.Command> start(String gatewayId, AtomicLong wall) {
-    return testKit.spawn(SyncGateway.create(gatewayId, SETTINGS, NO_LAKE, NO_CHECKPOINTS, wall::get));
+    return testKit.spawn(SyncGateway.create(gatewayId, SETTINGS, NO_LAKE, NO_CHECKPOINTS, wall::get,
+        GatewayObserver.NONE));
   }
 
   private static RowDelta insert(String client, String row, long clientWallMillis) {

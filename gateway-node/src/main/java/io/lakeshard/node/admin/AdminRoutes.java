@@ -14,6 +14,7 @@ import io.lakeshard.node.NodeSettings;
 import io.lakeshard.node.auth.NodeTokens;
 import io.lakeshard.node.http.JsonBodies;
 import io.lakeshard.node.http.RequestBodies;
+import io.lakeshard.node.http.ServerTiming;
 import io.lakeshard.node.livestore.LiveStoreService;
 import io.lakeshard.node.Stages;
 import io.lakeshard.node.sync.GatewayShards;
@@ -115,13 +116,14 @@ public final class AdminRoutes extends AllDirectives {
 
   /** A sharded gateway's metrics are its shards' together, as LakeSync's shard router sums them. */
   private Route metrics(String gatewayId) {
-    return onSuccess(everyShard(gatewayId, SyncGateway.GetStats::new, askTimeout),
+    return ServerTiming.entity(everyShard(gatewayId, SyncGateway.GetStats::new, askTimeout),
         stats -> JsonBodies.complete(StatusCodes.OK, AdminBodies.Metrics.of(stats)));
   }
 
   /** Flushes now (every shard) and answers with what was written (LakeSync's admin flush). */
   private Route flush(String gatewayId) {
-    return onSuccess(everyShard(gatewayId, SyncGateway.Flush::new, lakeWriteTimeout), replies -> replies.stream()
+    // A flush is the lake's work (data files, the catalogue commit) with two journal writes around it.
+    return ServerTiming.lake(everyShard(gatewayId, SyncGateway.Flush::new, lakeWriteTimeout), replies -> replies.stream()
         .filter(SyncGateway.FlushFailed.class::isInstance)
         .map(failed -> error(StatusCodes.SERVICE_UNAVAILABLE, FLUSH_ERROR, ((SyncGateway.FlushFailed) failed).message()
             + "; the buffer is kept and the flush retried with backoff"))

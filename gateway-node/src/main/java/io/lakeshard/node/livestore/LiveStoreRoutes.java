@@ -3,7 +3,9 @@ package io.lakeshard.node.livestore;
 import io.lakeshard.core.eventstore.EventStore;
 import io.lakeshard.node.claims.OpenSessions;
 import io.lakeshard.node.http.RequestBodies;
+import io.lakeshard.node.http.ServerTiming;
 import io.lakeshard.node.http.WebSocketCloseCodes;
+import io.lakeshard.node.metrics.Transport;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -82,7 +84,7 @@ public final class LiveStoreRoutes extends AllDirectives {
       if (!(frame instanceof RpcFrame.Request request)) {
         return text(StatusCodes.BAD_REQUEST, LiveStoreError.Code.INVALID_REQUEST + ": one Request per POST");
       }
-      return onSuccess(service.admit(store, request).thenCompose(refusal -> refusal
+      return ServerTiming.entity(service.admit(store, request).thenCompose(refusal -> refusal
               .map(error -> CompletableFuture.completedFuture(List.of(RpcReplies.failure(request.id(), error))))
               .orElseGet(() -> answer(store, request).toCompletableFuture())),
           messages -> complete(HttpResponse.create().withStatus(StatusCodes.OK)
@@ -106,7 +108,7 @@ public final class LiveStoreRoutes extends AllDirectives {
   private CompletionStage<List<String>> pages(LiveStoreService.Store store, RpcFrame.Pull pull, long after,
                                               List<String> messages) {
     Optional<String> backendId = pull.cursor().map(RpcFrame.Cursor::backendId);
-    return service.page(store, after, backendId).thenCompose(reply -> {
+    return service.page(store, after, backendId, Transport.HTTP).thenCompose(reply -> {
       if (!(reply instanceof EventStore.Page page)) {
         messages.add(RpcReplies.failure(pull.id(), LiveStoreService.refusal(reply)));
         return CompletableFuture.completedFuture(messages);

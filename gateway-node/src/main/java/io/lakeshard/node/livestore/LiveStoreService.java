@@ -8,6 +8,10 @@ import io.lakeshard.core.eventstore.LiveStoreHooks;
 import io.lakeshard.node.Stages;
 import io.lakeshard.node.claims.OpenSessions;
 import io.lakeshard.node.livestore.LiveStoreError.Code;
+import io.lakeshard.node.metrics.LiveStoreMeters;
+import io.lakeshard.node.metrics.OpenCount;
+import io.lakeshard.node.metrics.RequestTimer;
+import io.lakeshard.node.metrics.Transport;
 import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -50,9 +54,12 @@ public final class LiveStoreService {
   private final PayloadCheck payloadCheck;
   private final List<LiveStoreHooks> hooks;
   private final Duration askTimeout;
+  private final LiveStoreMeters meters;
 
   public LiveStoreService(ActorSystem<?> system, EventStoreSettings limits, LiveStoreSettings settings,
-                          PayloadCheck payloadCheck, List<LiveStoreHooks> hooks, Duration askTimeout) {
+                          PayloadCheck payloadCheck, List<LiveStoreHooks> hooks, Duration askTimeout,
+                          LiveStoreMeters meters) {
+    this.meters = meters;
     this.sharding = ClusterSharding.get(system);
     this.limits = limits;
     this.settings = settings;
@@ -212,6 +219,17 @@ public final class LiveStoreService {
         });
   }
 
+  /** A WebSocket push's reply, or its timeout (null), for the metrics: the push was sent at {@code startNanos}. */
+  public void pushAnswered(EventStore.PushReply reply, long startNanos) {
+    meters.on(Transport.WS).push()
+        .record(reply == null ? RequestTimer.Outcome.UNAVAILABLE : outcome(reply), startNanos);
+  }
+
+  /** The open WebSocket sessions' gauge. */
+  public OpenCount webSockets() {
+    return meters.webSockets();
+  }
+
   /** An admitted push, answered to {@code replyTo} (a WebSocket session: the same actor as its subscriber). */
   public void push(Store store, RpcFrame.Push push, ActorRef<EventStore.PushReply> replyTo) {
     entity(store).tell(new EventStore.Push(push.batch(), push.backendId(), replyTo));
@@ -219,16 +237,28 @@ public final class LiveStoreService {
 
   /** An admitted push, its reply asked for (HTTP); no answer in time is Unavailable. */
   public CompletionStage<EventStore.PushReply> push(Store store, RpcFrame.Push push) {
-    return Stages.direct(entity(store).<EventStore.PushReply>ask(
+    long started = System.nanoTime();
+    return meters.on(Transport.HTTP).push().time(started, Stages.direct(entity(store).<EventStore.PushReply>ask(
             replyTo -> new EventStore.Push(push.batch(), push.backendId(), replyTo), askTimeout))
-        .exceptionally(failed -> new EventStore.Unavailable("the store did not answer in time"));
+        .exceptionally(failed -> new EventStore.Unavailable("the store did not answer in time")),
+        LiveStoreService::outcome);
   }
 
-  /** One page after {@code afterSeqNum}; no answer in time is Unavailable. */
-  public CompletionStage<EventStore.PullReply> page(Store store, long afterSeqNum, Optional<String> backendId) {
-    return Stages.direct(entity(store).<EventStore.PullReply>ask(
+  /** One page after {@code afterSeqNum} for a pull over {@code transport}; no answer in time is Unavailable. */
+  public CompletionStage<EventStore.PullReply> page(Store store, long afterSeqNum, Optional<String> backendId,
+                                                   Transport transport) {
+    long started = System.nanoTime();
+    return meters.on(transport).pull().time(started, Stages.direct(entity(store).<EventStore.PullReply>ask(
             replyTo -> new EventStore.Pull(afterSeqNum, backendId, replyTo), askTimeout))
-        .exceptionally(failed -> new EventStore.Unavailable("the store did not answer in time"));
+        .exceptionally(failed -> new EventStore.Unavailable("the store did not answer in time")),
+        reply -> reply instanceof EventStore.Page ? RequestTimer.Outcome.OK : outcome(reply));
+  }
+
+  private static RequestTimer.Outcome outcome(Object reply) {
+    if (reply instanceof EventStore.Unavailable) {
+      return RequestTimer.Outcome.UNAVAILABLE;
+    }
+    return reply instanceof EventStore.Accepted ? RequestTimer.Outcome.OK : RequestTimer.Outcome.REFUSED;
   }
 
   public void subscribe(Store store, ActorRef<EventStore.LiveUpdate> subscriber, long afterSeqNum) {

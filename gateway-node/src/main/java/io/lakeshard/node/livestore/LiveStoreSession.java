@@ -6,6 +6,7 @@ import io.lakeshard.core.eventstore.EventPages;
 import io.lakeshard.core.eventstore.EventStore;
 import io.lakeshard.core.eventstore.StoredEvent;
 import io.lakeshard.node.http.WebSocketCloseCodes.CloseWith;
+import io.lakeshard.node.metrics.Transport;
 import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -65,6 +66,8 @@ final class LiveStoreSession {
   private final ArrayDeque<RpcFrame.Push> pushes = new ArrayDeque<>();
   private final Map<String, PullState> pulls = new LinkedHashMap<>();
   private boolean pushing;
+  /** When the push in flight was sent to the store (for the metrics). */
+  private long pushSentNanos;
   /** Attached to the store, with every event up to {@code liveCursor} seen. */
   private boolean subscribed;
   private long liveCursor;
@@ -103,8 +106,11 @@ final class LiveStoreSession {
           }
           return Behaviors.same();
         })
-        .onMessage(PushTimedOut.class, timedOut -> close(new CloseWith(TRY_AGAIN_LATER,
-            "UNAVAILABLE: store " + store.storeId() + " did not answer a push in time; reconnect")))
+        .onMessage(PushTimedOut.class, timedOut -> {
+          service.pushAnswered(null, pushSentNanos);
+          return close(new CloseWith(TRY_AGAIN_LATER,
+              "UNAVAILABLE: store " + store.storeId() + " did not answer a push in time; reconnect"));
+        })
         .onMessage(Ended.class, ended -> {
           service.unsubscribe(store, self());
           return Behaviors.stopped();
@@ -154,6 +160,7 @@ final class LiveStoreSession {
       return Behaviors.same();
     }
     if (admitted.request() instanceof RpcFrame.Push push) {
+      pushSentNanos = System.nanoTime();
       service.push(store, push, self());
       timers.startSingleTimer("push", PushTimedOut.INSTANCE, service.askTimeout());
     } else if (admitted.request() instanceof RpcFrame.Pull pull) { // BadRequests never pass admit
@@ -169,6 +176,7 @@ final class LiveStoreSession {
       return Behaviors.same();
     }
     timers.cancel("push");
+    service.pushAnswered(reply, pushSentNanos);
     String id = pushes.peek().id();
     out.tell(LiveStoreService.refusal(reply).map(error -> RpcReplies.failure(id, error))
         .orElseGet(() -> RpcReplies.pushAccepted(id)));
@@ -191,7 +199,7 @@ final class LiveStoreSession {
   private void requestPage(PullState state) {
     String id = state.pull.id();
     Optional<String> backendId = state.pull.cursor().map(RpcFrame.Cursor::backendId);
-    context.pipeToSelf(service.page(store, state.cursor, backendId), (reply, failed) -> new Paged(id,
+    context.pipeToSelf(service.page(store, state.cursor, backendId, Transport.WS), (reply, failed) -> new Paged(id,
         reply != null ? reply : new EventStore.Unavailable(String.valueOf(failed))));
   }
 

@@ -58,8 +58,8 @@ final class LiveStoreSocket {
         .mapAsync(1, this::read)
         .map(frame -> (Object) new LiveStoreSession.Inbound(frame))
         .to(ActorSink.actorRef(session, LiveStoreSession.Ended.INSTANCE, failed -> LiveStoreSession.Ended.INSTANCE));
-    Flow<Message, Message, NotUsed> flow = Flow.fromSinkAndSourceCoupled(inbound,
-        outbound.second().map(text -> (Message) TextMessage.create((String) text)));
+    Flow<Message, Message, NotUsed> flow = service.webSockets().counting(Flow.fromSinkAndSourceCoupled(inbound,
+        outbound.second().map(text -> (Message) TextMessage.create((String) text))));
     return openSessions.revocable(store.holder(), flow);
   }
 

@@ -1,6 +1,8 @@
 package io.lakeshard.node.router;
 
 import com.typesafe.config.ConfigFactory;
+import io.lakeshard.node.http.ServerTiming;
+import io.lakeshard.node.metrics.RouterMeters;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -44,12 +46,14 @@ public final class Router {
 
   /** Binds the router on {@code host} when its port is set; empty when the router is off. */
   public static CompletionStage<Optional<ServerBinding>> start(ActorSystem<?> system, RouterSettings settings, String host,
-                                                                ClusterBackends cluster, Duration unbindTimeout) {
+                                                                ClusterBackends cluster, Duration unbindTimeout,
+                                                                RouterMeters meters, ServerTiming timing) {
     if (settings.port().isEmpty()) {
       return CompletableFuture.completedFuture(Optional.empty());
     }
     Upstreams upstreams = new Upstreams(system, settings);
     HealthCache health = new HealthCache(settings.healthCacheTtl());
+    settings.localBackends().keySet().forEach(meters::register);
     Supplier<Collection<Backend>> everyBackend = () -> {
       List<Backend> all = new ArrayList<>(settings.localBackends().values());
       all.addAll(cluster.backends().values());
@@ -60,7 +64,7 @@ public final class Router {
     HealthChecks readiness = new HealthChecks((ExtendedActorSystem) Adapter.toClassic(system),
         HealthCheckSettings.create(system.settings().config().getConfig("pekko.management.health-checks")));
     RouterHandler handler = new RouterHandler(system, settings, cluster, health,
-        new Passthrough(system, upstreams, settings.upstreamTimeout()), readiness::ready);
+        new Passthrough(system, upstreams, settings.upstreamTimeout()), readiness::ready, meters, timing);
     ServerSettings server = ServerSettings.create(ConfigFactory.parseString(SERVER_SETTINGS)
         .withFallback(system.settings().config()));
     return Http.get(system).newServerAt(host, settings.port().getAsInt()).withSettings(server).bind(handler)

@@ -2,6 +2,9 @@ package io.lakeshard.node.router;
 
 import io.lakeshard.node.Stages;
 import io.lakeshard.node.http.JsonBodies;
+import io.lakeshard.node.http.RequestTiming;
+import io.lakeshard.node.http.ServerTiming;
+import io.lakeshard.node.metrics.RouterMeters;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
@@ -44,9 +47,14 @@ final class RouterHandler implements Function<HttpRequest, CompletionStage<HttpR
   private final HealthCache health;
   private final Passthrough passthrough;
   private final Supplier<CompletionStage<Boolean>> nodeReady;
+  private final RouterMeters meters;
+  private final ServerTiming timing;
 
   RouterHandler(ActorSystem<?> system, RouterSettings settings, ClusterBackends cluster, HealthCache health,
-                Passthrough passthrough, Supplier<CompletionStage<Boolean>> nodeReady) {
+                Passthrough passthrough, Supplier<CompletionStage<Boolean>> nodeReady, RouterMeters meters,
+                ServerTiming timing) {
+    this.meters = meters;
+    this.timing = timing;
     this.system = system;
     this.settings = settings;
     this.cluster = cluster;
@@ -55,9 +63,17 @@ final class RouterHandler implements Function<HttpRequest, CompletionStage<HttpR
     this.nodeReady = nodeReady;
   }
 
-  /** Every request; a failure of the router's own (never the upstream's) is a JSON 500 without details. */
+  /** Every request, with a Server-Timing header ({@code route}, {@code upstream}) when it is timed. */
   @Override
   public CompletionStage<HttpResponse> apply(HttpRequest request) {
+    return timing.start(request)
+        .map(timed -> answerSafely(ServerTiming.attach(request, timed))
+            .thenApply(response -> response.addHeader(ServerTiming.header(timed))))
+        .orElseGet(() -> answerSafely(request));
+  }
+
+  /** A failure of the router's own (never the upstream's) is a JSON 500 without details. */
+  private CompletionStage<HttpResponse> answerSafely(HttpRequest request) {
     try {
       return answer(request);
     } catch (RuntimeException e) {
@@ -108,12 +124,17 @@ final class RouterHandler implements Function<HttpRequest, CompletionStage<HttpR
     }
     log.debug("routing {} {} to {} ({})", request.method().value(), request.getUri().getPathString(), backend.id(),
         location.wire());
+    long started = System.nanoTime();
     return passthrough.forward(backend, request).handle((response, failure) -> {
+      ServerTiming.of(request).ifPresent(timed -> timed.add(RequestTiming.Part.UPSTREAM, System.nanoTime() - started));
       if (response != null) {
+        meters.answered(backend.id(), started);
         return response;
       }
       Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-      if (cause instanceof Passthrough.UpstreamTimeout) {
+      boolean timedOut = cause instanceof Passthrough.UpstreamTimeout;
+      meters.failed(backend.id(), timedOut ? RouterMeters.Failure.TIMEOUT : RouterMeters.Failure.UNREACHABLE);
+      if (timedOut) {
         log.warn("backend {} did not answer {} {} in time: {}", backend.id(), request.method().value(),
             request.getUri().getPathString(), cause.getMessage());
         return json(StatusCodes.GATEWAY_TIMEOUT, new RouterBodies.GatewayTimeout(settings.upstreamTimeout().toSeconds()));

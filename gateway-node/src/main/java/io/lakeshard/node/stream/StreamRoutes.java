@@ -15,6 +15,7 @@ import io.lakeshard.core.stream.StreamCursor;
 import io.lakeshard.node.http.Bearer;
 import io.lakeshard.node.http.JsonErrors;
 import io.lakeshard.node.http.RequestBodies;
+import io.lakeshard.node.http.ServerTiming;
 import io.lakeshard.node.stream.StreamOutcome.Rejected;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -81,7 +82,7 @@ public final class StreamRoutes extends AllDirectives {
           this::appended));
       case "GET" -> read(caller, StreamHeaders.read(id, request), request);
       // A HEAD answer has no body, so a refusal is its status alone.
-      case "HEAD" -> onSuccess(service.head(caller, id), outcome -> outcome instanceof StreamOutcome.Refused refused
+      case "HEAD" -> ServerTiming.entity(service.head(caller, id), outcome -> outcome instanceof StreamOutcome.Refused refused
           ? complete(HttpResponse.create().withStatus(status(refused.refused().reason())))
           : outcome(outcome, described -> described(id, described)));
       case "DELETE" -> answer(service.delete(caller, id), outcome -> complete(StatusCodes.NO_CONTENT));
@@ -92,7 +93,7 @@ public final class StreamRoutes extends AllDirectives {
 
   /** Refusals map the same for every operation; {@code success} maps the rest. */
   private Route answer(CompletionStage<StreamOutcome> outcome, Function<StreamOutcome, Route> success) {
-    return onSuccess(outcome, result -> outcome(result, success));
+    return ServerTiming.entity(outcome, result -> outcome(result, success));
   }
 
   private Route outcome(StreamOutcome result, Function<StreamOutcome, Route> success) {
@@ -268,7 +269,8 @@ public final class StreamRoutes extends AllDirectives {
       headers.add(RawHeader.create(StreamHeaders.SSE_DATA_ENCODING, "base64"));
     }
     return complete(HttpResponse.create().addHeaders(headers).withEntity(HttpEntities.createChunked(
-        ContentTypes.create(MediaTypes.TEXT_EVENT_STREAM), Source.from(opening).concat(rest))));
+        ContentTypes.create(MediaTypes.TEXT_EVENT_STREAM),
+        service.sseReaders().counting(Source.from(opening).concat(rest)))));
   }
 
   // ---- helpers ----

@@ -5,6 +5,10 @@ import io.lakeshard.core.stream.ExpiresAt;
 import io.lakeshard.core.stream.Offsets;
 import io.lakeshard.core.stream.StreamSettings;
 import io.lakeshard.node.Stages;
+import io.lakeshard.node.metrics.OpenCount;
+import io.lakeshard.node.metrics.RequestTimer;
+import io.lakeshard.node.metrics.StreamMeters;
+import io.lakeshard.node.metrics.Transport;
 import io.lakeshard.node.stream.StreamOutcome.Rejected;
 import io.lakeshard.node.stream.StreamOutcome.Rejection;
 import java.time.Duration;
@@ -73,7 +77,11 @@ public final class StreamService {
   /** Live reads wait up to the long-poll timeout in the entity before it answers. */
   private final Duration liveAskTimeout;
 
-  public StreamService(ActorSystem<?> system, StreamSettings settings, StreamAuth auth, Duration askTimeout) {
+  private final StreamMeters meters;
+
+  public StreamService(ActorSystem<?> system, StreamSettings settings, StreamAuth auth, Duration askTimeout,
+                       StreamMeters meters) {
+    this.meters = meters;
     this.sharding = ClusterSharding.get(system);
     this.settings = settings;
     this.auth = auth;
@@ -101,7 +109,16 @@ public final class StreamService {
     return askTimeout;
   }
 
+  /** The gauge of open SSE connections. */
+  public OpenCount sseReaders() {
+    return meters.sseReaders();
+  }
+
   public CompletionStage<StreamOutcome> create(Caller caller, String id, Create request) {
+    return meters.create().time(System.nanoTime(), decideCreate(caller, id, request), StreamService::outcome);
+  }
+
+  private CompletionStage<StreamOutcome> decideCreate(Caller caller, String id, Create request) {
     StreamOutcome refused = refuseWrite(caller, id, request.body());
     if (refused != null) {
       return done(refused);
@@ -148,6 +165,15 @@ public final class StreamService {
   }
 
   public CompletionStage<StreamOutcome> append(Caller caller, String id, Append request) {
+    return meters.append().time(System.nanoTime(), decideAppend(caller, id, request), outcome -> {
+      if (outcome instanceof StreamOutcome.Appended) {
+        meters.appendedBytes().increment(request.body().length);
+      }
+      return outcome(outcome);
+    });
+  }
+
+  private CompletionStage<StreamOutcome> decideAppend(Caller caller, String id, Append request) {
     StreamOutcome refused = refuseWrite(caller, id, request.body());
     if (refused != null) {
       return done(refused);
@@ -189,6 +215,17 @@ public final class StreamService {
 
   /** A catch-up read, a long-poll, or the start of an SSE connection. */
   public CompletionStage<StreamOutcome> read(Caller caller, Read request) {
+    long started = System.nanoTime();
+    if (!request.longPoll()) {
+      return meters.read(request.sse() ? Transport.SSE : Transport.HTTP)
+          .time(started, decideRead(caller, request), StreamService::outcome);
+    }
+    meters.longPollReaders().opened();
+    return meters.read(Transport.LONG_POLL).time(started, decideRead(caller, request), StreamService::outcome)
+        .whenComplete((outcome, failure) -> meters.longPollReaders().closed());
+  }
+
+  private CompletionStage<StreamOutcome> decideRead(Caller caller, Read request) {
     StreamOutcome refused = refuseRead(caller, request.id());
     if (refused != null) {
       return done(refused);
@@ -223,6 +260,10 @@ public final class StreamService {
   }
 
   public CompletionStage<StreamOutcome> head(Caller caller, String id) {
+    return meters.head().time(System.nanoTime(), decideHead(caller, id), StreamService::outcome);
+  }
+
+  private CompletionStage<StreamOutcome> decideHead(Caller caller, String id) {
     StreamOutcome refused = refuseRead(caller, id);
     if (refused != null) {
       return done(refused);
@@ -234,6 +275,10 @@ public final class StreamService {
   }
 
   public CompletionStage<StreamOutcome> delete(Caller caller, String id) {
+    return meters.delete().time(System.nanoTime(), decideDelete(caller, id), StreamService::outcome);
+  }
+
+  private CompletionStage<StreamOutcome> decideDelete(Caller caller, String id) {
     StreamOutcome refused = refuseWrite(caller, id, EMPTY);
     if (refused != null) {
       return done(refused);
@@ -247,6 +292,17 @@ public final class StreamService {
   private CompletionStage<DurableStream.ReadReply> ask(String id, String offset, boolean live) {
     return Stages.direct(
         stream(id).ask(replyTo -> new DurableStream.Read(offset, live, replyTo), live ? liveAskTimeout : askTimeout));
+  }
+
+  /** An outcome for the metrics: a rule's or the entity's refusal, the journal unavailable, or served. */
+  private static RequestTimer.Outcome outcome(StreamOutcome outcome) {
+    if (outcome instanceof StreamOutcome.Refused refused) {
+      return switch (refused.refused().reason()) {
+        case UNAVAILABLE, JOURNAL_UNAVAILABLE -> RequestTimer.Outcome.UNAVAILABLE;
+        default -> RequestTimer.Outcome.REFUSED;
+      };
+    }
+    return outcome instanceof StreamOutcome.Rejected ? RequestTimer.Outcome.REFUSED : RequestTimer.Outcome.OK;
   }
 
   private static StreamOutcome created(DurableStream.Created created) {

@@ -92,15 +92,17 @@ final class ShardedGateway {
   /** As LakeSync's shard router answers: the latest serverHlc, every delta of the push counted. */
   private static SyncGateway.PushReply combined(List<SyncGateway.PushReply> replies, int pushed) {
     long serverHlc = 0;
+    long journalNanos = 0; // the shards write in parallel: the slowest write is the push's
     List<RowDelta> ingested = new ArrayList<>();
     for (SyncGateway.PushReply reply : replies) {
       if (!(reply instanceof SyncGateway.PushAccepted accepted)) {
         return reply;
       }
       serverHlc = Math.max(serverHlc, accepted.serverHlc());
+      journalNanos = Math.max(journalNanos, accepted.journalNanos());
       ingested.addAll(accepted.deltas());
     }
-    return new SyncGateway.PushAccepted(serverHlc, pushed, ingested);
+    return new SyncGateway.PushAccepted(serverHlc, pushed, ingested, journalNanos);
   }
 
   private EntityRef<SyncGateway.Command> entity(String entityId) {

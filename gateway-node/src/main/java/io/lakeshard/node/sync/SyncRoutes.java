@@ -12,7 +12,9 @@ import io.lakeshard.node.claims.OpenSessions;
 import io.lakeshard.node.http.JsonBodies;
 import io.lakeshard.node.http.JsonErrors;
 import io.lakeshard.node.http.RequestBodies;
+import io.lakeshard.node.http.ServerTiming;
 import io.lakeshard.node.http.WebSocketCloseCodes;
+import io.lakeshard.node.metrics.Transport;
 import io.lakeshard.node.workspace.GatewayAuth;
 import io.lakeshard.protocol.JsonCodec;
 import io.lakeshard.protocol.ProtocolException;
@@ -75,7 +77,7 @@ public final class SyncRoutes extends AllDirectives {
     return pathPrefix("sync", () -> pathPrefix(PathMatchers.segment(), gatewayId -> concat(
         path("push", () -> post(() -> gateway(gatewayId, gateway ->
             bodies.strict(settings.maxBodyBytes(), body -> push(gateway, body))))),
-        path("ws", () -> get(() -> auth.caller(gatewayId, caller -> opened(caller.principal(), gatewayId, gateway ->
+        path("ws", () -> get(() -> auth.caller(gatewayId, caller -> opened(caller.principal(), gatewayId, Transport.WS, gateway ->
             extractRequest(request -> request.getAttribute(AttributeKeys.webSocketUpgrade)
                 .flatMap(upgrade -> webSockets.upgrade(upgrade, socket(gateway, caller.holder())))
                 .map(this::complete)
@@ -92,18 +94,19 @@ public final class SyncRoutes extends AllDirectives {
 
   /** The gateway as the token's holder may use it, or the refusal. */
   private Route gateway(String gatewayId, Function<SyncService.Gateway, Route> inner) {
-    return auth.principal(gatewayId, principal -> opened(principal, gatewayId, inner));
+    return auth.principal(gatewayId, principal -> opened(principal, gatewayId, Transport.HTTP, inner));
   }
 
-  private Route opened(Optional<JwtAuth.Principal> principal, String gatewayId, Function<SyncService.Gateway, Route> inner) {
-    SyncService.Access access = service.open(principal, gatewayId);
+  private Route opened(Optional<JwtAuth.Principal> principal, String gatewayId, Transport transport,
+                       Function<SyncService.Gateway, Route> inner) {
+    SyncService.Access access = service.open(principal, gatewayId, transport);
     return access instanceof SyncService.Gateway gateway ? inner.apply(gateway) : refused((Refused) access);
   }
 
   /** A session of a workspace token is cut when the token is revoked or past its grace. */
   private Flow<Message, Message, NotUsed> socket(SyncService.Gateway gateway, Optional<OpenSessions.SessionHolder> holder) {
-    Flow<Message, Message, NotUsed> flow =
-        new SyncSocket(system, gateway, settings.wsMaxFrameBytes(), settings.wsBroadcastBuffer()).flow();
+    Flow<Message, Message, NotUsed> flow = service.webSockets().counting(
+        new SyncSocket(system, gateway, settings.wsMaxFrameBytes(), settings.wsBroadcastBuffer()).flow());
     return openSessions.revocable(holder, flow);
   }
 
@@ -114,7 +117,8 @@ public final class SyncRoutes extends AllDirectives {
     } catch (ProtocolException e) {
       return error(StatusCodes.BAD_REQUEST, VALIDATION_ERROR, e.getMessage());
     }
-    return onSuccess(gateway.push(push, null), outcome -> outcome instanceof PushOutcome.Accepted accepted
+    return ServerTiming.entity(gateway.push(push, null), SyncRoutes::journalNanos, outcome ->
+        outcome instanceof PushOutcome.Accepted accepted
         ? complete(JsonBodies.json(StatusCodes.OK, JsonCodec.encodePushAck(accepted.ack().serverHlc(),
             accepted.ack().accepted(), WireDeltas.toWire(accepted.ack().deltas()))))
         : notServed(outcome));
@@ -129,7 +133,7 @@ public final class SyncRoutes extends AllDirectives {
     } catch (NumberFormatException e) {
       return error(StatusCodes.BAD_REQUEST, VALIDATION_ERROR, "since must be a decimal HLC and limit an integer");
     }
-    return onSuccess(gateway.pull(since, limit), outcome -> outcome instanceof PullOutcome.Page page
+    return ServerTiming.entity(gateway.pull(since, limit), outcome -> outcome instanceof PullOutcome.Page page
         ? complete(JsonBodies.json(StatusCodes.OK, JsonCodec.encodeResponse(SyncResponse.newBuilder()
                 .addAllDeltas(WireDeltas.toWire(page.page().deltas()))
                 .setServerHlc(page.page().serverHlc())
@@ -141,7 +145,8 @@ public final class SyncRoutes extends AllDirectives {
 
   /** Streamed (chunked) as the store gives the chunks, with the snapshot stamp the client pulls from next. */
   private Route checkpoint(SyncService.Gateway gateway) {
-    return onSuccess(gateway.checkpoint(), outcome -> outcome instanceof CheckpointOutcome.Found found
+    // The manifest's read from the object store (the chunks stream after the headers).
+    return ServerTiming.lake(gateway.checkpoint(), outcome -> outcome instanceof CheckpointOutcome.Found found
         ? complete(HttpResponse.create()
             .withStatus(StatusCodes.OK)
             .addHeader(RawHeader.create("X-Checkpoint-Hlc", found.snapshotHlc()))
@@ -156,10 +161,14 @@ public final class SyncRoutes extends AllDirectives {
     } catch (ProtocolException e) {
       return refused(new Refused(SyncRefusal.INVALID_ACTION, e.getMessage()));
     }
-    return onSuccess(gateway.act(push), outcome -> outcome instanceof ActionOutcome.Answered answered
+    return ServerTiming.entity(gateway.act(push), outcome -> outcome instanceof ActionOutcome.Answered answered
         ? complete(JsonBodies.json(StatusCodes.OK,
             JsonCodec.encodeActionResponse(WireActions.toWire(answered.answers()))))
         : notServed(outcome));
+  }
+
+  private static long journalNanos(PushOutcome outcome) {
+    return outcome instanceof PushOutcome.Accepted accepted ? accepted.ack().journalNanos() : 0;
   }
 
   /** A refused or unavailable outcome as its error answer. */

@@ -17,6 +17,10 @@ import io.lakeshard.core.rules.RowFilter;
 import io.lakeshard.node.NodeSettings;
 import io.lakeshard.node.Stages;
 import io.lakeshard.node.auth.JwtAuth;
+import io.lakeshard.node.metrics.OpenCount;
+import io.lakeshard.node.metrics.RequestTimer;
+import io.lakeshard.node.metrics.SyncMeters;
+import io.lakeshard.node.metrics.Transport;
 import io.lakeshard.protocol.ProtocolException;
 import io.lakeshard.protocol.v1.ActionPush;
 import io.lakeshard.protocol.v1.SyncPush;
@@ -59,9 +63,11 @@ public final class SyncService {
   private final ActionSettings actionSettings;
   private final ActionHandlers actionHandlers;
   private final GatewayShards shards;
+  private final SyncMeters meters;
 
   public SyncService(ActorSystem<?> system, NodeSettings settings, CheckpointStore checkpoints,
-                     ActionSettings actionSettings, ActionHandlers actionHandlers) {
+                     ActionSettings actionSettings, ActionHandlers actionHandlers, SyncMeters meters) {
+    this.meters = meters;
     this.sharding = ClusterSharding.get(system);
     this.checkpoints = checkpoints;
     this.offActor = OffActor.of(system);
@@ -76,9 +82,9 @@ public final class SyncService {
 
   /**
    * The gateway {@code gatewayId} for the token's holder (no principal: auth is off), checked
-   * once per HTTP request or WebSocket session.
+   * once per HTTP request or WebSocket session ({@code transport}, for the metrics).
    */
-  public Access open(Optional<JwtAuth.Principal> principal, String gatewayId) {
+  public Access open(Optional<JwtAuth.Principal> principal, String gatewayId, Transport transport) {
     if (!GATEWAY_ID.matcher(gatewayId).matches()) {
       return new Refused(SyncRefusal.INVALID_GATEWAY, "gateway id must match " + GATEWAY_ID);
     }
@@ -88,7 +94,13 @@ public final class SyncService {
     ShardedGateway sharded = shards.of(gatewayId)
         .map(layout -> new ShardedGateway(sharding, layout, askTimeout))
         .orElse(null);
-    return new Gateway(gatewayId, sharding.entityRefFor(SyncGateway.ENTITY_TYPE_KEY, gatewayId), sharded, principal);
+    return new Gateway(gatewayId, sharding.entityRefFor(SyncGateway.ENTITY_TYPE_KEY, gatewayId), sharded, principal,
+        meters.on(transport));
+  }
+
+  /** The open WebSocket sessions' gauge. */
+  public OpenCount webSockets() {
+    return meters.webSockets();
   }
 
   /** One gateway as one token's holder may use it. */
@@ -100,9 +112,11 @@ public final class SyncService {
     private final Optional<JwtAuth.Principal> principal;
     /** What sync rules' {@code jwt:} values resolve to; none with auth off. */
     private final Map<String, List<String>> claims;
+    private final SyncMeters.Path meters;
 
     private Gateway(String gatewayId, EntityRef<SyncGateway.Command> entity, ShardedGateway sharded,
-                    Optional<JwtAuth.Principal> principal) {
+                    Optional<JwtAuth.Principal> principal, SyncMeters.Path meters) {
+      this.meters = meters;
       this.gatewayId = gatewayId;
       this.entity = entity;
       this.sharded = sharded;
@@ -131,6 +145,10 @@ public final class SyncService {
      * {@code origin}, the pushing WebSocket session (null over HTTP), when auth is off.
      */
     public CompletionStage<PushOutcome> push(SyncPush push, ActorRef<SyncGateway.Broadcast> origin) {
+      return meters.push().time(System.nanoTime(), decidePush(push, origin), this::pushed);
+    }
+
+    private CompletionStage<PushOutcome> decidePush(SyncPush push, ActorRef<SyncGateway.Broadcast> origin) {
       if (!mayActAs(push.getClientId())) {
         return CompletableFuture.completedFuture(new Refused(SyncRefusal.CLIENT_MISMATCH,
             "push clientId differs from the token's sub"));
@@ -157,6 +175,10 @@ public final class SyncService {
      * principal see; {@code requestedLimit} as {@link PullLimit} reads it.
      */
     public CompletionStage<PullOutcome> pull(long since, long requestedLimit) {
+      return meters.pull().time(System.nanoTime(), decidePull(since, requestedLimit), SyncService::outcome);
+    }
+
+    private CompletionStage<PullOutcome> decidePull(long since, long requestedLimit) {
       int limit = pullLimit.resolve(requestedLimit);
       if (limit == PullLimit.REFUSED) {
         return CompletableFuture.completedFuture(new Refused(SyncRefusal.INVALID_LIMIT,
@@ -249,6 +271,16 @@ public final class SyncService {
       return actionHandlers.describe();
     }
 
+    /** A push's outcome for the metrics: its deltas counted when accepted, a backpressure refusal counted. */
+    private RequestTimer.Outcome pushed(PushOutcome outcome) {
+      if (outcome instanceof PushOutcome.Accepted accepted) {
+        meters.deltas().increment(accepted.ack().accepted());
+      } else if (outcome instanceof Unavailable unavailable && unavailable.cause() == Unavailable.Cause.BACKPRESSURE) {
+        SyncService.this.meters.backpressure().increment();
+      }
+      return outcome(outcome);
+    }
+
     /** With auth off anyone may; else only the token's {@code sub}. */
     private boolean mayActAs(String clientId) {
       return principal.isEmpty() || principal.get().clientId().equals(clientId);
@@ -257,6 +289,13 @@ public final class SyncService {
 
   /** An entity's latest checkpoint, if any, and the filter of its sync rules for one principal. */
   private record StoredCheckpoint(String entityId, Optional<CheckpointManifest> manifest, RowFilter filter) {}
+
+  private static RequestTimer.Outcome outcome(Object outcome) {
+    if (outcome instanceof Refused) {
+      return RequestTimer.Outcome.REFUSED;
+    }
+    return outcome instanceof Unavailable ? RequestTimer.Outcome.UNAVAILABLE : RequestTimer.Outcome.OK;
+  }
 
   private static PushOutcome pushOutcome(SyncGateway.PushReply reply) {
     if (reply instanceof SyncGateway.PushAccepted accepted) {
