@@ -7,6 +7,7 @@ import io.lakeshard.core.stream.StreamSettings;
 import io.lakeshard.node.Stages;
 import io.lakeshard.node.stream.StreamOutcome.Rejected;
 import io.lakeshard.node.stream.StreamOutcome.Rejection;
+import io.lakeshard.node.throughput.Throughput;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -72,6 +73,7 @@ public final class StreamService {
   private final Duration askTimeout;
   /** Live reads wait up to the long-poll timeout in the entity before it answers. */
   private final Duration liveAskTimeout;
+  private final Throughput throughput;
 
   public StreamService(ActorSystem<?> system, StreamSettings settings, StreamAuth auth, Duration askTimeout) {
     this.sharding = ClusterSharding.get(system);
@@ -79,6 +81,7 @@ public final class StreamService {
     this.auth = auth;
     this.askTimeout = askTimeout;
     this.liveAskTimeout = settings.longPollTimeout().plus(askTimeout);
+    this.throughput = Throughput.get(system);
   }
 
   /** The largest body a create or append may have. */
@@ -178,6 +181,7 @@ public final class StreamService {
             replyTo -> new DurableStream.Append(spec, replyTo), askTimeout))
         .thenApply(reply -> {
           if (reply instanceof DurableStream.Appended appended) {
+            throughput.appended();
             return new StreamOutcome.Appended(appended.offset(), appended.closed(), writer, closeOnly);
           }
           if (reply instanceof DurableStream.Duplicate duplicate) {

@@ -17,6 +17,7 @@ import io.lakeshard.core.rules.RowFilter;
 import io.lakeshard.node.NodeSettings;
 import io.lakeshard.node.Stages;
 import io.lakeshard.node.auth.JwtAuth;
+import io.lakeshard.node.throughput.Throughput;
 import io.lakeshard.protocol.ProtocolException;
 import io.lakeshard.protocol.v1.ActionPush;
 import io.lakeshard.protocol.v1.SyncPush;
@@ -59,6 +60,7 @@ public final class SyncService {
   private final ActionSettings actionSettings;
   private final ActionHandlers actionHandlers;
   private final GatewayShards shards;
+  private final Throughput throughput;
 
   public SyncService(ActorSystem<?> system, NodeSettings settings, CheckpointStore checkpoints,
                      ActionSettings actionSettings, ActionHandlers actionHandlers) {
@@ -72,6 +74,7 @@ public final class SyncService {
     this.pullLimit = new PullLimit(settings.gateway().defaultPullLimit(), settings.gateway().maxPullLimit());
     this.lakeRetryAfter = settings.lakeRetryAfter();
     this.shards = settings.shards();
+    this.throughput = Throughput.get(system);
   }
 
   /**
@@ -149,7 +152,12 @@ public final class SyncService {
           ? Stages.direct(entity.ask(replyTo -> new SyncGateway.Push(push.getClientId(), deltas, origin, replyTo),
               askTimeout))
           : sharded.push(push.getClientId(), deltas, origin);
-      return reply.thenApply(SyncService::pushOutcome);
+      return reply.thenApply(gatewayReply -> {
+        if (gatewayReply instanceof SyncGateway.PushAccepted accepted) {
+          throughput.pushed(accepted.accepted());
+        }
+        return pushOutcome(gatewayReply);
+      });
     }
 
     /**
