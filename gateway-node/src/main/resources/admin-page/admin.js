@@ -7,10 +7,11 @@ const POLL_MS = 2000;
 const CHART_POINTS = 60;
 /** The most rows a table shows: a node may hold thousands of idle gateways. */
 const MAX_ROWS = 200;
+/** Deltas drawn widest, under the others: a push of one delta puts both lines on one path. */
 const SERIES = [
-  { key: "pushes", color: "#2563eb" },
-  { key: "deltas", color: "#16a34a" },
-  { key: "appends", color: "#d97706" },
+  { key: "pushes", color: "#2563eb", width: 2 },
+  { key: "deltas", color: "#16a34a", width: 5 },
+  { key: "appends", color: "#d97706", width: 2 },
 ];
 
 const $ = (id) => document.getElementById(id);
@@ -323,9 +324,9 @@ function drawChart() {
   }
   ctx.fillText(`last ${CHART_POINTS * POLL_MS / 1000} s`, pad.left, height - 4);
   const offset = CHART_POINTS - rates.length;
-  ctx.lineWidth = 2;
-  for (const { key, color } of SERIES) {
+  for (const { key, color, width: lineWidth } of [...SERIES].sort((a, b) => b.width - a.width)) {
     ctx.strokeStyle = color;
+    ctx.lineWidth = lineWidth;
     ctx.beginPath();
     rates.forEach((p, i) => (i === 0 ? ctx.moveTo(x(offset + i), y(p[key])) : ctx.lineTo(x(offset + i), y(p[key]))));
     ctx.stroke();
