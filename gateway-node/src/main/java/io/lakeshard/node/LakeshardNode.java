@@ -22,6 +22,7 @@ import io.lakeshard.core.lake.LocalLakeAdapter;
 import io.lakeshard.core.lake.OffActor;
 import io.lakeshard.core.stream.DurableStream;
 import io.lakeshard.core.stream.StreamSettings;
+import io.lakeshard.node.admin.AdminPage;
 import io.lakeshard.node.admin.AdminRoutes;
 import io.lakeshard.node.auth.NodeTokens;
 import io.lakeshard.node.claims.ClaimsVersionRoutes;
@@ -47,6 +48,7 @@ import io.lakeshard.node.metrics.LiveStoreMeters;
 import io.lakeshard.node.metrics.NodeMetrics;
 import io.lakeshard.node.router.BackendAdminRoutes;
 import io.lakeshard.node.router.ClusterBackends;
+import io.lakeshard.node.router.HealthCache;
 import io.lakeshard.node.router.Router;
 import io.lakeshard.node.router.RouterSettings;
 import io.lakeshard.node.stream.ExplicitContentType;
@@ -164,6 +166,7 @@ public final class LakeshardNode {
               Clock.systemUTC());
           Optional<WorkspaceGate> workspaces = WorkspaceGate.from(settings.auth(), workspaceSettings, claims);
           ClusterBackends backends = ClusterBackends.start(system, System.getenv(), routerSettings.registryWriteTimeout());
+          HealthCache backendHealth = new HealthCache(routerSettings.healthCacheTtl());
           RequestBodies bodies = new RequestBodies(settings.askTimeout(), settings.refusedBodyDrainBytes(),
               JsonErrors.Family.SYNC);
           return Http.get(system)
@@ -173,13 +176,13 @@ public final class LakeshardNode {
                   streamAuth, new SyncService(system, settings, checkpoints, actionSettings, actionHandlers, metrics.sync()),
                   liveStore(system, settings, eventStores, liveStoreHooks, workspaces, metrics.liveStore()), bodies,
                   new ClaimsVersionRoutes(claims, tokens, workspaceSettings.serverBypassToken(), bodies),
-                  new BackendAdminRoutes(tokens, bodies, settings.maxBodyBytes(), routerSettings, backends),
+                  new BackendAdminRoutes(tokens, bodies, settings.maxBodyBytes(), routerSettings, backends, backendHealth),
                   images(system, settings, store, bodies, workspaces))))
               .thenCompose(binding -> {
                 binding.addToCoordinatedShutdown(settings.unbindTimeout(), system);
                 log.info("Lakeshard node serving HTTP on {}", binding.localAddress());
-                return Router.start(system, routerSettings, settings.httpHost(), backends, settings.unbindTimeout(),
-                        metrics.router(), timing)
+                return Router.start(system, routerSettings, settings.httpHost(), backends, backendHealth,
+                        settings.unbindTimeout(), metrics.router(), timing)
                     .thenCombine(management, (router, uri) -> new LakeshardNode(system, binding, router, uri.port()));
               });
         })
@@ -343,6 +346,7 @@ public final class LakeshardNode {
         JsonErrors.answeringErrors("gateway", settings.maxBodyBytes(), () -> Directives.concat(
             admin.health(),
             openApi,
+            new AdminPage().routes(),
             Directives.pathPrefix("v1", () -> Directives.concat(backends.routes(), sync, admin.routes(),
                 claimsVersions.routes())),
             sync,

@@ -216,6 +216,23 @@ class RouterHttpTest {
     assertThat(backend("sick").path("health").asText()).isEqualTo("unhealthy");
   }
 
+  /** The admin listing (the admin page reads it) shows each local backend's health as the router's /backends does. */
+  @Test
+  void theAdminListingShowsEachBackendsHealthAsTheRouterDoes() throws Exception {
+    JsonNode listing = EchoUpstreams.JSON.readTree(admin("GET", "/v1/admin/backends", null).body()).path("backends");
+    List<String> checked = new java.util.ArrayList<>();
+    for (JsonNode entry : listing) {
+      if (entry.path("location").asText().equals("local")) {
+        JsonNode routers = backend(entry.path("id").asText());
+        for (String field : List.of("health", "last_check", "latency")) {
+          assertThat(entry.path(field)).as(entry.path("id").asText() + " " + field).isEqualTo(routers.path(field));
+        }
+        checked.add(entry.path("id").asText() + "=" + entry.path("health").asText());
+      }
+    }
+    assertThat(checked).contains("jdk=healthy", "sick=unhealthy");
+  }
+
   @Test
   void anUnknownOrMalformedBackendIsA400NamingTheValidOnes() throws Exception {
     for (String value : List.of("nope", "", "JDK", "a_b", "x".repeat(65), "../jdk")) {

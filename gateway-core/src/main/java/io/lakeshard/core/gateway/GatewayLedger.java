@@ -69,8 +69,12 @@ final class GatewayLedger
 
   record Read(SyncGateway.Pull pull) implements Command {}
 
-  /** {@code peakBufferBytes}: the gateway's high-water mark, which it tracks (LakeSync's DO keeps it in memory too). */
-  record Describe(int sessions, long peakBufferBytes, ActorRef<SyncGateway.Stats> replyTo) implements Command {}
+  /**
+   * {@code peakBufferBytes}: the gateway's high-water mark, which it tracks (LakeSync's DO keeps it
+   * in memory too), as it does its {@code flushing}.
+   */
+  record Describe(int sessions, long peakBufferBytes, SyncGateway.FlushStatus flushing,
+                  ActorRef<SyncGateway.Stats> replyTo) implements Command {}
 
   record Register(SyncGateway.RegisterSchema request) implements Command {}
 
@@ -372,7 +376,7 @@ final class GatewayLedger
         .onCommand(Describe.class, (state, describe) -> Effect().reply(describe.replyTo(),
             new SyncGateway.Stats(state.buffer.size(), state.buffer.bytes(), state.buffer.rowCount(),
                 state.serverHlc(), describe.sessions(), state.flushSeq, state.flushedUpTo,
-                describe.peakBufferBytes())))
+                describe.peakBufferBytes(), describe.flushing())))
         .build();
   }
 

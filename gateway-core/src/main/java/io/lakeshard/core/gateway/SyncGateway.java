@@ -121,9 +121,23 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
   /** What an operator sees of a gateway (admin metrics). */
   public record GetStats(ActorRef<Stats> replyTo) implements Command {}
 
-  /** {@code peakBufferBytes}: the most unflushed bytes this gateway held since it started (LakeSync's metric). */
+  /**
+   * {@code peakBufferBytes}: the most unflushed bytes this gateway held since it started (LakeSync's
+   * metric); {@code flushing}: how its flushes go, as the gateway (not its journal) knows it.
+   */
   public record Stats(int bufferedDeltas, long bufferedBytes, int rows, long serverHlc, int sessions,
-                      long lastFlushSeq, long flushedUpTo, long peakBufferBytes) implements CborSerializable {}
+                      long lastFlushSeq, long flushedUpTo, long peakBufferBytes, FlushStatus flushing)
+      implements CborSerializable {}
+
+  /**
+   * Since this gateway started on its node (kept in memory, as the peak is): when its last flush
+   * committed (0: none yet), how many flush attempts have failed in a row, whether it turns pushes
+   * away now (backpressure) and how many it has turned away.
+   */
+  public record FlushStatus(long lastFlushAtMillis, int failuresInARow, boolean backpressure, long throttledPushes)
+      implements CborSerializable {
+    public static final FlushStatus NONE = new FlushStatus(0, 0, false, 0);
+  }
 
   /** Flush now (admin); answered once the flush is committed and journaled, or has failed. */
   public record Flush(ActorRef<FlushReply> replyTo) implements Command {}
@@ -316,6 +330,8 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
 
   private BufferLevel level = new BufferLevel(0, 0);
   private long peakBufferBytes;
+  private long lastFlushAtMillis;
+  private long throttledPushes;
   private boolean flushing;
   /** While failing, the backoff timer, not the buffer, decides when to retry. */
   private final RetryState flushRetry;
@@ -430,7 +446,8 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
   }
 
   private Behavior<Command> onPush(Push push) {
-    if (level.bytes() >= settings.backpressureBytes()) {
+    if (backpressure()) {
+      throttledPushes++;
       push.replyTo().tell(new PushThrottled(retryAfter(), "gateway " + gatewayId + " holds " + level.bytes()
           + " unflushed bytes (limit " + settings.backpressureBytes() + ") while the lake catches up"));
       return this;
@@ -440,6 +457,10 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
       writeWaiting();
     }
     return this;
+  }
+
+  private boolean backpressure() {
+    return level.bytes() >= settings.backpressureBytes();
   }
 
   private void writeWaiting() {
@@ -573,6 +594,7 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
   private Behavior<Command> onFlushRecorded(FlushRecorded recorded) {
     flushing = false;
     flushRetry.succeeded();
+    lastFlushAtMillis = wallMillis.getAsLong();
     levelIs(recorded.level());
     answerFlushWaiters(new FlushDone(recorded.result()));
     scheduleFlush();
@@ -629,7 +651,8 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
   }
 
   private Behavior<Command> onGetStats(GetStats get) {
-    ledger.tell(new GatewayLedger.Describe(sessions.size(), peakBufferBytes, get.replyTo()));
+    ledger.tell(new GatewayLedger.Describe(sessions.size(), peakBufferBytes,
+        new FlushStatus(lastFlushAtMillis, flushRetry.failures(), backpressure(), throttledPushes), get.replyTo()));
     return this;
   }
 

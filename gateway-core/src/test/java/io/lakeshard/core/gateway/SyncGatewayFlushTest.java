@@ -300,13 +300,30 @@ class SyncGatewayFlushTest {
     assertThat(reply).isInstanceOf(SyncGateway.PushThrottled.class);
     assertThat(((SyncGateway.PushThrottled) reply).retryAfter()).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
     assertThat(acknowledged).hasSizeGreaterThan(10);
+    SyncGateway.FlushStatus throttling = stats(gateway).flushing();
+    assertThat(throttling.backpressure()).isTrue();
+    assertThat(throttling.throttledPushes()).isEqualTo(1);
+    awaitAssert(() -> assertThat(stats(gateway).flushing().failuresInARow()).as("the flush that ran failed").isOne());
+    assertThat(throttling.lastFlushAtMillis()).as("no flush committed yet").isZero();
 
     STORE.failNext(0);
+    long beforeFlush = System.currentTimeMillis();
     assertThat(flush(gateway)).isInstanceOf(SyncGateway.FlushDone.class);
+    SyncGateway.FlushStatus flushed = stats(gateway).flushing();
+    assertThat(flushed.backpressure()).isFalse();
+    assertThat(flushed.failuresInARow()).isZero();
+    assertThat(flushed.throttledPushes()).as("counted since the gateway started").isEqualTo(1);
+    assertThat(flushed.lastFlushAtMillis()).isBetween(beforeFlush, System.currentTimeMillis());
     assertThat(push(gateway, "full", "after")).isInstanceOf(SyncGateway.PushAccepted.class);
     assertThat(flush(gateway)).isInstanceOf(SyncGateway.FlushDone.class);
     acknowledged.add("after");
     assertThat(rowIdsInIceberg("full")).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(acknowledged);
+  }
+
+  private static SyncGateway.Stats stats(ActorRef<SyncGateway.Command> gateway) {
+    TestProbe<SyncGateway.Stats> stats = testKit.createTestProbe();
+    gateway.tell(new SyncGateway.GetStats(stats.getRef()));
+    return stats.receiveMessage(AWAIT);
   }
 
   // ---- checkpoints ----

@@ -18,6 +18,7 @@ import io.lakeshard.node.http.ServerTiming;
 import io.lakeshard.node.livestore.LiveStoreService;
 import io.lakeshard.node.Stages;
 import io.lakeshard.node.sync.GatewayShards;
+import io.lakeshard.node.throughput.Throughput;
 import io.lakeshard.node.workspace.GatewayAuth;
 import java.time.Duration;
 import java.util.List;
@@ -38,8 +39,9 @@ import org.apache.pekko.http.javadsl.server.Route;
 /**
  * What operators call: {@code admin/metrics/{gw}}, {@code admin/flush/{gw}}, {@code
  * admin/checkpoint/{gw}}, {@code admin/shards/{gw}}, {@code admin/schema/{gw}}, {@code
- * admin/sync-rules/{gw}} (an admin token for that gateway), {@code admin/cluster} and {@code
- * admin/livestore/{storeId}} (any admin token), and {@code /health}. In workspace mode a gateway's
+ * admin/sync-rules/{gw}} (an admin token for that gateway), {@code admin/cluster}, {@code
+ * admin/throughput} (this node's counters) and {@code admin/livestore/{storeId}} (any admin
+ * token), and {@code /health}. In workspace mode a gateway's
  * and a store's admin routes take an admin or owner of that workspace; cluster stays node-wide.
  */
 public final class AdminRoutes extends AllDirectives {
@@ -52,6 +54,7 @@ public final class AdminRoutes extends AllDirectives {
   private final long maxBodyBytes;
   private final RequestBodies bodies;
   private final GatewayShards shards;
+  private final Throughput throughput;
 
   public AdminRoutes(ActorSystem<?> system, NodeSettings settings, NodeTokens tokens, GatewayAuth gatewayAuth,
                      RequestBodies bodies) {
@@ -64,6 +67,7 @@ public final class AdminRoutes extends AllDirectives {
     this.bodies = bodies;
     this.shards = settings.shards();
     this.clusterAdmin = new ClusterAdmin(system, askTimeout);
+    this.throughput = Throughput.get(system);
   }
 
   public Route health() {
@@ -74,6 +78,8 @@ public final class AdminRoutes extends AllDirectives {
     return pathPrefix("admin", () -> concat(
         path("cluster", () -> get(() -> tokens.admin(() ->
             onSuccess(clusterAdmin.describe(), view -> JsonBodies.complete(StatusCodes.OK, view))))),
+        path("throughput", () -> get(() -> tokens.admin(() ->
+            JsonBodies.complete(StatusCodes.OK, throughput.counts())))),
         path(PathMatchers.segment("livestore").slash(PathMatchers.segment()), storeId ->
             get(() -> gatewayAuth.workspaces() ? admin(storeId, () -> store(storeId))
                 : tokens.admin(() -> store(storeId)))),

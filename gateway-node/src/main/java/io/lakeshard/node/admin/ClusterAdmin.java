@@ -2,16 +2,20 @@ package io.lakeshard.node.admin;
 
 import io.lakeshard.core.eventstore.EventStore;
 import io.lakeshard.core.gateway.SyncGateway;
+import io.lakeshard.core.stream.DurableStream;
 import io.lakeshard.node.Stages;
 import io.lakeshard.node.http.UnsignedHlc;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.BiFunction;
 import org.apache.pekko.actor.ActorSelection;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -24,9 +28,9 @@ import org.apache.pekko.pattern.Patterns;
 
 /**
  * What an operator sees of the cluster (GET /v1/admin/cluster): its members, the shards and
- * gateways each node holds, every live gateway's buffer and last flush, and every live LiveStore
- * store. Gathered by asking every node's SyncGateway and EventStore shard regions, then each
- * live entity.
+ * gateways each node holds, every live gateway's buffer and flushing, every live Durable Stream
+ * and every live LiveStore store. Gathered by asking every node's SyncGateway, Stream and
+ * EventStore shard regions, then each live entity.
  */
 public final class ClusterAdmin {
   private final ActorSystem<?> system;
@@ -39,12 +43,15 @@ public final class ClusterAdmin {
     this.timeout = timeout;
   }
 
-  /** A node and the gateways its shard region runs, by shard. */
-  private record RegionState(Address node, Map<String, Set<String>> gatewaysByShard) {}
+  /** A node and the entities its shard region of one type runs, by shard. */
+  private record RegionState(Address node, Map<String, Set<String>> entitiesByShard) {}
 
   private record LiveGateway(String id, Address node, SyncGateway.Stats stats) {}
 
   private record LiveStore(Address node, EventStore.Info info) {}
+
+  /** A live stream entity and its answer to Head: described, or refused (deleted, never created). */
+  private record LiveStream(String id, Address node, DurableStream.HeadReply head) {}
 
   public CompletionStage<ClusterView> describe() {
     List<Member> members = new ArrayList<>();
@@ -52,27 +59,34 @@ public final class ClusterAdmin {
     Set<Member> unreachable = Cluster.get(system).state().getUnreachable();
     List<Address> reachable = members.stream().filter(member -> !unreachable.contains(member))
         .map(Member::address).toList();
-    CompletableFuture<List<RegionState>> gatewayRegions = all(reachable.stream()
-        .map(node -> regionState(node, SyncGateway.ENTITY_TYPE_KEY.name())).toList());
-    CompletableFuture<List<LiveStore>> stores = all(reachable.stream()
-        .map(node -> regionState(node, EventStore.ENTITY_TYPE_KEY.name())).toList())
-        .thenCompose(regions -> all(regions.stream().flatMap(region -> region.gatewaysByShard().values().stream()
-            .flatMap(Set::stream)
-            .map(id -> Stages.direct(sharding.entityRefFor(EventStore.ENTITY_TYPE_KEY, id)
-                    .<EventStore.Info>ask(EventStore.GetInfo::new, timeout))
-                .thenApply(info -> new LiveStore(region.node(), info)))).toList()));
-    return gatewayRegions
-        .thenCompose(states -> {
-          List<CompletionStage<LiveGateway>> gateways = new ArrayList<>();
-          for (RegionState state : states) {
-            state.gatewaysByShard().values().forEach(ids -> ids.forEach(id -> gateways.add(
-                Stages.direct(sharding.entityRefFor(SyncGateway.ENTITY_TYPE_KEY, id)
-                        .<SyncGateway.Stats>ask(SyncGateway.GetStats::new, timeout))
-                    .thenApply(stats -> new LiveGateway(id, state.node(), stats)))));
-          }
-          return all(gateways).thenCombine(stores, (live, liveStores) -> render(members, unreachable, states, live,
-              liveStores));
-        });
+    CompletableFuture<List<RegionState>> gatewayRegions = regions(reachable, SyncGateway.ENTITY_TYPE_KEY.name());
+    CompletableFuture<List<LiveGateway>> gateways = askEach(gatewayRegions,
+        (node, id) -> Stages.direct(sharding.entityRefFor(SyncGateway.ENTITY_TYPE_KEY, id)
+                .<SyncGateway.Stats>ask(SyncGateway.GetStats::new, timeout))
+            .thenApply(stats -> new LiveGateway(id, node, stats)));
+    CompletableFuture<List<LiveStore>> stores = askEach(regions(reachable, EventStore.ENTITY_TYPE_KEY.name()),
+        (node, id) -> Stages.direct(sharding.entityRefFor(EventStore.ENTITY_TYPE_KEY, id)
+                .<EventStore.Info>ask(EventStore.GetInfo::new, timeout))
+            .thenApply(info -> new LiveStore(node, info)));
+    CompletableFuture<List<LiveStream>> streams = askEach(regions(reachable, DurableStream.ENTITY_TYPE_KEY.name()),
+        (node, id) -> Stages.direct(sharding.entityRefFor(DurableStream.ENTITY_TYPE_KEY, id)
+                .<DurableStream.HeadReply>ask(DurableStream.Head::new, timeout))
+            .thenApply(head -> new LiveStream(id, node, head)));
+    return CompletableFuture.allOf(gateways, stores, streams).thenApply(done -> render(members, unreachable,
+        gatewayRegions.join(), gateways.join(), stores.join(), streams.join()));
+  }
+
+  private CompletableFuture<List<RegionState>> regions(List<Address> nodes, String typeName) {
+    return all(nodes.stream().map(node -> regionState(node, typeName)).toList());
+  }
+
+  /** {@code ask} of every entity the regions run, told its node and id. */
+  private static <T> CompletableFuture<List<T>> askEach(CompletableFuture<List<RegionState>> regions,
+                                                        BiFunction<Address, String, CompletionStage<T>> ask) {
+    return regions.thenCompose(states -> all(states.stream().flatMap(region -> region.entitiesByShard().values()
+        .stream()
+        .flatMap(Set::stream)
+        .map(id -> ask.apply(region.node(), id))).toList()));
   }
 
   private static <T> CompletableFuture<List<T>> all(List<? extends CompletionStage<T>> stages) {
@@ -95,37 +109,61 @@ public final class ClusterAdmin {
 
   /** GET /v1/admin/cluster. */
   public record ClusterView(List<MemberView> members, List<NodeView> nodes, List<GatewayView> gateways,
-                            List<StoreView> stores) {}
+                            List<StreamView> streams, List<StoreView> stores) {}
 
   public record MemberView(String address, String status, boolean reachable) {}
 
   public record NodeView(String address, int shards, int gateways) {}
 
+  /**
+   * A live gateway: its buffer and sessions as {@code admin/metrics} has them, then its flushing
+   * since it started on its node ({@code lastFlushAt} null before its first flush there).
+   */
   public record GatewayView(String id, String node, int bufferedDeltas, long bufferedBytes, int sessions,
-                            long lastFlushSeq, @UnsignedHlc long flushedUpTo) {}
+                            long lastFlushSeq, @UnsignedHlc long flushedUpTo, String lastFlushAt, int flushFailures,
+                            boolean backpressure, long throttledPushes) {}
+
+  /** A live Durable Stream: its content type, tail offset and whether it is closed. */
+  public record StreamView(String id, String node, String contentType, String tail, boolean closed) {}
 
   /** A live LiveStore store ({@code sessions}: its attached WebSocket sessions). */
   public record StoreView(String id, String node, String backendId, long head, long events, int sessions) {}
 
   private static ClusterView render(List<Member> members, Set<Member> unreachable, List<RegionState> regions,
-                                    List<LiveGateway> gateways, List<LiveStore> stores) {
+                                    List<LiveGateway> gateways, List<LiveStore> stores, List<LiveStream> streams) {
     return new ClusterView(
         members.stream()
             .map(member -> new MemberView(member.address().toString(), member.status().toString(),
                 !unreachable.contains(member)))
             .toList(),
         regions.stream()
-            .map(region -> new NodeView(region.node().toString(), region.gatewaysByShard().size(),
-                region.gatewaysByShard().values().stream().mapToInt(Set::size).sum()))
+            .map(region -> new NodeView(region.node().toString(), region.entitiesByShard().size(),
+                region.entitiesByShard().values().stream().mapToInt(Set::size).sum()))
             .toList(),
-        gateways.stream()
-            .map(gateway -> new GatewayView(gateway.id(), gateway.node().toString(), gateway.stats().bufferedDeltas(),
-                gateway.stats().bufferedBytes(), gateway.stats().sessions(), gateway.stats().lastFlushSeq(),
-                gateway.stats().flushedUpTo()))
+        gateways.stream().map(ClusterAdmin::gatewayView).toList(),
+        streams.stream()
+            // the registry stream is the node's own bookkeeping; a refused head is no stream (any more)
+            .filter(stream -> !stream.id().equals(DurableStream.REGISTRY_ID)
+                && stream.head() instanceof DurableStream.Described)
+            .map(stream -> {
+              DurableStream.Meta meta = ((DurableStream.Described) stream.head()).meta();
+              return new StreamView(stream.id(), stream.node().toString(), meta.contentType(), meta.tail(),
+                  meta.closed());
+            })
+            .sorted(Comparator.comparing(StreamView::id))
             .toList(),
         stores.stream()
             .map(store -> new StoreView(store.info().storeId(), store.node().toString(), store.info().backendId(),
                 store.info().head(), store.info().events(), store.info().subscribers()))
             .toList());
+  }
+
+  private static GatewayView gatewayView(LiveGateway gateway) {
+    SyncGateway.Stats stats = gateway.stats();
+    SyncGateway.FlushStatus flushing = stats.flushing();
+    return new GatewayView(gateway.id(), gateway.node().toString(), stats.bufferedDeltas(), stats.bufferedBytes(),
+        stats.sessions(), stats.lastFlushSeq(), stats.flushedUpTo(),
+        flushing.lastFlushAtMillis() == 0 ? null : Instant.ofEpochMilli(flushing.lastFlushAtMillis()).toString(),
+        flushing.failuresInARow(), flushing.backpressure(), flushing.throttledPushes());
   }
 }

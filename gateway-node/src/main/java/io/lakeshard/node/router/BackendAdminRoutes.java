@@ -11,17 +11,20 @@ import io.lakeshard.node.auth.NodeTokens;
 import io.lakeshard.node.http.JsonBodies;
 import io.lakeshard.node.http.RequestBodies;
 import java.io.IOException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
  * The cluster registry's admin routes on the main port (any admin token): {@code GET
- * admin/backends} (both registries as this node sees them, no credential values), {@code PUT
+ * admin/backends} (both registries as this node sees them, with this node's latest health check
+ * of each, no credential values), {@code PUT
  * admin/backends/{id}} with {@code {"url", "name", "type", "health_path", "auth_header",
  * "auth_env"}} and {@code DELETE admin/backends/{id}}. A change is confirmed (200) once a majority
  * of the nodes hold it; 202 when that took longer than the write timeout (it still spreads).
@@ -34,20 +37,26 @@ public final class BackendAdminRoutes extends AllDirectives {
   private final long maxBodyBytes;
   private final Map<String, Backend> local;
   private final ClusterBackends cluster;
+  private final HealthCache health;
 
   public BackendAdminRoutes(NodeTokens tokens, RequestBodies bodies, long maxBodyBytes, RouterSettings settings,
-                            ClusterBackends cluster) {
+                            ClusterBackends cluster, HealthCache health) {
     this.tokens = tokens;
     this.bodies = bodies;
     this.maxBodyBytes = maxBodyBytes;
     this.local = settings.localBackends();
     this.cluster = cluster;
+    this.health = health;
   }
 
-  /** An entry as the admin routes show it: the credential's header and variable name, never its value. */
+  /**
+   * An entry as the admin routes show it: the credential's header and variable name, never its
+   * value; its health as the router's {@code /backends} shows it (unknown while the router is off).
+   */
   record Entry(String id, String name, String url, String type, String location,
                @JsonProperty("health_path") String healthPath, @JsonProperty("auth_header") String authHeader,
-               @JsonProperty("auth_env") String authEnv, @JsonProperty("has_credential") boolean hasCredential) {}
+               @JsonProperty("auth_env") String authEnv, @JsonProperty("has_credential") boolean hasCredential,
+               String health, @JsonProperty("last_check") String lastCheck, Long latency) {}
 
   record Listing(List<Entry> backends) {}
 
@@ -62,10 +71,14 @@ public final class BackendAdminRoutes extends AllDirectives {
   }
 
   private Route list() {
+    Instant now = Instant.now();
     List<Entry> entries = new ArrayList<>();
-    local.values().forEach(backend -> entries.add(new Entry(backend.id(), backend.name(), backend.url(), backend.type(),
-        Location.LOCAL.wire(), backend.healthPath(), backend.credential().map(Backend.Credential::header).orElse(null),
-        null, backend.credential().isPresent())));
+    local.values().forEach(backend -> {
+      HealthCache.Shown shown = health.shown(backend, now);
+      entries.add(new Entry(backend.id(), backend.name(), backend.url(), backend.type(), Location.LOCAL.wire(),
+          backend.healthPath(), backend.credential().map(Backend.Credential::header).orElse(null), null,
+          backend.credential().isPresent(), shown.health(), shown.lastCheck(), shown.latency()));
+    });
     cluster.entries().values().forEach(entry -> entries.add(entry(entry)));
     entries.sort(Comparator.comparing(Entry::location).thenComparing(Entry::id));
     return JsonBodies.complete(StatusCodes.OK, new Listing(entries));
@@ -96,10 +109,13 @@ public final class BackendAdminRoutes extends AllDirectives {
     return JsonBodies.complete(confirmed ? StatusCodes.OK : StatusCodes.ACCEPTED, new Changed(id, confirmed, entry));
   }
 
-  private static Entry entry(RegisteredBackend entry) {
+  /** A cluster entry, with the health of the backend this node made of it (none yet: unknown). */
+  private Entry entry(RegisteredBackend entry) {
+    HealthCache.Shown shown = Optional.ofNullable(cluster.backends().get(entry.id()))
+        .map(backend -> health.shown(backend, Instant.now())).orElse(HealthCache.Shown.UNCHECKED);
     return new Entry(entry.id(), entry.name(), entry.url(), entry.type(), Location.CLOUD.wire(), entry.healthPath(),
         entry.authEnv().isEmpty() ? null : entry.authHeader(), entry.authEnv().isEmpty() ? null : entry.authEnv(),
-        !entry.authEnv().isEmpty());
+        !entry.authEnv().isEmpty(), shown.health(), shown.lastCheck(), shown.latency());
   }
 
   /** The body as an entry; every field but url is optional. */

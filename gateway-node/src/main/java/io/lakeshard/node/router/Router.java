@@ -44,15 +44,18 @@ public final class Router {
 
   private Router() {}
 
-  /** Binds the router on {@code host} when its port is set; empty when the router is off. */
+  /**
+   * Binds the router on {@code host} when its port is set, its checker keeping {@code health}
+   * current; empty when the router is off (nothing is checked then).
+   */
   public static CompletionStage<Optional<ServerBinding>> start(ActorSystem<?> system, RouterSettings settings, String host,
-                                                                ClusterBackends cluster, Duration unbindTimeout,
-                                                                RouterMeters meters, ServerTiming timing) {
+                                                                ClusterBackends cluster, HealthCache health,
+                                                                Duration unbindTimeout, RouterMeters meters,
+                                                                ServerTiming timing) {
     if (settings.port().isEmpty()) {
       return CompletableFuture.completedFuture(Optional.empty());
     }
     Upstreams upstreams = new Upstreams(system, settings);
-    HealthCache health = new HealthCache(settings.healthCacheTtl());
     settings.localBackends().keySet().forEach(meters::register);
     Supplier<Collection<Backend>> everyBackend = () -> {
       List<Backend> all = new ArrayList<>(settings.localBackends().values());

@@ -163,11 +163,9 @@ final class RouterHandler implements Function<HttpRequest, CompletionStage<HttpR
     return new RouterBodies.Backends(registry.values().stream()
         .sorted(Comparator.comparing(Backend::id))
         .map(backend -> {
-          Optional<HealthCache.Check> last = health.last(backend);
-          return new RouterBodies.BackendHealth(backend.id(), backend.name(), backend.url(),
-              health.health(backend, now).name().toLowerCase(java.util.Locale.ROOT),
-              last.map(check -> check.at().toString()).orElse(null),
-              last.map(check -> check.latency().toMillis()).orElse(null));
+          HealthCache.Shown shown = health.shown(backend, now);
+          return new RouterBodies.BackendHealth(backend.id(), backend.name(), backend.url(), shown.health(),
+              shown.lastCheck(), shown.latency());
         })
         .toList());
   }

@@ -15,7 +15,7 @@ class AdminBodiesTest {
   @Test
   void hlcsAreUnsignedDecimalStringsAndCountsStayNumbers() throws Exception {
     // -1 is 2^64 - 1 as an unsigned HLC: signed, it would read as negative; as a JSON number, lose precision.
-    SyncGateway.Stats stats = new SyncGateway.Stats(3, 120, 2, -1L, 1, 4, Long.MIN_VALUE, 360);
+    SyncGateway.Stats stats = new SyncGateway.Stats(3, 120, 2, -1L, 1, 4, Long.MIN_VALUE, 360, SyncGateway.FlushStatus.NONE);
     JsonNode body = JSON.readTree(JsonBodies.bytes(AdminBodies.Metrics.of(List.of(stats))));
     assertThat(body.get("serverHlc").textValue()).isEqualTo("18446744073709551615");
     assertThat(body.get("flushedUpTo").textValue()).isEqualTo("9223372036854775808");
