@@ -1,12 +1,7 @@
 package io.lakeshard.bench;
 
 import com.google.protobuf.ByteString;
-import com.nimbusds.jose.JOSEException;
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.crypto.MACSigner;
-import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
+import io.lakeshard.protocol.Tokens;
 import io.lakeshard.protocol.v1.ColumnDelta;
 import io.lakeshard.protocol.v1.DeltaOp;
 import io.lakeshard.protocol.v1.RowDelta;
@@ -14,9 +9,8 @@ import io.lakeshard.protocol.v1.SyncPush;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Date;
 import java.util.HexFormat;
 
 /**
@@ -38,32 +32,15 @@ final class Workload {
   private static final ByteString FALSE = ByteString.copyFromUtf8("false");
   private static final ByteString TRUE = ByteString.copyFromUtf8("true");
 
-  private final MACSigner signer;
+  private final String secret;
 
   Workload(String secret) {
-    try {
-      this.signer = new MACSigner(secret.getBytes(StandardCharsets.UTF_8));
-    } catch (JOSEException e) {
-      throw new IllegalArgumentException("unusable secret: " + e.getMessage(), e);
-    }
+    this.secret = secret;
   }
 
   /** {@code sub} = clientId, {@code gw} = gateway, {@code role=admin} when asked; valid 24 h. */
   String token(String clientId, String gatewayId, boolean admin) {
-    JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder()
-        .subject(clientId)
-        .claim("gw", gatewayId)
-        .expirationTime(Date.from(Instant.now().plus(Duration.ofHours(24))));
-    if (admin) {
-      claims.claim("role", "admin");
-    }
-    SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims.build());
-    try {
-      jwt.sign(signer);
-    } catch (JOSEException e) {
-      throw new IllegalStateException(e);
-    }
-    return jwt.serialize();
+    return Tokens.gateway(secret, clientId, gatewayId, admin, Duration.ofHours(24), Clock.systemUTC());
   }
 
   /** One client's stream of deltas: a hybrid logical clock and a row counter. Not thread-safe. */

@@ -39,6 +39,15 @@ class ArchitectureTest {
         .check(classes);
   }
 
+  /** The command line is a client of the HTTP API: it shares the protocol's pieces, never the node's. */
+  @Test
+  void commandLineKnowsNeitherCoreNorNode() {
+    noClasses().that().resideInAPackage("io.lakeshard.cli..")
+        .should().dependOnClassesThat().resideInAnyPackage("io.lakeshard.core..", "io.lakeshard.node..",
+            "io.lakeshard.adapter..")
+        .check(classes);
+  }
+
   @Test
   void adapterKnowsNoNode() {
     noClasses().that().resideInAPackage("io.lakeshard.adapter..")

@@ -1,15 +1,10 @@
 package io.lakeshard.node;
 
-import com.nimbusds.jose.JOSEException;
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.lakeshard.node.auth.JwtAuth;
-import java.nio.charset.StandardCharsets;
+import io.lakeshard.protocol.Tokens;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -52,13 +47,7 @@ final class TestNode {
     JWTClaimsSet.Builder builder = new JWTClaimsSet.Builder().subject(clientId).claim("gw", gatewayId)
         .expirationTime(Date.from(Instant.now().plus(Duration.ofMinutes(10))));
     claims.forEach(builder::claim);
-    SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), builder.build());
-    try {
-      jwt.sign(new MACSigner(SECRET.getBytes(StandardCharsets.UTF_8)));
-    } catch (JOSEException e) {
-      throw new IllegalStateException(e);
-    }
-    return jwt.serialize();
+    return Tokens.sign(SECRET, builder.build());
   }
 
   static String adminToken(String clientId, String gatewayId) {

@@ -1,12 +1,7 @@
 package io.lakeshard.node.auth;
 
-import com.nimbusds.jose.JOSEException;
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
-import java.nio.charset.StandardCharsets;
+import io.lakeshard.protocol.Tokens;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
@@ -25,8 +20,6 @@ import java.util.Set;
  * Tokens signed with the previous secret still pass while secrets rotate.
  */
 public final class JwtAuth {
-  private static final String SESSION_ID = "session_id";
-
   /** The registered claims LakeSync keeps out of a principal's {@link Principal#claims()}. */
   private static final Set<String> STANDARD_CLAIMS = Set.of("sub", "gw", "exp", "iat", "iss", "aud", "role");
 
@@ -80,11 +73,12 @@ public final class JwtAuth {
       throw new InvalidTokenException("token has no sub");
     }
     try {
-      String gateway = claims.getStringClaim("gw");
+      String gateway = claims.getStringClaim(Tokens.GATEWAY);
       if (gateway == null || gateway.isEmpty()) {
         throw new InvalidTokenException("token has no gw (the gateway it is for)");
       }
-      return new Principal(subject, gateway, "admin".equals(claims.getStringClaim("role")), customClaims(claims));
+      boolean admin = Tokens.ADMIN.equals(claims.getStringClaim(Tokens.ROLE));
+      return new Principal(subject, gateway, admin, customClaims(claims));
     } catch (ParseException e) {
       throw new InvalidTokenException("gw and role must be strings");
     }
@@ -109,7 +103,7 @@ public final class JwtAuth {
   /** A stream read token: signed by us, not expired; its {@code session_id} claim, if it has one. */
   public Optional<String> verifyStreamReader(String token) throws InvalidTokenException {
     try {
-      return Optional.ofNullable(verifiedToken(token).claims().getStringClaim(SESSION_ID));
+      return Optional.ofNullable(verifiedToken(token).claims().getStringClaim(Tokens.SESSION_ID));
     } catch (ParseException e) {
       throw new InvalidTokenException("session_id must be a string");
     }
@@ -133,31 +127,11 @@ public final class JwtAuth {
 
   /** Mints a token, for the dev-token command and tests. */
   public static String sign(String secret, String clientId, String gatewayId, boolean admin, Duration ttl, Clock clock) {
-    JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder()
-        .subject(clientId)
-        .claim("gw", gatewayId)
-        .expirationTime(Date.from(clock.instant().plus(ttl)));
-    if (admin) {
-      claims.claim("role", "admin");
-    }
-    return sign(secret, claims.build());
+    return Tokens.gateway(secret, clientId, gatewayId, admin, ttl, clock);
   }
 
   /** Mints a stream read token for the {@code session:{sessionId}} stream, for the dev-token command and tests. */
   public static String signStreamReader(String secret, String sessionId, Duration ttl, Clock clock) {
-    return sign(secret, new JWTClaimsSet.Builder()
-        .claim(SESSION_ID, sessionId)
-        .expirationTime(Date.from(clock.instant().plus(ttl)))
-        .build());
-  }
-
-  private static String sign(String secret, JWTClaimsSet claims) {
-    SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
-    try {
-      jwt.sign(new MACSigner(secret.getBytes(StandardCharsets.UTF_8)));
-    } catch (JOSEException e) {
-      throw new IllegalArgumentException("cannot sign with this secret: " + e.getMessage(), e);
-    }
-    return jwt.serialize();
+    return Tokens.streamReader(secret, sessionId, ttl, clock);
   }
 }
