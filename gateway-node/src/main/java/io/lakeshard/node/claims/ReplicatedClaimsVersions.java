@@ -22,7 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Claims versions in Pekko Distributed Data, durable on disk ({@link FileDurableStore}; the
+ * Claims versions in Pekko Distributed Data, durable on disk ({@link io.lakeshard.node.ddata.FileDurableStore}; the
  * {@code claims-versions-*} keys in application.conf). Users are spread over {@link #SHARDS}
  * top-level keys by the hash of their id: one key per user would pass ddata's advised 100 000
  * top-level entries at scale, one key for everyone would be one huge value written to disk on

@@ -27,8 +27,9 @@ import org.slf4j.LoggerFactory;
  * The cluster registry (the spec's key-value store): an LWWMap of {@link RegisteredBackend} by id
  * in Pekko Distributed Data under the router's own key, so every node sees every entry. Routing
  * reads this node's latest view without a message; changes go through one actor per node, written
- * to a majority of the nodes before they are confirmed. Not durable: entries live while one node
- * does (the local registry, from configuration, survives restarts).
+ * to a majority of the nodes before they are confirmed. Durable (the key is among application.conf's
+ * {@code distributed-data.durable.keys}): every node keeps the entries on disk, so they survive a
+ * restart of the whole cluster; after a start they are back once the replicator has loaded them.
  */
 public final class ClusterBackends {
   private static final Logger log = LoggerFactory.getLogger(ClusterBackends.class);

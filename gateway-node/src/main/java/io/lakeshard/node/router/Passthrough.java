@@ -20,7 +20,6 @@ import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.RequestEntity;
-import org.apache.pekko.http.javadsl.model.ResponseEntity;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
@@ -65,12 +64,12 @@ final class Passthrough {
         .withMethod(request.method())
         .withUri(backend.target(pathAndQuery(request)))
         .addHeaders(forwardedHeaders(request))
-        .withEntity(watched((RequestEntity) request.entity().withoutSizeLimit(), bodySent)), backend);
+        .withEntity(watched(unlimited(request.entity()), bodySent)), backend);
     upstreams.send(upstream).whenComplete((response, failure) -> {
       if (failure != null) {
         answer.completeExceptionally(failure);
       } else if (!answer.complete(response.withHeaders(answerHeaders(response))
-          .withEntity((ResponseEntity) response.entity().withoutSizeLimit()))) {
+          .withEntity(unlimited(response.entity())))) {
         response.discardEntityBytes(system); // answered 504 already: free the pooled connection
       }
     });
@@ -80,6 +79,16 @@ final class Passthrough {
       answer.whenComplete((response, failure) -> timer.cancel());
     });
     return answer;
+  }
+
+  /**
+   * The entity without the configured size limit (bodies are streamed through, never held). A strict
+   * entity stays strict: Pekko's {@code withoutSizeLimit} would turn it into a one-element stream,
+   * which costs a substream per request and per answer.
+   */
+  @SuppressWarnings("unchecked")
+  private static <T extends HttpEntity> T unlimited(T entity) {
+    return entity.isStrict() ? entity : (T) entity.withoutSizeLimit();
   }
 
   /** The path and raw query as the client sent them (appended to the backend's base URL). */

@@ -1,4 +1,4 @@
-package io.lakeshard.node.claims;
+package io.lakeshard.node.ddata;
 
 import com.typesafe.config.Config;
 import java.io.ByteArrayOutputStream;
@@ -34,7 +34,9 @@ import scala.jdk.javaapi.CollectionConverters;
  * needs {@code --add-opens java.base/java.nio=ALL-UNNAMED} on Java 17: without it lmdbjava's first
  * use throws ExceptionInInitializerError, which Pekko treats as fatal and exits the JVM — every
  * launcher (scripts, image, tests, embedders) would have to remember the flag. Durable keys are
- * few (the claims versions' 1 024 shards) and written rarely, so a file each is enough.
+ * few (the claims versions' 1 024 shards, the router's cluster registry) and written rarely, so a
+ * file each is enough. Every durable key of the node's replicator shares it (application.conf's
+ * {@code durable.keys}).
  *
  * <p>A file holds the serializer id, the manifest and the bytes of the key's
  * {@code DurableDataEnvelope}, as Pekko's serialization writes it.
@@ -45,18 +47,59 @@ public final class FileDurableStore extends AbstractActor {
   private static final String PARTIAL = ".partial";
 
   private final Path dir;
+
+  /** Where earlier versions kept these files (empty: none); they are moved into {@link #dir} at start. */
+  private final String legacyDir;
   private Serialization serialization;
 
-  /** {@code config}: the replicator's {@code durable} section; the directory is {@code file.dir}. */
+  /**
+   * {@code config}: the replicator's {@code durable} section; the directory is {@code file.dir},
+   * an earlier one {@code file.legacy-dir}.
+   */
   public FileDurableStore(Config config) {
     this.dir = Path.of(config.getString("file.dir"));
+    this.legacyDir = config.getString("file.legacy-dir");
   }
 
   @Override
   public void preStart() throws IOException {
     serialization = SerializationExtension.get(getContext().getSystem());
     Files.createDirectories(dir);
+    if (!legacyDir.isEmpty()) {
+      adopt(Path.of(legacyDir));
+    }
     log.info("durable distributed data in {}", dir.toAbsolutePath());
+  }
+
+  /**
+   * Moves the key files an earlier version wrote to {@code legacy} (the claims versions' own
+   * directory, before the router's registry shared the store) into {@link #dir}, then removes it.
+   * A file already in {@link #dir} is newer and wins.
+   */
+  private void adopt(Path legacy) throws IOException {
+    if (!Files.isDirectory(legacy)) {
+      return;
+    }
+    int moved = 0;
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(legacy, "*" + SUFFIX)) {
+      for (Path file : files) {
+        Path target = dir.resolve(file.getFileName());
+        if (!Files.exists(target)) {
+          Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
+          moved++;
+        }
+      }
+    }
+    try (FileChannel directory = FileChannel.open(dir, StandardOpenOption.READ)) {
+      directory.force(true);
+    }
+    try (DirectoryStream<Path> rest = Files.newDirectoryStream(legacy)) {
+      for (Path file : rest) {
+        Files.delete(file); // partial writes, and copies superseded by the files in dir
+      }
+    }
+    Files.delete(legacy);
+    log.info("moved {} durable distributed-data keys from {} to {}", moved, legacy.toAbsolutePath(), dir.toAbsolutePath());
   }
 
   @Override
