@@ -95,6 +95,7 @@ class MetricsTest {
         "op", "create", "transport", "http", "outcome", "ok")).isEqualTo(1);
     assertThat(moved(before, after, "lakeshard_stream_requests_seconds_count",
         "op", "append", "transport", "http", "outcome", "ok")).isEqualTo(appends.length);
+    assertThat(moved(before, after, "lakeshard_stream_appends_total")).isEqualTo(appends.length);
     assertThat(moved(before, after, "lakeshard_stream_appended_bytes_total"))
         .isEqualTo(String.join("", appends).length());
     assertThat(moved(before, after, "lakeshard_gateway_flush_seconds_count")).isEqualTo(1);

@@ -3,6 +3,7 @@ package io.lakeshard.node.admin;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.lakeshard.core.eventstore.EventStore;
 import io.lakeshard.core.flush.FlushResult;
+import io.lakeshard.node.metrics.NodeMetrics;
 import io.lakeshard.core.gateway.SyncGateway;
 import io.lakeshard.node.http.UnsignedHlc;
 import io.lakeshard.node.sync.GatewayShards;
@@ -119,4 +120,16 @@ final class AdminBodies {
   }
 
   record LastFlush(long seq, long upToSeqNum, String at) {}
+
+  /**
+   * GET /v1/admin/throughput: this node's totals since it started (pushes served and their
+   * accepted deltas, HTTP and WebSocket alike; stream appends journaled), read from its meters. A
+   * reader takes two readings and divides by the time between them (the admin page's chart does).
+   */
+  record Throughput(long pushes, long deltas, long appends, long atMillis) {
+    static Throughput of(NodeMetrics metrics) {
+      return new Throughput(metrics.sync().pushesServed(), metrics.sync().deltasAccepted(),
+          (long) metrics.streams().appends().count(), System.currentTimeMillis());
+    }
+  }
 }

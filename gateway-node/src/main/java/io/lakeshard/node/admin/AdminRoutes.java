@@ -18,7 +18,7 @@ import io.lakeshard.node.http.ServerTiming;
 import io.lakeshard.node.livestore.LiveStoreService;
 import io.lakeshard.node.Stages;
 import io.lakeshard.node.sync.GatewayShards;
-import io.lakeshard.node.throughput.Throughput;
+import io.lakeshard.node.metrics.NodeMetrics;
 import io.lakeshard.node.workspace.GatewayAuth;
 import java.time.Duration;
 import java.util.List;
@@ -54,7 +54,7 @@ public final class AdminRoutes extends AllDirectives {
   private final long maxBodyBytes;
   private final RequestBodies bodies;
   private final GatewayShards shards;
-  private final Throughput throughput;
+  private final NodeMetrics metrics;
 
   public AdminRoutes(ActorSystem<?> system, NodeSettings settings, NodeTokens tokens, GatewayAuth gatewayAuth,
                      RequestBodies bodies) {
@@ -67,7 +67,7 @@ public final class AdminRoutes extends AllDirectives {
     this.bodies = bodies;
     this.shards = settings.shards();
     this.clusterAdmin = new ClusterAdmin(system, askTimeout);
-    this.throughput = Throughput.get(system);
+    this.metrics = NodeMetrics.get(system);
   }
 
   public Route health() {
@@ -79,7 +79,7 @@ public final class AdminRoutes extends AllDirectives {
         path("cluster", () -> get(() -> tokens.admin(() ->
             onSuccess(clusterAdmin.describe(), view -> JsonBodies.complete(StatusCodes.OK, view))))),
         path("throughput", () -> get(() -> tokens.admin(() ->
-            JsonBodies.complete(StatusCodes.OK, throughput.counts())))),
+            JsonBodies.complete(StatusCodes.OK, AdminBodies.Throughput.of(metrics))))),
         path(PathMatchers.segment("livestore").slash(PathMatchers.segment()), storeId ->
             get(() -> gatewayAuth.workspaces() ? admin(storeId, () -> store(storeId))
                 : tokens.admin(() -> store(storeId)))),

@@ -47,6 +47,11 @@ public final class RequestTimer {
         record(failure != null ? Outcome.UNAVAILABLE : classify.apply(result), startNanos));
   }
 
+  /** How many operations ended with {@code outcome} since the node started. */
+  public long count(Outcome outcome) {
+    return byOutcome[outcome.ordinal()].count();
+  }
+
   /** One operation started at {@code startNanos} ({@link System#nanoTime()}) that ended now. */
   public void record(Outcome outcome, long startNanos) {
     byOutcome[outcome.ordinal()].record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);

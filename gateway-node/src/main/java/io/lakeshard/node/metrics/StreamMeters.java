@@ -20,6 +20,7 @@ public final class StreamMeters {
   private final RequestTimer read;
   private final RequestTimer longPoll;
   private final RequestTimer sseOpen;
+  private final Counter appends;
   private final Counter appendedBytes;
   private final OpenCount sseReaders;
   private final OpenCount longPollReaders;
@@ -32,6 +33,9 @@ public final class StreamMeters {
     read = timer(registry, "read", Transport.HTTP);
     longPoll = timer(registry, "read", Transport.LONG_POLL);
     sseOpen = timer(registry, "read", Transport.SSE);
+    appends = Counter.builder("lakeshard.stream.appends")
+        .description("appends journaled (a producer's retry of a journaled append is not counted again)")
+        .register(registry);
     appendedBytes = Counter.builder("lakeshard.stream.appended.bytes").description("bytes of accepted appends")
         .baseUnit("bytes").register(registry);
     String readers = "lakeshard.stream.readers";
@@ -68,6 +72,10 @@ public final class StreamMeters {
       case SSE -> sseOpen;
       case WS -> throw new IllegalArgumentException("streams have no WebSocket transport");
     };
+  }
+
+  public Counter appends() {
+    return appends;
   }
 
   public Counter appendedBytes() {

@@ -34,6 +34,16 @@ public final class SyncMeters {
     return paths.on(transport);
   }
 
+  /** Pushes served (HTTP and WebSocket) since the node started: the admin page's throughput. */
+  public long pushesServed() {
+    return paths.http().push().count(RequestTimer.Outcome.OK) + paths.ws().push().count(RequestTimer.Outcome.OK);
+  }
+
+  /** Deltas in accepted pushes (HTTP and WebSocket) since the node started. */
+  public long deltasAccepted() {
+    return (long) (paths.http().deltas().count() + paths.ws().deltas().count());
+  }
+
   public Counter backpressure() {
     return backpressure;
   }

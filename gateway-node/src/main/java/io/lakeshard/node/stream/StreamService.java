@@ -11,7 +11,6 @@ import io.lakeshard.node.metrics.StreamMeters;
 import io.lakeshard.node.metrics.Transport;
 import io.lakeshard.node.stream.StreamOutcome.Rejected;
 import io.lakeshard.node.stream.StreamOutcome.Rejection;
-import io.lakeshard.node.throughput.Throughput;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -77,7 +76,6 @@ public final class StreamService {
   private final Duration askTimeout;
   /** Live reads wait up to the long-poll timeout in the entity before it answers. */
   private final Duration liveAskTimeout;
-  private final Throughput throughput;
 
   private final StreamMeters meters;
 
@@ -89,7 +87,6 @@ public final class StreamService {
     this.auth = auth;
     this.askTimeout = askTimeout;
     this.liveAskTimeout = settings.longPollTimeout().plus(askTimeout);
-    this.throughput = Throughput.get(system);
   }
 
   /** The largest body a create or append may have. */
@@ -170,6 +167,7 @@ public final class StreamService {
   public CompletionStage<StreamOutcome> append(Caller caller, String id, Append request) {
     return meters.append().time(System.nanoTime(), decideAppend(caller, id, request), outcome -> {
       if (outcome instanceof StreamOutcome.Appended) {
+        meters.appends().increment();
         meters.appendedBytes().increment(request.body().length);
       }
       return outcome(outcome);
@@ -207,7 +205,6 @@ public final class StreamService {
             replyTo -> new DurableStream.Append(spec, replyTo), askTimeout))
         .thenApply(reply -> {
           if (reply instanceof DurableStream.Appended appended) {
-            throughput.appended();
             return new StreamOutcome.Appended(appended.offset(), appended.closed(), writer, closeOnly);
           }
           if (reply instanceof DurableStream.Duplicate duplicate) {

@@ -21,7 +21,6 @@ import io.lakeshard.node.metrics.OpenCount;
 import io.lakeshard.node.metrics.RequestTimer;
 import io.lakeshard.node.metrics.SyncMeters;
 import io.lakeshard.node.metrics.Transport;
-import io.lakeshard.node.throughput.Throughput;
 import io.lakeshard.protocol.ProtocolException;
 import io.lakeshard.protocol.v1.ActionPush;
 import io.lakeshard.protocol.v1.SyncPush;
@@ -65,7 +64,6 @@ public final class SyncService {
   private final ActionHandlers actionHandlers;
   private final GatewayShards shards;
   private final SyncMeters meters;
-  private final Throughput throughput;
 
   public SyncService(ActorSystem<?> system, NodeSettings settings, CheckpointStore checkpoints,
                      ActionSettings actionSettings, ActionHandlers actionHandlers, SyncMeters meters) {
@@ -80,7 +78,6 @@ public final class SyncService {
     this.pullLimit = new PullLimit(settings.gateway().defaultPullLimit(), settings.gateway().maxPullLimit());
     this.lakeRetryAfter = settings.lakeRetryAfter();
     this.shards = settings.shards();
-    this.throughput = Throughput.get(system);
   }
 
   /**
@@ -170,12 +167,7 @@ public final class SyncService {
           ? Stages.direct(entity.ask(replyTo -> new SyncGateway.Push(push.getClientId(), deltas, origin, replyTo),
               askTimeout))
           : sharded.push(push.getClientId(), deltas, origin);
-      return reply.thenApply(gatewayReply -> {
-        if (gatewayReply instanceof SyncGateway.PushAccepted accepted) {
-          throughput.pushed(accepted.accepted());
-        }
-        return pushOutcome(gatewayReply);
-      });
+      return reply.thenApply(SyncService::pushOutcome);
     }
 
     /**
