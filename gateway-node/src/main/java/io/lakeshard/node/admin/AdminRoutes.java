@@ -45,6 +45,8 @@ import org.apache.pekko.http.javadsl.server.Route;
  * and a store's admin routes take an admin or owner of that workspace; cluster stays node-wide.
  */
 public final class AdminRoutes extends AllDirectives {
+  /** Time past the lake-write timeout for the route's 503 to be rendered and sent. */
+  private static final Duration LAKE_WRITE_ANSWER_MARGIN = Duration.ofSeconds(5);
   private final ClusterSharding sharding;
   private final NodeTokens tokens;
   private final GatewayAuth gatewayAuth;
@@ -86,9 +88,9 @@ public final class AdminRoutes extends AllDirectives {
         path(PathMatchers.segment("metrics").slash(PathMatchers.segment()), gatewayId ->
             get(() -> admin(gatewayId, () -> metrics(gatewayId)))),
         path(PathMatchers.segment("flush").slash(PathMatchers.segment()), gatewayId ->
-            post(() -> admin(gatewayId, () -> flush(gatewayId)))),
+            post(() -> admin(gatewayId, () -> waitingForTheLake(() -> flush(gatewayId))))),
         path(PathMatchers.segment("checkpoint").slash(PathMatchers.segment()), gatewayId ->
-            post(() -> admin(gatewayId, () -> checkpoint(gatewayId)))),
+            post(() -> admin(gatewayId, () -> waitingForTheLake(() -> checkpoint(gatewayId))))),
         path(PathMatchers.segment("shards").slash(PathMatchers.segment()), gatewayId ->
             get(() -> admin(gatewayId, () -> JsonBodies.complete(StatusCodes.OK,
                 AdminBodies.ShardMap.of(gatewayId, shards.of(gatewayId)))))),
@@ -124,6 +126,15 @@ public final class AdminRoutes extends AllDirectives {
   private Route metrics(String gatewayId) {
     return ServerTiming.entity(everyShard(gatewayId, SyncGateway.GetStats::new, askTimeout),
         stats -> JsonBodies.complete(StatusCodes.OK, AdminBodies.Metrics.of(stats)));
+  }
+
+  /**
+   * A route that waits for a lake write: the server's request timeout (Pekko's 20 s default
+   * answers a bare 503 text) is lifted past the lake-write timeout, so the caller gets the
+   * route's own JSON answer, or its 503 once the lake-write timeout is up.
+   */
+  private Route waitingForTheLake(Supplier<Route> inner) {
+    return withRequestTimeout(lakeWriteTimeout.plus(LAKE_WRITE_ANSWER_MARGIN), inner);
   }
 
   /** Flushes now (every shard) and answers with what was written (LakeSync's admin flush). */
