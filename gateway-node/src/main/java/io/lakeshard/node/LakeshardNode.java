@@ -103,10 +103,13 @@ public final class LakeshardNode {
   private final ServerBinding binding;
   private final Optional<ServerBinding> router;
   private final int managementPort;
+  /** Completes once the actor system has terminated and the lake's catalogue is closed. */
+  private final CompletionStage<Void> stopped;
 
   private LakeshardNode(ActorSystem<Void> system, ServerBinding binding, Optional<ServerBinding> router,
-                        int managementPort) {
+                        int managementPort, CompletionStage<Void> stopped) {
     this.system = system;
+    this.stopped = stopped;
     this.binding = binding;
     this.router = router;
     this.managementPort = managementPort;
@@ -130,7 +133,7 @@ public final class LakeshardNode {
     IcebergLake lake = openLake(store, settings.catalogue());
     CheckpointStore checkpoints = new CheckpointStore(store, lake, settings.gateway().checkpoint().chunkBytes());
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "lakeshard", withDiscovery(config, settings.cluster()));
-    system.getWhenTerminated().thenRun(() -> closeLake(lake));
+    CompletionStage<Void> stopped = system.getWhenTerminated().thenRun(() -> closeLake(lake));
     ClaimsVersions claims = new ReplicatedClaimsVersions(system, config.getDuration("lakeshard.claims-versions.timeout"));
     NodeMetrics metrics = NodeMetrics.get(system);
     CompletionStage<Uri> management = PekkoManagement.get(system).start();
@@ -183,7 +186,8 @@ public final class LakeshardNode {
                 log.info("Lakeshard node serving HTTP on {}", binding.localAddress());
                 return Router.start(system, routerSettings, settings.httpHost(), backends, backendHealth,
                         settings.unbindTimeout(), metrics.router(), timing)
-                    .thenCombine(management, (router, uri) -> new LakeshardNode(system, binding, router, uri.port()));
+                    .thenCombine(management, (router, uri) -> new LakeshardNode(system, binding, router, uri.port(),
+                        stopped));
               });
         })
         .whenComplete((node, failure) -> {
@@ -409,9 +413,12 @@ public final class LakeshardNode {
     return system;
   }
 
-  /** Stops the node the way a SIGTERM does: unbind, hand off, leave, terminate. */
+  /**
+   * Stops the node the way a SIGTERM does: unbind, hand off, leave, terminate; done once the lake's
+   * catalogue is closed too (its embedded database still writes while it closes).
+   */
   public CompletionStage<?> stop() {
     system.terminate();
-    return system.getWhenTerminated();
+    return stopped;
   }
 }
