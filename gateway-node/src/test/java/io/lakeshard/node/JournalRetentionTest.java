@@ -31,8 +31,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The gateway journal stays bounded on the journal a node really uses (pekko-persistence-jdbc on
- * its embedded H2): after each flush the events before its snapshot, and the older snapshots, are
+ * The gateway journal stays bounded on the JDBC journal (pekko-persistence-jdbc, here on H2, as
+ * clusters use it on PostgreSQL): after each flush the events before its snapshot, and the older snapshots, are
  * deleted; a restart still serves every delta, from the lake and the buffer.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -40,8 +40,12 @@ class JournalRetentionTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String GATEWAY = "retained";
   private static final String PERSISTENCE_ID = "SyncGateway|" + GATEWAY;
-  /** Only the admin route flushes (the age alarm would add flushes of its own). */
-  private static final Map<String, Object> NO_ALARM = Map.of("lakeshard.gateway.flush.max-buffer-age", "1h");
+  /**
+   * Only the admin route flushes (the age alarm would add flushes of its own); on the JDBC journal
+   * (SegmentJournalNodeTest does the same for the segment journal).
+   */
+  private static final Map<String, Object> NO_ALARM = Map.of("lakeshard.gateway.flush.max-buffer-age", "1h",
+      "lakeshard.journal.type", "jdbc");
   private static final int FLUSHES = 4;
   private static final int PUSHES_PER_FLUSH = 3;
   private static final int PUSHES_AFTER = 2;
