@@ -1,8 +1,5 @@
 package io.lakeshard.node;
 
-import static io.lakeshard.node.NodeHttp.delta;
-import static io.lakeshard.node.NodeHttp.hlcNow;
-import static io.lakeshard.node.NodeHttp.push;
 import static io.lakeshard.node.NodeHttp.rowIds;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -108,14 +105,10 @@ class JournalRetentionTest {
   }
 
   private void pushOne() throws Exception {
-    String row = "r" + pushed.size();
-    HttpResponse<String> response = http.post("/v1/sync/" + GATEWAY + "/push", TestNode.token("alice", GATEWAY),
-        push("alice", List.of(delta("INSERT", "todos", "alice", row, hlcNow(pushed.size()),
-            "[{\"column\":\"n\",\"value\":" + pushed.size() + "}]"))));
-    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-    assertThat(JSON.readTree(response.body()).get("deltas")).hasSize(1);
-    pushed.add(row);
+    assertThat(JSON.readTree(http.pushNumberedRow(GATEWAY, pushed.size())).get("deltas")).hasSize(1);
+    pushed.add("r" + pushed.size());
   }
+
 
   private JsonNode flush() throws Exception {
     HttpResponse<String> response = http.post("/v1/admin/flush/" + GATEWAY, TestNode.adminToken("ops", GATEWAY), "");

@@ -1,8 +1,5 @@
 package io.lakeshard.node;
 
-import static io.lakeshard.node.NodeHttp.delta;
-import static io.lakeshard.node.NodeHttp.hlcNow;
-import static io.lakeshard.node.NodeHttp.push;
 import static io.lakeshard.node.NodeHttp.rowIds;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -117,11 +114,8 @@ class SegmentJournalNodeTest {
   }
 
   private void pushOne() throws Exception {
-    String row = "r" + pushed.size();
-    HttpResponse<String> response = http.post("/v1/sync/" + GATEWAY + "/push", TestNode.token("alice", GATEWAY),
-        push("alice", List.of(delta("INSERT", "todos", "alice", row, hlcNow(pushed.size()),
-            "[{\"column\":\"n\",\"value\":" + pushed.size() + "}]"))));
-    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-    pushed.add(row);
+    http.pushNumberedRow(GATEWAY, pushed.size());
+    pushed.add("r" + pushed.size());
   }
+
 }

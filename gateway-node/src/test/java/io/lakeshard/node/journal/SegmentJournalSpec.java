@@ -1,10 +1,9 @@
 package io.lakeshard.node.journal;
 
 import com.typesafe.config.ConfigFactory;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
+import java.util.UUID;
 import org.apache.pekko.persistence.japi.journal.JavaJournalSpec;
 
 /** Pekko's journal TCK on the segment journal, in a fresh directory; run by {@link SegmentJournalTckTest}. */
@@ -27,11 +26,8 @@ public class SegmentJournalSpec extends JavaJournalSpec {
     return true;
   }
 
+  /** Under target/, which the build cleans. */
   private static String freshDir() {
-    try {
-      return Files.createTempDirectory("segment-journal-tck").resolve("segments").toString();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return Path.of("target", "segment-journal-tck-" + UUID.randomUUID(), "segments").toAbsolutePath().toString();
   }
 }
