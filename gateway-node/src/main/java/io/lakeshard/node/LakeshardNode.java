@@ -38,6 +38,7 @@ import io.lakeshard.node.http.WebSocketCloseCodes;
 import io.lakeshard.node.images.ImageRoutes;
 import io.lakeshard.node.images.ImageStore;
 import io.lakeshard.node.images.ImagesSettings;
+import io.lakeshard.node.journal.SegmentJournals;
 import io.lakeshard.node.livestore.LiveStoreRoutes;
 import io.lakeshard.node.livestore.LiveStoreService;
 import io.lakeshard.node.livestore.LiveStoreSettings;
@@ -74,6 +75,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -132,7 +134,8 @@ public final class LakeshardNode {
     LakeAdapter store = openStore(settings.lake());
     IcebergLake lake = openLake(store, settings.catalogue());
     CheckpointStore checkpoints = new CheckpointStore(store, lake, settings.gateway().checkpoint().chunkBytes());
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "lakeshard", withDiscovery(config, settings.cluster()));
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "lakeshard",
+        withJournal(withDiscovery(config, settings.cluster()), settings.journal()));
     CompletionStage<Void> stopped = system.getWhenTerminated().thenRun(() -> closeLake(lake));
     ClaimsVersions claims = new ReplicatedClaimsVersions(system, config.getDuration("lakeshard.claims-versions.timeout"));
     NodeMetrics metrics = NodeMetrics.get(system);
@@ -152,6 +155,7 @@ public final class LakeshardNode {
             log.info("creating the journal tables failed ({}); trying again", raced.getMessage());
           }
         }), SCHEMA_ATTEMPTS, SCHEMA_RETRY_DELAY, system)
+        .thenCompose(done -> openSegmentJournal(system, settings.journal()))
         .thenCompose(done -> {
           // A sharded gateway's shards checkpoint only together (AdminRoutes), at one stamp.
           GatewaySettings shard = settings.gateway().withoutCheckpointPolicy();
@@ -229,6 +233,28 @@ public final class LakeshardNode {
             "lakeshard.cluster.discovery (LAKESHARD_DISCOVERY) must be off, config or kubernetes-api, not '"
                 + cluster.discovery() + "'");
     }
+  }
+
+  /** The journal plugin the entities write to; the config names the JDBC one. */
+  static Config withJournal(Config config, NodeSettings.JournalKind journal) {
+    return journal == NodeSettings.JournalKind.SEGMENT
+        ? ConfigFactory.parseMap(Map.of("pekko.persistence.journal.plugin", SegmentJournals.PLUGIN_ID)).withFallback(config)
+        : config;
+  }
+
+  /**
+   * The segment journal opened before any entity starts (copying the H2 journal's events over on
+   * the first start, then reading its segments), so no recovery waits on it; off the dispatcher.
+   */
+  private static CompletionStage<Done> openSegmentJournal(ActorSystem<?> system, NodeSettings.JournalKind journal) {
+    if (journal != NodeSettings.JournalKind.SEGMENT) {
+      log.info("journal: JDBC ({})", system.settings().config().getString("lakeshard.journal.url"));
+      return CompletableFuture.completedFuture(Done.getInstance());
+    }
+    return CompletableFuture.supplyAsync(() -> {
+      SegmentJournals.store(Adapter.toClassic(system));
+      return Done.getInstance();
+    }, system.dispatchers().lookup(DispatcherSelector.blocking()));
   }
 
   /** The object store of flushes and stream segments, as configured; fails fast when unusable. */

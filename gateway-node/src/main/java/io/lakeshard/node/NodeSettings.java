@@ -30,7 +30,11 @@ public record NodeSettings(
     GatewayShards shards,
     LakeSettings lake,
     CatalogueSettings catalogue,
-    ClusterSettings cluster) {
+    ClusterSettings cluster,
+    JournalKind journal) {
+
+  /** Which journal plugin the entities write to ({@code lakeshard.journal.type}, resolved). */
+  public enum JournalKind { SEGMENT, JDBC }
 
   /** {@code discovery} off, config (with {@code endpoints}, host:managementPort) or kubernetes-api. */
   public record ClusterSettings(String discovery, List<String> endpoints) {}
@@ -53,6 +57,7 @@ public record NodeSettings(
 
   public static NodeSettings fromConfig(Config config) {
     Config node = config.getConfig("lakeshard");
+    String discovery = node.getString("cluster.discovery");
     return new NodeSettings(
         node.getString("http.host"),
         node.getInt("http.port"),
@@ -94,8 +99,26 @@ public record NodeSettings(
             node.getString("catalogue.nessie.uri"),
             node.getString("catalogue.nessie.ref")),
         new ClusterSettings(
-            node.getString("cluster.discovery"),
-            commaList(node.getString("cluster.endpoints"))));
+            discovery,
+            commaList(node.getString("cluster.endpoints"))),
+        journalKind(node.getString("journal.type"), discovery, node.getString("journal.url")));
+  }
+
+  /** auto: the segment journal for a single node on the embedded H2 database, else the JDBC journal. */
+  static JournalKind journalKind(String type, String discovery, String jdbcUrl) {
+    return switch (type) {
+      case "auto" -> discovery.equals("off") && jdbcUrl.startsWith("jdbc:h2:") ? JournalKind.SEGMENT : JournalKind.JDBC;
+      case "jdbc" -> JournalKind.JDBC;
+      case "segment" -> {
+        if (!discovery.equals("off")) {
+          throw new IllegalArgumentException("LAKESHARD_JOURNAL=segment keeps the journal on this node's disk, but a"
+              + " cluster (LAKESHARD_DISCOVERY=" + discovery + ") needs a shared one: use jdbc (PostgreSQL)");
+        }
+        yield JournalKind.SEGMENT;
+      }
+      default -> throw new IllegalArgumentException(
+          "lakeshard.journal.type (LAKESHARD_JOURNAL) must be auto, segment or jdbc, not '" + type + "'");
+    };
   }
 
   /** A comma-separated setting as its entries, trimmed; empty when it is empty. */

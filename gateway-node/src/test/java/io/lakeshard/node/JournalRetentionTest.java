@@ -1,8 +1,5 @@
 package io.lakeshard.node;
 
-import static io.lakeshard.node.NodeHttp.delta;
-import static io.lakeshard.node.NodeHttp.hlcNow;
-import static io.lakeshard.node.NodeHttp.push;
 import static io.lakeshard.node.NodeHttp.rowIds;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -31,8 +28,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The gateway journal stays bounded on the journal a node really uses (pekko-persistence-jdbc on
- * its embedded H2): after each flush the events before its snapshot, and the older snapshots, are
+ * The gateway journal stays bounded on the JDBC journal (pekko-persistence-jdbc, here on H2, as
+ * clusters use it on PostgreSQL): after each flush the events before its snapshot, and the older snapshots, are
  * deleted; a restart still serves every delta, from the lake and the buffer.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -40,8 +37,12 @@ class JournalRetentionTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String GATEWAY = "retained";
   private static final String PERSISTENCE_ID = "SyncGateway|" + GATEWAY;
-  /** Only the admin route flushes (the age alarm would add flushes of its own). */
-  private static final Map<String, Object> NO_ALARM = Map.of("lakeshard.gateway.flush.max-buffer-age", "1h");
+  /**
+   * Only the admin route flushes (the age alarm would add flushes of its own); on the JDBC journal
+   * (SegmentJournalNodeTest does the same for the segment journal).
+   */
+  private static final Map<String, Object> NO_ALARM = Map.of("lakeshard.gateway.flush.max-buffer-age", "1h",
+      "lakeshard.journal.type", "jdbc");
   private static final int FLUSHES = 4;
   private static final int PUSHES_PER_FLUSH = 3;
   private static final int PUSHES_AFTER = 2;
@@ -104,14 +105,10 @@ class JournalRetentionTest {
   }
 
   private void pushOne() throws Exception {
-    String row = "r" + pushed.size();
-    HttpResponse<String> response = http.post("/v1/sync/" + GATEWAY + "/push", TestNode.token("alice", GATEWAY),
-        push("alice", List.of(delta("INSERT", "todos", "alice", row, hlcNow(pushed.size()),
-            "[{\"column\":\"n\",\"value\":" + pushed.size() + "}]"))));
-    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-    assertThat(JSON.readTree(response.body()).get("deltas")).hasSize(1);
-    pushed.add(row);
+    assertThat(JSON.readTree(http.pushNumberedRow(GATEWAY, pushed.size())).get("deltas")).hasSize(1);
+    pushed.add("r" + pushed.size());
   }
+
 
   private JsonNode flush() throws Exception {
     HttpResponse<String> response = http.post("/v1/admin/flush/" + GATEWAY, TestNode.adminToken("ops", GATEWAY), "");

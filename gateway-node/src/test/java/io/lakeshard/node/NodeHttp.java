@@ -62,6 +62,18 @@ final class NodeHttp {
         .POST(HttpRequest.BodyPublishers.ofString(body)));
   }
 
+  /**
+   * Pushes row {@code r<n>} of table todos (column n = n) to {@code gateway} as alice, one push at
+   * a time (one journal event each); asserts it is accepted and returns the answer's body.
+   */
+  String pushNumberedRow(String gateway, int n) throws IOException, InterruptedException {
+    HttpResponse<String> response = post("/v1/sync/" + gateway + "/push", TestNode.token("alice", gateway),
+        push("alice", List.of(delta("INSERT", "todos", "alice", "r" + n, hlcNow(n),
+            "[{\"column\":\"n\",\"value\":" + n + "}]"))));
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    return response.body();
+  }
+
   /** A GET, with {@code Authorization: Bearer token} unless {@code token} is null. */
   HttpResponse<String> get(String path, String token) throws IOException, InterruptedException {
     return send(request(path, token).GET());
