@@ -165,7 +165,8 @@ public final class LakeshardNode {
           DurableStream.init(system, streams, store);
           EventStoreSettings eventStores = EventStoreSettings.fromConfig(system.settings().config());
           EventStore.init(system, eventStores, EventFlushSettings.fromConfig(system.settings().config()),
-              new IcebergEventLog(lake.catalogue(), IcebergEventLog.Settings.fromConfig(system.settings().config())));
+              new IcebergEventLog(lake.catalogue(), IcebergEventLog.Settings.fromConfig(system.settings().config())),
+              metrics.liveStore().flushes());
           GatewayActions.init(system, actionSettings, actionHandlers);
           metrics.countEntities(List.of(SyncGateway.ENTITY_TYPE_KEY, DurableStream.ENTITY_TYPE_KEY,
               EventStore.ENTITY_TYPE_KEY, GatewayActions.ENTITY_TYPE_KEY));

@@ -102,6 +102,7 @@ class MetricsTest {
     assertThat(moved(before, after, "lakeshard_gateway_flush_rows_total")).isEqualTo(8);
     assertThat(moved(before, after, "lakeshard_gateway_flush_bytes_total")).isPositive();
     assertThat(moved(before, after, "lakeshard_gateway_flush_failures_total")).isZero();
+    assertThat(after.value("lakeshard_livestore_flush_failures_total")).as("stores' flush meters").isZero();
     assertThat(after.value("jvm_memory_used_bytes", "area", "heap", "id", heapPool(after))).isPositive();
     assertThat(after.samples()).anySatisfy(sample -> assertThat(sample.name()).startsWith("jvm_gc_"));
 

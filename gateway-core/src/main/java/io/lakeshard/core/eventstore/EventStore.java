@@ -9,6 +9,7 @@ import io.lakeshard.core.eventstore.EventStoreLedger.FlushReady;
 import io.lakeshard.core.eventstore.EventStoreLedger.FlushRecorded;
 import io.lakeshard.core.eventstore.EventStoreLedger.GroupWritten;
 import io.lakeshard.core.eventstore.EventStoreLedger.Ready;
+import io.lakeshard.core.flush.FlushObserver;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -208,9 +209,10 @@ public final class EventStore extends AbstractBehavior<EventStore.Command> {
   // ---- wiring ----
 
   public static void init(ActorSystem<?> system, EventStoreSettings settings, EventFlushSettings flush,
-                          EventLogLake lake) {
+                          EventLogLake lake, FlushObserver observer) {
     ClusterSharding.get(system).init(
-        Entity.of(ENTITY_TYPE_KEY, entityContext -> create(entityContext.getEntityId(), settings, flush, lake))
+        Entity.of(ENTITY_TYPE_KEY, entityContext ->
+                create(entityContext.getEntityId(), settings, flush, lake, System::currentTimeMillis, observer))
             .withStopMessage(Passivate.INSTANCE));
   }
 
@@ -219,19 +221,19 @@ public final class EventStore extends AbstractBehavior<EventStore.Command> {
 
   public static Behavior<Command> create(String storeId, EventStoreSettings settings, EventFlushSettings flush,
                                          EventLogLake lake) {
-    return create(storeId, settings, flush, lake, System::currentTimeMillis);
+    return create(storeId, settings, flush, lake, System::currentTimeMillis, FlushObserver.NONE);
   }
 
-  /** {@code wallMillis}: the flush alarm's clock (tests set their own). */
+  /** {@code wallMillis}: the flush alarm's clock (tests set their own); {@code observer}: told of every flush. */
   static Behavior<Command> create(String storeId, EventStoreSettings settings, EventFlushSettings flush,
-                                  EventLogLake lake, LongSupplier wallMillis) {
+                                  EventLogLake lake, LongSupplier wallMillis, FlushObserver observer) {
     return Behaviors.withStash(STARTING_STASH, stash -> Behaviors.setup(context -> Behaviors.withTimers(timers -> {
       ActorRef<EventStoreLedger.Command> ledger = context.spawn(EventStoreLedger.create(storeId, settings, lake,
           context.messageAdapter(EventStoreLedger.Reply.class, FromLedger::new)), "ledger");
       // The ledger restarts with backoff after a journal failure; it stops only on what a restart
       // cannot fix. The store stops with it then, and sharding recovers it on its next message.
       context.watch(ledger);
-      StoreFlushes flushes = new StoreFlushes(context, timers, storeId, flush, lake, ledger, wallMillis);
+      StoreFlushes flushes = new StoreFlushes(context, timers, storeId, flush, lake, ledger, wallMillis, observer);
       return starting(storeId, settings, ledger, flushes, stash);
     })));
   }

@@ -2,6 +2,7 @@ package io.lakeshard.core.eventstore;
 
 import io.lakeshard.core.eventstore.EventStore.Command;
 import io.lakeshard.core.eventstore.EventStoreLedger.Level;
+import io.lakeshard.core.flush.FlushObserver;
 import io.lakeshard.core.lake.OffActor;
 import io.lakeshard.core.retry.RetryState;
 import java.time.Duration;
@@ -30,11 +31,13 @@ final class StoreFlushes {
   private final LongSupplier wallMillis;
   private final OffActor offActor;
   private final RetryState retry;
+  private final FlushObserver observer;
   private Level level = new Level(0, 0);
   private boolean flushing;
 
   StoreFlushes(ActorContext<Command> context, TimerScheduler<Command> timers, String storeId, EventFlushSettings settings,
-               EventLogLake lake, ActorRef<EventStoreLedger.Command> ledger, LongSupplier wallMillis) {
+               EventLogLake lake, ActorRef<EventStoreLedger.Command> ledger, LongSupplier wallMillis,
+               FlushObserver observer) {
     this.context = context;
     this.timers = timers;
     this.storeId = storeId;
@@ -44,6 +47,7 @@ final class StoreFlushes {
     this.wallMillis = wallMillis;
     this.offActor = OffActor.of(context.getSystem());
     this.retry = new RetryState(settings.backoff());
+    this.observer = observer;
   }
 
   boolean flushing() {
@@ -118,6 +122,7 @@ final class StoreFlushes {
 
   void committed(EventFlushResult result, long startedNanos) {
     ledger.tell(new EventStoreLedger.RecordFlush(result));
+    observer.flushed(System.nanoTime() - startedNanos, result.written(), result.bytes());
     context.getLog().info("store {} flush {}: {} events up to seqNum {}, {} bytes, {} ms{}", storeId, result.flushId(),
         result.written(), result.upToSeqNum(), result.bytes(),
         Duration.ofNanos(System.nanoTime() - startedNanos).toMillis(),
@@ -133,6 +138,7 @@ final class StoreFlushes {
   void failed(String attempt, Throwable error) {
     flushing = false;
     Duration delay = retry.failed();
+    observer.flushFailed();
     timers.startSingleTimer(FLUSH_TIMER, EventStore.FlushDue.INSTANCE, delay);
     context.getLog().warn("store {} {} failed ({} in a row); retrying in {} ms: {}", storeId, attempt,
         retry.failures(), delay.toMillis(), error.toString());

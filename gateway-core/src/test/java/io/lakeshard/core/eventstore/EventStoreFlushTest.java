@@ -13,6 +13,7 @@ import io.lakeshard.core.eventstore.EventStore.Info;
 import io.lakeshard.core.eventstore.EventStore.Page;
 import io.lakeshard.core.eventstore.EventStore.PushReply;
 import io.lakeshard.core.eventstore.EventStore.Unavailable;
+import io.lakeshard.core.flush.FlushObserver;
 import io.lakeshard.core.lake.LocalLakeAdapter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -242,15 +243,40 @@ class EventStoreFlushTest {
     }
   }
 
+  /** Counts what a store reports of its flushes (the node's metrics). */
+  private static final class CountingObserver implements FlushObserver {
+    /** Each reported flush: its duration (ns), rows and bytes. */
+    final List<long[]> flushes = new CopyOnWriteArrayList<>();
+    final AtomicInteger failures = new AtomicInteger();
+
+    @Override
+    public void flushed(long nanos, long rowCount, long bytes) {
+      flushes.add(new long[] {nanos, rowCount, bytes});
+    }
+
+    @Override
+    public void flushFailed() {
+      failures.incrementAndGet();
+    }
+  }
+
   @Test
   void aFailingLakeIsRetriedWithBackoffThenEveryEventLandsOnce() throws Exception {
     FailingLake lake = new FailingLake();
     lake.failuresLeft.set(3);
-    ActorRef<Command> store = start("fl-backoff", flushSettings(
-        "max-buffer-age = 0s, backoff { min = 100ms, max = 2s, jitter = 0 }"), lake);
+    CountingObserver observer = new CountingObserver();
+    ActorRef<Command> store = testKit.spawn(EventStore.create("fl-backoff", SETTINGS, flushSettings(
+        "max-buffer-age = 0s, backoff { min = 100ms, max = 2s, jitter = 0 }"), lake, System::currentTimeMillis, observer));
     assertThat(push(store, 0, 20)).isEqualTo(new Accepted(20));
 
     awaitFlushedUpTo(store, 20);
+    assertThat(observer.failures).as("failed attempts reported").hasValue(3);
+    assertThat(observer.flushes).isNotEmpty().allSatisfy(flush -> {
+      assertThat(flush[0]).as("duration").isPositive();
+      assertThat(flush[2]).as("bytes").isPositive();
+    });
+    assertThat(observer.flushes.stream().mapToLong(flush -> flush[1]).sum()).as("every event reported flushed once")
+        .isEqualTo(20);
     assertThat(inLake("fl-backoff", info(store).backendId())).containsExactlyElementsOf(range(1, 20));
     List<Long> failures = lake.failedAtNanos;
     assertThat(failures).hasSize(3);

@@ -1,7 +1,6 @@
 package io.lakeshard.node.metrics;
 
 import io.lakeshard.core.gateway.GatewayObserver;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -12,10 +11,7 @@ import java.util.concurrent.TimeUnit;
 public final class GatewayMeters implements GatewayObserver {
   private final Timer journalWrite;
   private final DistributionSummary groupPushes;
-  private final Timer flush;
-  private final Counter flushRows;
-  private final Counter flushBytes;
-  private final Counter flushFailures;
+  private final FlushMeters flushes;
 
   GatewayMeters(MeterRegistry registry) {
     journalWrite = RequestTimer.timer(registry, "lakeshard.gateway.journal.write",
@@ -23,14 +19,7 @@ public final class GatewayMeters implements GatewayObserver {
     groupPushes = DistributionSummary.builder("lakeshard.gateway.journal.group.pushes")
         .description("pushes journaled together in one write (group commit)")
         .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256).register(registry);
-    flush = RequestTimer.timer(registry, "lakeshard.gateway.flush",
-        "committed flushes to the lake (Parquet files and the Iceberg commit)", Tags.empty());
-    flushRows = Counter.builder("lakeshard.gateway.flush.rows").description("deltas flushed to the lake")
-        .register(registry);
-    flushBytes = Counter.builder("lakeshard.gateway.flush.bytes").description("bytes of data files flushed")
-        .baseUnit("bytes").register(registry);
-    flushFailures = Counter.builder("lakeshard.gateway.flush.failures")
-        .description("failed flush attempts (each is retried with backoff)").register(registry);
+    flushes = new FlushMeters(registry, "lakeshard.gateway", "rows", "deltas");
   }
 
   @Override
@@ -41,13 +30,11 @@ public final class GatewayMeters implements GatewayObserver {
 
   @Override
   public void flushed(long nanos, long rows, long bytes) {
-    flush.record(nanos, TimeUnit.NANOSECONDS);
-    flushRows.increment(rows);
-    flushBytes.increment(bytes);
+    flushes.flushed(nanos, rows, bytes);
   }
 
   @Override
   public void flushFailed() {
-    flushFailures.increment();
+    flushes.flushFailed();
   }
 }
