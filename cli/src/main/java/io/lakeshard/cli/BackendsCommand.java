@@ -1,7 +1,6 @@
 package io.lakeshard.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -21,13 +20,8 @@ final class BackendsCommand implements Callable<Integer> {
   public Integer call() {
     Api api = server.api();
     JsonNode backends = api.json(api.request("/v1/admin/backends").GET());
-    PrintWriter out = server.out();
-    if (output.json) {
-      out.println(Api.line(backends));
-    } else {
-      Output.table(out, "backends", backends.path("backends"), "id", "location", "url", "name", "type",
-          "health_path", "has_credential");
-    }
+    output.print(server.out(), backends, out -> Output.table(out, "backends", backends.path("backends"), "id",
+        "location", "url", "name", "type", "health_path", "has_credential"));
     return Exit.OK;
   }
 }

@@ -1,7 +1,6 @@
 package io.lakeshard.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -20,16 +19,13 @@ final class ClusterCommand implements Callable<Integer> {
   public Integer call() {
     Api api = server.api();
     JsonNode cluster = api.json(api.request("/v1/admin/cluster").GET());
-    PrintWriter out = server.out();
-    if (output.json) {
-      out.println(Api.line(cluster));
-      return Exit.OK;
-    }
-    Output.table(out, "members", cluster.path("members"), "address", "status", "reachable");
-    Output.table(out, "shards by node", cluster.path("nodes"), "address", "shards", "gateways");
-    Output.table(out, "gateways", cluster.path("gateways"), "id", "node", "bufferedDeltas", "bufferedBytes",
-        "sessions", "lastFlushSeq", "flushedUpTo");
-    Output.table(out, "stores", cluster.path("stores"), "id", "node", "head", "events", "sessions");
+    output.print(server.out(), cluster, out -> {
+      Output.table(out, "members", cluster.path("members"), "address", "status", "reachable");
+      Output.table(out, "shards by node", cluster.path("nodes"), "address", "shards", "gateways");
+      Output.table(out, "gateways", cluster.path("gateways"), "id", "node", "bufferedDeltas", "bufferedBytes",
+          "sessions", "lastFlushSeq", "flushedUpTo");
+      Output.table(out, "stores", cluster.path("stores"), "id", "node", "head", "events", "sessions");
+    });
     return Exit.OK;
   }
 }

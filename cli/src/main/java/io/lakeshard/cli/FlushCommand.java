@@ -1,7 +1,6 @@
 package io.lakeshard.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.PrintWriter;
 import java.net.http.HttpRequest;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -27,16 +26,15 @@ final class FlushCommand implements Callable<Integer> {
     Api api = server.api();
     JsonNode flushed = api.json(api.request("/v1/admin/flush/" + Api.segment(gatewayId))
         .POST(HttpRequest.BodyPublishers.noBody()));
-    PrintWriter out = server.out();
-    if (output.json) {
-      out.println(Api.line(flushed));
-    } else if (!flushed.path("flushed").asBoolean()) {
-      out.println("nothing to flush in " + gatewayId);
-    } else {
+    output.print(server.out(), flushed, out -> {
+      if (!flushed.path("flushed").asBoolean()) {
+        out.println("nothing to flush in " + gatewayId);
+        return;
+      }
       out.printf("flushed %s: seq %s, %d rows, %d bytes%n", gatewayId, flushed.path("seq").asText(),
           flushed.path("rows").asLong(), flushed.path("bytes").asLong());
       Output.table(out, "files", flushed.path("files"), "table", "rows", "bytes", "alreadyCommitted", "file");
-    }
+    });
     return Exit.OK;
   }
 }

@@ -4,12 +4,22 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import picocli.CommandLine.Option;
 
 /** {@code --json}: an admin answer as the node's JSON (one line), else as aligned text tables. */
 final class Output {
   @Option(names = "--json", description = "Print the node's JSON answer as it is (one line).")
   boolean json;
+
+  /** {@code answer} as its one JSON line with {@code --json}, else as {@code text} writes it. */
+  void print(PrintWriter out, JsonNode answer, Consumer<PrintWriter> text) {
+    if (json) {
+      out.println(Api.line(answer));
+    } else {
+      text.accept(out);
+    }
+  }
 
   /** One table: a heading line, then the rows' {@code fields} of each element of {@code rows}, aligned. */
   static void table(PrintWriter out, String title, JsonNode rows, String... fields) {
