@@ -42,8 +42,17 @@ public record GatewaySettings(Duration maxClockDrift, Duration clockSkewAllowanc
         checkpoint.withoutPolicy());
   }
 
-  /** Past this much unflushed data (the lake is failing), pushes are refused with 503 until a flush succeeds. */
+  /** Past this much unflushed data while flushes fail, pushes are refused with 503 until one succeeds. */
   public long backpressureBytes() {
     return 2 * maxBufferBytes;
+  }
+
+  /**
+   * Past this much unflushed data while a healthy flush is still running, pushes are refused too:
+   * a busy gateway keeps accepting (each flush takes what is buffered, the next follows at once),
+   * but a lake that is slow without failing cannot make one gateway hold the heap.
+   */
+  public long busyLimitBytes() {
+    return 16 * maxBufferBytes;
   }
 }

@@ -52,8 +52,10 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  *
  * <p>Flushing to the lake is the alarm: at once when the buffer passes {@code max-buffer-bytes},
  * else when its oldest delta is {@code max-buffer-age} old. One flush at a time, run on the lake
- * dispatcher with its result sent back; a failure keeps the buffer and retries with backoff, and
- * past twice the limit pushes are turned away (503) until a flush succeeds.
+ * dispatcher with its result sent back, while pushes go on into the buffer; a failure keeps the
+ * buffer and retries with backoff, and past twice the limit pushes are turned away (503) until a
+ * flush succeeds. A healthy flush that is merely slow turns pushes away only past
+ * {@link GatewaySettings#busyLimitBytes()}.
  *
  * <p>After flushes (as {@code lakeshard.gateway.checkpoint} says) and on {@link Checkpoint}, it
  * writes a checkpoint of its rows through the {@link CheckpointWriter}, one at a time, off the
@@ -449,7 +451,8 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
     if (backpressure()) {
       throttledPushes++;
       push.replyTo().tell(new PushThrottled(retryAfter(), "gateway " + gatewayId + " holds " + level.bytes()
-          + " unflushed bytes (limit " + settings.backpressureBytes() + ") while the lake catches up"));
+          + " unflushed bytes (limit " + backpressureLimit() + ") while "
+          + (flushRetry.failing() ? "its flushes to the lake fail" : "a slow flush to the lake runs")));
       return this;
     }
     waiting.add(push);
@@ -460,7 +463,12 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
   }
 
   private boolean backpressure() {
-    return level.bytes() >= settings.backpressureBytes();
+    return level.bytes() >= backpressureLimit();
+  }
+
+  /** Tight while the lake fails (nothing drains the buffer), loose while a flush is only busy. */
+  private long backpressureLimit() {
+    return flushRetry.failing() ? settings.backpressureBytes() : settings.busyLimitBytes();
   }
 
   private void writeWaiting() {

@@ -243,21 +243,12 @@ class SyncGatewayFlushTest {
   void aCrashBetweenTheCatalogueCommitAndTheJournalWriteLeavesNoDuplicates() throws Exception {
     CountDownLatch committed = new CountDownLatch(1);
     CountDownLatch never = new CountDownLatch(1);
-    GatewayLake crashAfterCommit = new GatewayLake() {
-      @Override
-      public FlushResult flush(FlushPlan plan) throws Exception {
-        LAKE.flush(plan);
-        committed.countDown();
-        never.await(); // the node dies here: the result never reaches the journal
-        throw new IllegalStateException("unreachable");
-      }
-
-      @Override
-      public List<Accepted> read(String gatewayId, Collection<String> tables, long since, long upTo, int limit)
-          throws Exception {
-        return LAKE.read(gatewayId, tables, since, upTo, limit);
-      }
-    };
+    GatewayLake crashAfterCommit = flushingWith(plan -> {
+      LAKE.flush(plan);
+      committed.countDown();
+      never.await(); // the node dies here: the result never reaches the journal
+      throw new IllegalStateException("unreachable");
+    });
     ActorRef<SyncGateway.Command> doomed = testKit.spawn(SyncGateway.create("f-crash", MANUAL, crashAfterCommit, CHECKPOINTS));
     push(doomed, "crash", rows("x", 0, 10));
     doomed.tell(new SyncGateway.Flush(testKit.<SyncGateway.FlushReply>createTestProbe().getRef()));
@@ -318,6 +309,94 @@ class SyncGatewayFlushTest {
     assertThat(flush(gateway)).isInstanceOf(SyncGateway.FlushDone.class);
     acknowledged.add("after");
     assertThat(rowIdsInIceberg("full")).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(acknowledged);
+  }
+
+  /** A gateway (4 KiB buffer limit) whose flushes wait for {@code release}: a healthy but slow lake. */
+  private record HeldGateway(ActorRef<SyncGateway.Command> ref, GatewaySettings settings, CountDownLatch started,
+                             CountDownLatch release) {
+    static HeldGateway spawn(String id) {
+      CountDownLatch started = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      GatewaySettings settings = SyncGatewayFlushTest.settings("max-buffer-age = 1h, max-buffer-bytes = 4KiB");
+      GatewayLake held = flushingWith(plan -> {
+        started.countDown();
+        assertThat(release.await(60, TimeUnit.SECONDS)).as("the test released the flush").isTrue();
+        return LAKE.flush(plan);
+      });
+      return new HeldGateway(testKit.spawn(SyncGateway.create(id, settings, held, CHECKPOINTS)), settings, started, release);
+    }
+  }
+
+  private interface FlushStep {
+    FlushResult flush(FlushPlan plan) throws Exception;
+  }
+
+  /** The test's lake with its flush replaced by {@code step}; reads go to the lake as they are. */
+  private static GatewayLake flushingWith(FlushStep step) {
+    return new GatewayLake() {
+      @Override
+      public FlushResult flush(FlushPlan plan) throws Exception {
+        return step.flush(plan);
+      }
+
+      @Override
+      public List<Accepted> read(String gatewayId, Collection<String> tables, long since, long upTo, int limit)
+          throws Exception {
+        return LAKE.read(gatewayId, tables, since, upTo, limit);
+      }
+    };
+  }
+
+  /** Pushes batches of five rows until one is refused or the buffer holds {@code untilBytes}; returns the acknowledged rows. */
+  private static Set<String> pushUntil(ActorRef<SyncGateway.Command> gateway, String table, long untilBytes,
+                                       int maxBatches) {
+    Set<String> acknowledged = new HashSet<>();
+    for (int i = 0; i < maxBatches && stats(gateway).bufferedBytes() < untilBytes; i++) {
+      String[] batch = rows("p", i * 5, 5);
+      if (!(push(gateway, table, batch) instanceof SyncGateway.PushAccepted)) {
+        break;
+      }
+      acknowledged.addAll(List.of(batch));
+    }
+    return acknowledged;
+  }
+
+  @Test
+  void whileAHealthySlowFlushRunsPushesPastTwiceTheLimitAreStillAcceptedAndLandOnce() throws Exception {
+    HeldGateway held = HeldGateway.spawn("f-busy");
+    ActorRef<SyncGateway.Command> gateway = held.ref();
+    long limit = held.settings().maxBufferBytes();
+    Set<String> acknowledged = pushUntil(gateway, "busy", 3 * limit, 1_000);
+    assertThat(held.started().await(20, TimeUnit.SECONDS)).as("a full buffer started a flush").isTrue();
+    SyncGateway.Stats during = stats(gateway);
+    assertThat(during.bufferedBytes()).as("accepted past 2x the limit while the flush was held")
+        .isGreaterThanOrEqualTo(3 * limit);
+    assertThat(during.flushing().throttledPushes()).isZero();
+    assertThat(during.flushing().backpressure()).isFalse();
+
+    held.release().countDown();
+    awaitAssert(() -> assertThat(stats(gateway).bufferedDeltas()).as("the next flushes drain the rest").isZero());
+    assertThat(rowIdsInIceberg("busy")).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(acknowledged);
+  }
+
+  @Test
+  void pastTheBusyLimitASlowFlushTurnsPushesAwayAndNothingAcceptedIsLost() throws Exception {
+    HeldGateway held = HeldGateway.spawn("f-slow");
+    ActorRef<SyncGateway.Command> gateway = held.ref();
+    Set<String> acknowledged = pushUntil(gateway, "slow", Long.MAX_VALUE, 5_000);
+    SyncGateway.Stats refusing = stats(gateway);
+    assertThat(refusing.flushing().backpressure()).as("refusing once past the busy limit").isTrue();
+    assertThat(refusing.flushing().throttledPushes()).isOne();
+    assertThat(refusing.bufferedBytes()).isGreaterThanOrEqualTo(held.settings().busyLimitBytes());
+    assertThat(refusing.flushing().failuresInARow()).as("nothing failed: the lake is only slow").isZero();
+
+    held.release().countDown();
+    awaitAssert(() -> assertThat(stats(gateway).bufferedDeltas()).isZero());
+    assertThat(stats(gateway).flushing().backpressure()).isFalse();
+    assertThat(push(gateway, "slow", "after")).isInstanceOf(SyncGateway.PushAccepted.class);
+    assertThat(flush(gateway)).isInstanceOf(SyncGateway.FlushDone.class);
+    acknowledged.add("after");
+    assertThat(rowIdsInIceberg("slow")).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(acknowledged);
   }
 
   private static SyncGateway.Stats stats(ActorRef<SyncGateway.Command> gateway) {
