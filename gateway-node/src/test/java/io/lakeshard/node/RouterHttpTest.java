@@ -94,6 +94,13 @@ class RouterHttpTest {
   }
 
   @Test
+  void thePathReachesTheUpstreamAsTheClientEncodedIt() throws Exception {
+    assertThat(echo(send(router("/files/a%2Fb/c%20d%3F"))).path("path").asText()).isEqualTo("/files/a%2Fb/c%20d%3F");
+    assertThat(echo(send(router("/files/a%2Fb").header("x-backend", "pekko"))).path("path").asText())
+        .as("below the backend's base path").isEqualTo("/base/files/a%2Fb");
+  }
+
+  @Test
   void theLocationHeaderPicksTheRegistry() throws Exception {
     HttpResponse<String> put = admin("PUT", "/v1/admin/backends/shared", "{\"url\":\"" + pekko.url() + "\",\"name\":\"Shared\"}");
     assertThat(put.statusCode()).isEqualTo(200);

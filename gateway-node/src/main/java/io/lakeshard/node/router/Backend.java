@@ -58,9 +58,4 @@ public record Backend(String id, String name, String url, String type, String he
       throw new IllegalArgumentException(rule);
     }
   }
-
-  /** The upstream URI of a request for {@code pathAndQuery} (the client's path and raw query). */
-  Uri target(String pathAndQuery) {
-    return Uri.create(url + pathAndQuery);
-  }
 }

@@ -59,6 +59,7 @@ final class HealthChecker {
   private Behavior<Message> checkAll() {
     Collection<Backend> current = backends.get();
     cache.retain(current);
+    upstreams.retain(current);
     for (Backend backend : current) {
       if (checking.add(backend)) {
         check(backend);
@@ -69,8 +70,7 @@ final class HealthChecker {
 
   private void check(Backend backend) {
     long started = System.nanoTime();
-    HttpRequest request = Upstreams.withCredential(HttpRequest.GET(backend.url() + backend.healthPath()), backend);
-    context.pipeToSelf(upstreams.send(request).toCompletableFuture().orTimeout(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+    context.pipeToSelf(upstreams.send(backend, HttpRequest.GET(backend.healthPath())).toCompletableFuture().orTimeout(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
             .thenApply(response -> {
               response.discardEntityBytes(context.getSystem());
               return response.status();

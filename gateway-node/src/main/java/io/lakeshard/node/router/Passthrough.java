@@ -60,12 +60,12 @@ final class Passthrough {
   CompletionStage<HttpResponse> forward(Backend backend, HttpRequest request) {
     CompletableFuture<HttpResponse> answer = new CompletableFuture<>();
     CompletableFuture<Void> bodySent = new CompletableFuture<>();
-    HttpRequest upstream = Upstreams.withCredential(HttpRequest.create()
+    HttpRequest upstream = HttpRequest.create()
         .withMethod(request.method())
-        .withUri(backend.target(pathAndQuery(request)))
+        .withUri(request.getUri().toRelative()) // the path and raw query as parsed once, %2F kept as sent
         .addHeaders(forwardedHeaders(request))
-        .withEntity(watched(unlimited(request.entity()), bodySent)), backend);
-    upstreams.send(upstream).whenComplete((response, failure) -> {
+        .withEntity(watched(unlimited(request.entity()), bodySent));
+    upstreams.send(backend, upstream).whenComplete((response, failure) -> {
       if (failure != null) {
         answer.completeExceptionally(failure);
       } else if (!answer.complete(response.withHeaders(answerHeaders(response))
@@ -89,12 +89,6 @@ final class Passthrough {
   @SuppressWarnings("unchecked")
   private static <T extends HttpEntity> T unlimited(T entity) {
     return entity.isStrict() ? entity : (T) entity.withoutSizeLimit();
-  }
-
-  /** The path and raw query as the client sent them (appended to the backend's base URL). */
-  private static String pathAndQuery(HttpRequest request) {
-    String path = request.getUri().getPathString();
-    return request.getUri().rawQueryString().map(query -> path + "?" + query).orElse(path);
   }
 
   /** A strict body is sent at once; a streamed one completes {@code sent} once the pool has written its last byte. */
