@@ -88,15 +88,15 @@ public final class WebSocketCloseCodes {
     });
   }
 
-  private final WebSocketSettings settings;
-  private final FiniteDuration closeTimeout;
-  private final LoggingAdapter log;
+  /** Pekko HTTP's server-side layers with the close-code one: a blueprint built once, shared by every connection. */
+  @SuppressWarnings("rawtypes")
+  private final org.apache.pekko.stream.scaladsl.BidiFlow stack;
 
   /** {@code closeTimeout}: how long a close handshake may take before the connection is dropped. */
   public WebSocketCloseCodes(ActorSystem<?> system, Duration closeTimeout) {
-    this.closeTimeout = FiniteDuration.apply(closeTimeout.toMillis(), TimeUnit.MILLISECONDS);
-    this.settings = (WebSocketSettings) ServerSettings.create(system.classicSystem()).getWebsocketSettings();
-    this.log = Logging.getLogger(system.classicSystem(), WebSocketCloseCodes.class);
+    FiniteDuration closeWithin = FiniteDuration.apply(closeTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    WebSocketSettings settings = (WebSocketSettings) ServerSettings.create(system.classicSystem()).getWebsocketSettings();
+    this.stack = stack(settings, closeWithin, Logging.getLogger(system.classicSystem(), WebSocketCloseCodes.class));
   }
 
   /** The upgrade response that runs {@code handler}, or empty when the request is no WebSocket upgrade. */
@@ -105,6 +105,18 @@ public final class WebSocketCloseCodes {
     if (!(upgrade instanceof UpgradeToWebSocketLowLevel lowLevel)) {
       return Optional.empty();
     }
+    Flow<org.apache.pekko.http.scaladsl.model.ws.Message, org.apache.pekko.http.scaladsl.model.ws.Message, ?> scalaHandler =
+        Flow.<org.apache.pekko.http.scaladsl.model.ws.Message>create()
+            .map(Message::adapt)
+            .via(handler)
+            .map(Message::asScala);
+    org.apache.pekko.stream.scaladsl.Flow frames = stack.join((org.apache.pekko.stream.Graph) scalaHandler.asScala());
+    return Optional.of(lowLevel.handleFrames(frames, Option.empty()));
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static org.apache.pekko.stream.scaladsl.BidiFlow stack(WebSocketSettings settings, FiniteDuration closeTimeout,
+                                                                  LoggingAdapter log) {
     org.apache.pekko.stream.scaladsl.BidiFlow closeCodes = BidiFlow.fromFunctions(
         (Object in) -> in,
         (Object out) -> {
@@ -122,14 +134,6 @@ public final class WebSocketCloseCodes {
     org.apache.pekko.stream.scaladsl.BidiFlow frameHandling = WebSocket.frameHandling(true, closeTimeout, log);
     org.apache.pekko.stream.scaladsl.BidiFlow keepAlive = WebSocket.periodicKeepAlive(settings);
     org.apache.pekko.stream.scaladsl.BidiFlow messages = WebSocket.messageAPI(true, closeTimeout);
-    org.apache.pekko.stream.scaladsl.BidiFlow stack =
-        masking.atop(frameHandling).atop(keepAlive).atop(closeCodes).atop(messages);
-    Flow<org.apache.pekko.http.scaladsl.model.ws.Message, org.apache.pekko.http.scaladsl.model.ws.Message, ?> scalaHandler =
-        Flow.<org.apache.pekko.http.scaladsl.model.ws.Message>create()
-            .map(Message::adapt)
-            .via(handler)
-            .map(Message::asScala);
-    org.apache.pekko.stream.scaladsl.Flow frames = stack.join((org.apache.pekko.stream.Graph) scalaHandler.asScala());
-    return Optional.of(lowLevel.handleFrames(frames, Option.empty()));
+    return masking.atop(frameHandling).atop(keepAlive).atop(closeCodes).atop(messages);
   }
 }

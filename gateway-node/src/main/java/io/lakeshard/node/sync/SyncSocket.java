@@ -18,12 +18,12 @@ import io.lakeshard.protocol.v1.SyncResponse;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.model.ws.BinaryMessage;
 import org.apache.pekko.http.javadsl.model.ws.Message;
-import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.OverflowStrategy;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Sink;
@@ -52,24 +52,28 @@ final class SyncSocket {
     this.broadcastBuffer = broadcastBuffer;
   }
 
+  /**
+   * The broadcast source runs in the connection's own stream (not pre-materialized into a stream
+   * and actor of its own): its actor, the session, is known once the connection's stream is
+   * materialized, before any frame arrives.
+   */
   Flow<Message, Message, NotUsed> flow() {
-    Pair<ActorRef<SyncGateway.Broadcast>, Source<SyncGateway.Broadcast, NotUsed>> broadcasts =
-        ActorSource.<SyncGateway.Broadcast>actorRef(
-                message -> false,
-                message -> Optional.empty(),
-                broadcastBuffer,
-                // A client that cannot keep up loses broadcasts, never data: it pulls from its cursor.
-                OverflowStrategy.dropHead())
-            .preMaterialize(system);
-    ActorRef<SyncGateway.Broadcast> session = broadcasts.first();
-    gateway.subscribe(session);
-
-    Source<Message, NotUsed> outbound = broadcasts.second()
-        .map(broadcast -> BinaryMessage.create(ByteString.fromArrayUnsafe(broadcast.frame())));
+    AtomicReference<ActorRef<SyncGateway.Broadcast>> session = new AtomicReference<>();
+    Source<Message, ActorRef<SyncGateway.Broadcast>> outbound = ActorSource.<SyncGateway.Broadcast>actorRef(
+            message -> false,
+            message -> Optional.empty(),
+            broadcastBuffer,
+            // A client that cannot keep up loses broadcasts, never data: it pulls from its cursor.
+            OverflowStrategy.dropHead())
+        .map(broadcast -> (Message) BinaryMessage.create(ByteString.fromArrayUnsafe(broadcast.frame())));
 
     return Flow.<Message>create()
-        .mapAsync(1, message -> handle(message, session))
-        .merge(outbound, true);
+        .mapAsync(1, message -> handle(message, session.get()))
+        .mergeMat(outbound, (none, broadcasts) -> {
+          session.set(broadcasts);
+          gateway.subscribe(broadcasts);
+          return NotUsed.getInstance();
+        }, true);
   }
 
   private CompletionStage<Message> handle(Message message, ActorRef<SyncGateway.Broadcast> session) {
