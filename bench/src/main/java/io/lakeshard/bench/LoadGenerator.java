@@ -201,7 +201,10 @@ public final class LoadGenerator {
     scenario("flush", this::flush, null);
     scenario("pull-http-lake", this::pullLake, () -> pullBuffer(ceiling, "http"));
     scenario("broadcast-1000", () -> broadcast(nodes), () -> broadcast(ceiling));
-    compared("stream-append", reference, referenceSkipped, this::streamAppend);
+    compared("stream-append", reference, referenceSkipped,
+        target -> streamAppend(target, "stream-append", STREAM_APPEND_STREAMS, CLIENTS, STREAM_APPEND_BYTES));
+    compared("stream-one-16c", reference, referenceSkipped,
+        target -> streamAppend(target, "stream-one-16c", 1, STREAM_ONE_CLIENTS, STREAM_ONE_BYTES));
     compared("stream-read", reference, referenceSkipped, this::streamRead);
     compared("stream-sse", reference, referenceSkipped, this::streamSse);
     if (LiveStoreBench.SCENARIOS.stream().anyMatch(s -> selected(s.id()))) {
@@ -796,6 +799,9 @@ public final class LoadGenerator {
   static final String REFERENCE_SERVER = "@durable-streams/server 0.3.7 (in-memory store)";
   static final int STREAM_APPEND_STREAMS = 5;
   static final int STREAM_APPEND_BYTES = 128;
+  /** One hot stream: what group commit is for (every append of the 16 contends for one entity). */
+  static final int STREAM_ONE_CLIENTS = 16;
+  static final int STREAM_ONE_BYTES = 256;
   static final int STREAM_READ_MESSAGE_BYTES = 4096;
   static final int STREAM_READ_CLIENTS = 2;
   private static final String OCTETS = "application/octet-stream";
@@ -803,30 +809,30 @@ public final class LoadGenerator {
   private final String streamTag = Long.toString(System.currentTimeMillis() % 100000);
 
   /**
-   * 50 closed-loop clients appending 128-byte bodies (POST /v1/stream/{id}) to 5 streams, one
-   * append in flight each; an append counts when it is acknowledged (on the node: durable).
+   * {@code clients} closed-loop clients appending {@code bodyBytes}-byte bodies (POST /v1/stream/{id})
+   * to {@code streamCount} streams, one append in flight each (a connection each); an append counts
+   * when it is acknowledged (on the node: durable).
    */
-  private Map<String, Object> streamAppend(Target target) {
-    String id = "stream-append";
+  private Map<String, Object> streamAppend(Target target, String id, int streamCount, int clients, int bodyBytes) {
     List<String> streams = new ArrayList<>();
-    for (int k = 0; k < STREAM_APPEND_STREAMS; k++) {
-      streams.add(streamUrl(target, k, "append-" + streamTag + "-" + k));
+    for (int k = 0; k < streamCount; k++) {
+      streams.add(streamUrl(target, k, id + "-" + streamTag + "-" + k));
       createStream(streams.get(k), OCTETS);
     }
-    byte[] body = new byte[STREAM_APPEND_BYTES];
+    byte[] body = new byte[bodyBytes];
     Arrays.fill(body, (byte) 'x');
     List<Load.Op> ops = new ArrayList<>();
-    for (int i = 0; i < CLIENTS; i++) {
+    for (int i = 0; i < clients; i++) {
       URI stream = URI.create(streams.get(i % streams.size()));
       ops.add(() -> append(stream, OCTETS, body).thenApply(nanos -> new Load.Done(1, nanos)));
     }
     Map<String, Object> result = measure(target, id, () -> Load.closedLoop(ops, mode.streamWarmup(), mode.streamMeasure(),
         hooksFor(target, id), executor, scheduler));
     result.put("unit", "appends/s");
-    result.put("MBPerSecond", round(number(result.get("throughput")) * STREAM_APPEND_BYTES / 1e6));
-    result.put("clients", CLIENTS);
-    result.put("streams", STREAM_APPEND_STREAMS);
-    result.put("bodyBytes", STREAM_APPEND_BYTES);
+    result.put("MBPerSecond", round(number(result.get("throughput")) * bodyBytes / 1e6));
+    result.put("clients", clients);
+    result.put("streams", streamCount);
+    result.put("bodyBytes", bodyBytes);
     return result;
   }
 

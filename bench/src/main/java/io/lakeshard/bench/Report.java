@@ -27,6 +27,7 @@ final class Report {
     TITLES.put("broadcast-1000", "broadcast 1 -> 1000 WS");
     TITLES.put("flush", "flush 3.9 MiB -> Parquet");
     TITLES.put("stream-append", "append 128 B, 50 c, 5 str");
+    TITLES.put("stream-one-16c", "append 256 B, 16 c, 1 str");
     TITLES.put("stream-read", "catch-up read, 4 KiB msgs");
     TITLES.put("stream-sse", "SSE 1 append -> 1000 rdrs");
     LiveStoreBench.SCENARIOS.forEach(scenario -> TITLES.put(scenario.id(), scenario.title()));
@@ -212,6 +213,10 @@ final class Report {
     check(targets, results, "pull 1 000 buffered deltas p99 < 10 ms (HTTP)", "pull-http-buffer", "p99", 10, false, " ms");
     check(targets, results, "broadcast to 1 000 sessions p99 < 100 ms", "broadcast-1000", "p99", 100, false, " ms");
     check(targets, results, "flush >= 300 000 rows/s (embedded)", "flush", "throughput", 300_000, true, " rows/s");
+    check(targets, results, "stream appends 50 c, 5 str >= 2x the reference (durable)", "stream-append", RATIO + "throughput", 2, true, "x");
+    check(targets, results, "  p99 below the reference's", "stream-append", RATIO + "p99", 1, false, "x");
+    check(targets, results, "stream appends 16 c, 1 str >= 2x the reference (durable)", "stream-one-16c", RATIO + "throughput", 2, true, "x");
+    check(targets, results, "  p99 below the reference's", "stream-one-16c", RATIO + "p99", 1, false, "x");
     if (!setup.equals("embedded") && !targets.isEmpty() && targets.get(targets.size() - 1).get("scenario").equals("flush")) {
       targets.get(targets.size() - 1).put("met", null); // the target is for the embedded lake; reported, not judged
     }
@@ -230,6 +235,9 @@ final class Report {
     return targets;
   }
 
+  /** A {@link #check} field that is a node / reference ratio (throughput, p99). */
+  private static final String RATIO = "ratioToReference.";
+
   private static void check(List<Map<String, Object>> targets, List<Map<String, Object>> results, String text, String id,
                             String field, double limit, boolean atLeast, String unit) {
     for (Map<String, Object> result : results) {
@@ -237,12 +245,14 @@ final class Report {
         continue;
       }
       Map<?, ?> node = map(result.get("node"));
-      Object value = field.equals("p99") ? map(node.get("latencyMs")).get("p99") : node.get(field);
+      boolean ratio = field.startsWith(RATIO);
+      Object value = ratio ? map(result.get("ratioToReference")).get(field.substring(RATIO.length()))
+          : field.equals("p99") ? map(node.get("latencyMs")).get("p99") : node.get(field);
       Map<String, Object> target = new LinkedHashMap<>();
       target.put("target", text);
       target.put("scenario", id);
       if (value instanceof Number v) {
-        target.put("measured", thousands(v.doubleValue()) + unit);
+        target.put("measured", (ratio ? fmt(v) : thousands(v.doubleValue())) + unit);
         target.put("value", v);
         target.put("met", atLeast ? v.doubleValue() >= limit : v.doubleValue() < limit);
       } else {

@@ -15,10 +15,13 @@ import io.lakeshard.core.stream.StreamEvent.StreamCreated;
 import io.lakeshard.core.stream.StreamEvent.StreamDeleted;
 import io.lakeshard.core.stream.StreamEvent.StreamSoftDeleted;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -49,7 +52,8 @@ import org.slf4j.LoggerFactory;
  * journaled before it is acknowledged, so every offset a client was given is readable after any
  * crash. The rules live beside it: {@link ProducerFencing}, {@link StreamPaging}, {@link LiveReaders}
  * (caught-up long-polls and SSE connections wait here), {@link SegmentTiering} (the cold part in
- * the lake), {@link ForkCut} and {@link RegistryOutbox}; {@link StreamState} is its state and snapshot.
+ * the lake), {@link ForkCut}, {@link RegistryOutbox} and {@link AppendBatcher} (plain appends go to the
+ * journal in groups, one write per group); {@link StreamState} is its state and snapshot.
  *
  * <p>A fork is created from its source's segment index and a copy of its hot messages up to the
  * fork offset: the fork's entity asks its source ({@link ForkFrom}) before it journals its
@@ -118,6 +122,13 @@ public final class DurableStream
 
   /** From a fork once deleted: a deleted source goes when its last fork does. */
   public record DetachFork(String fork) implements Command {}
+
+  /** Journal the open batch of appends ({@link AppendBatcher}), or let go what waits behind one that failed. */
+  enum FlushAppends implements Command, NoSerializationVerificationNeeded { INSTANCE }
+
+  /** A batch of appends as journaled in one write, and who waits for each: never sent, it marks the write in flight. */
+  record AppendBatch(List<MessageAppended> events, List<ActorRef<AppendReply>> replyTo)
+      implements Command, NoSerializationVerificationNeeded {}
 
   /** A live read's timer. */
   record WaitExpired(long waiter) implements Command, NoSerializationVerificationNeeded {}
@@ -211,7 +222,9 @@ public final class DurableStream
     /** A segment of the stream (or a fork's source) could not be read now (the client may retry). */
     UNAVAILABLE,
     /** The journal refused the write: it was not acknowledged (it may have been stored); retry after the entity's backoff. */
-    JOURNAL_UNAVAILABLE
+    JOURNAL_UNAVAILABLE,
+    /** Too many commands wait behind the stream's appends in flight: nothing was done; retry. */
+    OVERLOADED
   }
 
   /** Any refusal; the numbers matter only for the producer refusals, {@code tail} for STREAM_CLOSED. */
@@ -257,6 +270,7 @@ public final class DurableStream
   private final LiveReaders readers;
   private final SegmentTiering tiering;
   private final RegistryOutbox registry;
+  private final AppendBatcher batcher;
   /** Reads keep a TTL stream alive too; they are not journaled, so this is lost with the entity. */
   private long lastReadMillis;
   /**
@@ -278,6 +292,7 @@ public final class DurableStream
     this.readers = new LiveReaders(timers, settings.longPollTimeout(), WaitExpired::new);
     this.tiering = new SegmentTiering(streamId, settings, lake, OffActor.of(context.getSystem()), context);
     this.registry = new RegistryOutbox(streamId, streams.stream(REGISTRY_ID), settings, context, timers);
+    this.batcher = new AppendBatcher(settings.appendBatch(), context.getSelf());
   }
 
   /** After a journal failure the entity restarts (and recovers) with backoff, not at once in a loop. */
@@ -341,7 +356,8 @@ public final class DurableStream
    * A segment write or registry change interrupted by a crash or a hand-off starts again. After a
    * journal failure the restart cancelled every timer while the helpers kept their fields: their
    * backoffs start over, waiting readers are told to poll again, and the failed write's command
-   * is answered.
+   * is answered, as are the appends of a batch not yet written (decided against the state before
+   * the failure); what waited behind the failed write is let go.
    */
   @Override
   public SignalHandler<StreamState> signalHandler() {
@@ -350,6 +366,13 @@ public final class DurableStream
         log.warn("stream {} recovered after a failed journal write; answering its command as not done", streamId);
         answerUnjournaled(persisting);
         persisting = null;
+      }
+      AppendBatch open = batcher.take();
+      if (open != null) {
+        refuse(open, notJournaled());
+      }
+      if (batcher.waiting() > 0) {
+        context.getSelf().tell(FlushAppends.INSTANCE);
       }
       readers.expireAll(after -> live(state) ? new TimedOut(state.meta(), after) : missing(state));
       tiering.recovered(state);
@@ -364,9 +387,10 @@ public final class DurableStream
    * and handled again.
    */
   private void answerUnjournaled(Command failed) {
-    Refused refused = Refused.of(Refusal.JOURNAL_UNAVAILABLE, "stream " + streamId
-        + " could not journal the write; it was not acknowledged, retry it");
-    if (failed instanceof Create create) {
+    Refused refused = notJournaled();
+    if (failed instanceof AppendBatch batch) {
+      refuse(batch, refused);
+    } else if (failed instanceof Create create) {
       create.replyTo().tell(refused);
     } else if (failed instanceof ForkAnswered answer) {
       answer.create().replyTo().tell(refused);
@@ -377,6 +401,15 @@ public final class DurableStream
     } else {
       context.getSelf().tell(failed);
     }
+  }
+
+  private Refused notJournaled() {
+    return Refused.of(Refusal.JOURNAL_UNAVAILABLE, "stream " + streamId
+        + " could not journal the write; it was not acknowledged, retry it");
+  }
+
+  private static void refuse(AppendBatch batch, Refused refused) {
+    batch.replyTo().forEach(replyTo -> replyTo.tell(refused));
   }
 
   /** Journals {@code events} for {@code command}; recovery answers it if the write fails. */
@@ -394,16 +427,18 @@ public final class DurableStream
   @Override
   public CommandHandlerWithReply<Command, StreamEvent, StreamState> commandHandler() {
     return newCommandHandlerWithReplyBuilder().forAnyState()
-        .onCommand(Create.class, this::onCreate)
-        .onCommand(ForkAnswered.class, this::onForkAnswered)
+        .onCommand(Create.class, afterAppends(Create::replyTo, this::onCreate))
+        .onCommand(ForkAnswered.class, afterAppends(answer -> answer.create().replyTo(), this::onForkAnswered))
         .onCommand(Append.class, this::onAppend)
-        .onCommand(Read.class, this::onRead)
-        .onCommand(Head.class, (state, head) -> Effect().reply(head.replyTo(),
-            live(state) ? new Described(state.meta()) : missing(state)))
+        .onCommand(FlushAppends.class, flush -> onFlushAppends())
+        .onCommand(Read.class, afterAppends(Read::replyTo, this::onRead))
+        .onCommand(Head.class, afterAppends(Head::replyTo, (state, head) -> Effect().reply(head.replyTo(),
+            live(state) ? new Described(state.meta()) : missing(state))))
+        // A fork's notices change only the list of forks: they need not wait behind appends.
         .onCommand(AttachFork.class, this::onAttachFork)
         .onCommand(DetachFork.class, this::onDetachFork)
-        .onCommand(Delete.class, this::onDelete)
-        .onCommand(ForkFrom.class, this::onForkFrom)
+        .onCommand(Delete.class, afterAppends(Delete::replyTo, this::onDelete))
+        .onCommand(ForkFrom.class, afterAppends(ForkFrom::replyTo, this::onForkFrom))
         .onCommand(WaitExpired.class, (state, expired) -> {
           readers.expire(expired.waiter(), after -> live(state) ? new TimedOut(state.meta(), after) : notFound());
           return Effect().noReply();
@@ -420,6 +455,21 @@ public final class DurableStream
           return Effect().noReply();
         })
         .build();
+  }
+
+  /** {@code handler}, unless the command must wait behind a batch of appends ({@link AppendBatcher}). */
+  private <C extends Command> BiFunction<StreamState, C, ReplyEffect<StreamEvent, StreamState>> afterAppends(
+      Function<C, ActorRef<? super Refused>> replyTo, BiFunction<StreamState, C, ReplyEffect<StreamEvent, StreamState>> handler) {
+    return (state, command) -> batcher.mustWait() ? waitBehindAppends(replyTo.apply(command)) : handler.apply(state, command);
+  }
+
+  /** Stashed until the batch's write unstashes it, unless too many wait already. */
+  private ReplyEffect<StreamEvent, StreamState> waitBehindAppends(ActorRef<? super Refused> replyTo) {
+    if (batcher.admitWaiting()) {
+      return Effect().stash();
+    }
+    return Effect().reply(replyTo, Refused.of(Refusal.OVERLOADED, "stream " + streamId + " has "
+        + batcher.waiting() + " requests waiting behind its appends; retry"));
   }
 
   /** A change that landed is journaled as recorded, unless it is no longer the outbox's head (an answer from before a restart). */
@@ -579,6 +629,10 @@ public final class DurableStream
   private ReplyEffect<StreamEvent, StreamState> onAppend(StreamState state, Append append) {
     AppendSpec spec = append.spec();
     ActorRef<AppendReply> replyTo = append.replyTo();
+    if (batcher.mustWait(spec)) {
+      return waitBehindAppends(replyTo);
+    }
+    // From here on a batch is open only if this append is plain: it decides against the state the batch leaves.
     if (!live(state)) {
       return Effect().reply(replyTo, missing(state));
     }
@@ -618,9 +672,13 @@ public final class DurableStream
           .thenRun(this::wake)
           .thenReply(replyTo, after -> new Appended(after.tail, true));
     }
-    if (spec.seq() != null && state.lastSeq != null && spec.seq().compareTo(state.lastSeq) <= 0) {
+    String lastSeq = batcher.lastSeq(state);
+    if (spec.seq() != null && lastSeq != null && spec.seq().compareTo(lastSeq) <= 0) {
+      if (batcher.holdsSeq()) {
+        return waitBehindAppends(replyTo); // refused only for a Stream-Seq that is durable
+      }
       return Effect().reply(replyTo, Refused.of(Refusal.SEQ_CONFLICT,
-          "Stream-Seq " + spec.seq() + " is not above " + state.lastSeq));
+          "Stream-Seq " + spec.seq() + " is not above " + lastSeq));
     }
     byte[] stored = spec.data();
     if (JsonMode.isJson(state.contentType)) {
@@ -630,13 +688,39 @@ public final class DurableStream
         return Effect().reply(replyTo, Refused.of(Refusal.INVALID, e.getMessage()));
       }
     }
-    Message message = new Message(Offsets.next(state.tail, stored.length), stored);
-    return journal(append, new MessageAppended(message, spec.seq(), spec.producer(), spec.close(), now))
-        .thenRun(after -> {
-          wake(after);
-          tiering.sealIfDue(after);
-        })
+    Message message = new Message(Offsets.next(batcher.tail(state), stored.length), stored);
+    MessageAppended appended = new MessageAppended(message, spec.seq(), spec.producer(), spec.close(), now);
+    if (AppendBatcher.batchable(spec)) {
+      batcher.add(appended, replyTo);
+      return Effect().noReply();
+    }
+    return journal(append, appended)
+        .thenRun(this::appended)
         .thenReply(replyTo, after -> new Appended(message.offset(), after.closed));
+  }
+
+  /** One write for the open batch; each append is answered as it would have been alone, then what waited goes. */
+  private ReplyEffect<StreamEvent, StreamState> onFlushAppends() {
+    AppendBatch batch = batcher.take();
+    if (batch == null) {
+      batcher.unstashing();
+      return Effect().noReply().thenUnstashAll(); // its batch was refused at a restart
+    }
+    return journal(batch, Collections.unmodifiableList(batch.events()))
+        .thenRun(after -> {
+          for (int i = 0; i < batch.events().size(); i++) {
+            batch.replyTo().get(i).tell(new Appended(batch.events().get(i).message().offset(), after.closed));
+          }
+          appended(after);
+          batcher.unstashing(); // not before: after a failed write the stash stays until recovery lets it go
+        })
+        .thenNoReply()
+        .thenUnstashAll();
+  }
+
+  private void appended(StreamState after) {
+    wake(after);
+    tiering.sealIfDue(after);
   }
 
   // ---- reads and live readers ----

@@ -20,10 +20,22 @@ import java.time.Duration;
  * @param registryBackoff when to retry a registry write that failed
  * @param journalBackoff when the entity restarts after a journal failure
  *     ({@code lakeshard.entity.journal-backoff}, shared by every entity)
+ * @param appendBatch the group commit of plain appends ({@link AppendBatcher})
  */
 public record StreamSettings(Duration longPollTimeout, long maxBodyBytes, long readMaxBytes, Duration producerStateTtl,
                              long segmentBytes, int snapshotEveryEvents, Backoff segmentBackoff, Duration askTimeout,
-                             boolean registry, Backoff registryBackoff, Backoff journalBackoff) {
+                             boolean registry, Backoff registryBackoff, Backoff journalBackoff,
+                             AppendBatching appendBatch) {
+
+  /**
+   * One journal write holds at most {@code maxBytes} of bodies (its first append always fits) and
+   * {@code maxAppends} appends; at most {@code maxWaiting} commands wait behind a batch.
+   */
+  public record AppendBatching(long maxBytes, int maxAppends, int maxWaiting) {
+    public static AppendBatching fromConfig(Config batch) {
+      return new AppendBatching(batch.getBytes("max-bytes"), batch.getInt("max-appends"), batch.getInt("max-waiting"));
+    }
+  }
 
   public static StreamSettings fromConfig(Config config) {
     Config stream = config.getConfig("lakeshard.stream");
@@ -38,6 +50,7 @@ public record StreamSettings(Duration longPollTimeout, long maxBodyBytes, long r
         stream.getDuration("ask-timeout"),
         stream.getBoolean("registry"),
         Backoff.fromConfig(stream.getConfig("registry-backoff")),
-        Backoff.fromConfig(config.getConfig("lakeshard.entity.journal-backoff")));
+        Backoff.fromConfig(config.getConfig("lakeshard.entity.journal-backoff")),
+        AppendBatching.fromConfig(stream.getConfig("append-batch")));
   }
 }

@@ -50,7 +50,7 @@ class RegistryOutboxTest {
   private static StreamSettings withRegistry(StreamSettings s) {
     return new StreamSettings(s.longPollTimeout(), s.maxBodyBytes(), s.readMaxBytes(), s.producerStateTtl(),
         s.segmentBytes(), s.snapshotEveryEvents(), s.segmentBackoff(), Duration.ofSeconds(1), true,
-        s.registryBackoff(), s.journalBackoff());
+        s.registryBackoff(), s.journalBackoff(), s.appendBatch());
   }
 
   @AfterAll

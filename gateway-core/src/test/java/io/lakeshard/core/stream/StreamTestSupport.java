@@ -23,11 +23,19 @@ final class StreamTestSupport {
         new Backoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
   }
 
-  /** With the restart backoff after a journal failure too. */
+  /** With the restart backoff after a journal failure too; reference.conf's append batches. */
   static StreamSettings settings(Duration longPollTimeout, long readMaxBytes, long segmentBytes,
                                  int snapshotEveryEvents, Backoff segmentBackoff, Backoff journalBackoff) {
+    return settings(longPollTimeout, readMaxBytes, segmentBytes, snapshotEveryEvents, segmentBackoff, journalBackoff,
+        new StreamSettings.AppendBatching(1024 * 1024, 1000, 4000));
+  }
+
+  /** With the append batches' limits too. */
+  static StreamSettings settings(Duration longPollTimeout, long readMaxBytes, long segmentBytes,
+                                 int snapshotEveryEvents, Backoff segmentBackoff, Backoff journalBackoff,
+                                 StreamSettings.AppendBatching appendBatch) {
     return new StreamSettings(longPollTimeout, 2 * 1024 * 1024, readMaxBytes, Duration.ofDays(7), segmentBytes,
         snapshotEveryEvents, segmentBackoff, Duration.ofSeconds(5), false,
-        new Backoff(Duration.ofMillis(50), Duration.ofMillis(500), 0.2), journalBackoff);
+        new Backoff(Duration.ofMillis(50), Duration.ofMillis(500), 0.2), journalBackoff, appendBatch);
   }
 }

@@ -310,12 +310,13 @@ public final class StreamRoutes extends AllDirectives {
       case INVALID, CONTENT_TYPE_MISSING, EPOCH_SEQ -> StatusCodes.BAD_REQUEST;
       case STALE_EPOCH -> StatusCodes.FORBIDDEN;
       case CONFLICT, CONTENT_TYPE_MISMATCH, STREAM_CLOSED, SEQ_CONFLICT, SEQ_GAP, SOURCE_GONE -> StatusCodes.CONFLICT;
-      case UNAVAILABLE, JOURNAL_UNAVAILABLE -> StatusCodes.SERVICE_UNAVAILABLE;
+      case UNAVAILABLE, JOURNAL_UNAVAILABLE, OVERLOADED -> StatusCodes.SERVICE_UNAVAILABLE;
     };
   }
 
   private Route refused(DurableStream.Refused refused) {
-    if (refused.reason() == DurableStream.Refusal.JOURNAL_UNAVAILABLE) {
+    if (refused.reason() == DurableStream.Refusal.JOURNAL_UNAVAILABLE
+        || refused.reason() == DurableStream.Refusal.OVERLOADED) {
       return JsonErrors.retryLater(STREAMS, refused.reason().name(), refused.message(), service.journalRetryAfter());
     }
     List<HttpHeader> headers = new ArrayList<>();

@@ -299,7 +299,7 @@ public final class StreamService {
   private static RequestTimer.Outcome outcome(StreamOutcome outcome) {
     if (outcome instanceof StreamOutcome.Refused refused) {
       return switch (refused.refused().reason()) {
-        case UNAVAILABLE, JOURNAL_UNAVAILABLE -> RequestTimer.Outcome.UNAVAILABLE;
+        case UNAVAILABLE, JOURNAL_UNAVAILABLE, OVERLOADED -> RequestTimer.Outcome.UNAVAILABLE;
         default -> RequestTimer.Outcome.REFUSED;
       };
     }
