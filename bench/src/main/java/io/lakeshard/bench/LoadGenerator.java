@@ -35,6 +35,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -57,15 +58,16 @@ public final class LoadGenerator {
   /** How long and how big, per mode. */
   record Mode(String name, Duration jitWarmup, Duration warmup, Duration measure, Duration ceilingWarmup,
               Duration ceilingMeasure, int idleGateways, int flushRounds, int subscribers, double broadcastRate,
-              Duration broadcastMeasure, Duration streamWarmup, Duration streamMeasure, int streamReadMiB) {
+              Duration broadcastMeasure, Duration streamWarmup, Duration streamMeasure, int streamReadMiB,
+              long heapRows) {
     static Mode of(String name) {
       return switch (name) {
         case "quick" -> new Mode("quick", Duration.ofSeconds(2), Duration.ofMillis(1000), Duration.ofMillis(1500),
             Duration.ofMillis(500), Duration.ofMillis(1000), 1_000, 2, 1_000, 10, Duration.ofMillis(1500),
-            Duration.ofMillis(750), Duration.ofMillis(1250), 4);
+            Duration.ofMillis(750), Duration.ofMillis(1250), 4, 100_000);
         case "full" -> new Mode("full", Duration.ofSeconds(16), Duration.ofSeconds(4), Duration.ofSeconds(8),
             Duration.ofSeconds(2), Duration.ofSeconds(5), 10_000, 5, 1_000, 20, Duration.ofSeconds(8),
-            Duration.ofSeconds(4), Duration.ofSeconds(8), 32);
+            Duration.ofSeconds(4), Duration.ofSeconds(8), 32, 1_000_000);
         default -> throw new IllegalArgumentException("mode must be quick or full, not " + name);
       };
     }
@@ -220,6 +222,7 @@ public final class LoadGenerator {
       compared(s.id(), worker, workerSkipped, target -> liveStore.run(s, target));
     }
     scenario("memory-end", this::memoryAtEnd, null);
+    scenario("heap-rows", this::heapRows, null);
     writeAndPrint();
   }
 
@@ -1125,6 +1128,93 @@ public final class LoadGenerator {
     result.put("throughput", now.get("heapUsedMiB"));
     result.put("errors", 0);
     return result;
+  }
+
+  static final int HEAP_PUSHERS = 4;
+  static final int HEAP_BATCH = 1_000;
+  /** Refusals in a row (100 ms apart) after which a pusher gives up: the node no longer flushes. */
+  static final int HEAP_MAX_REFUSALS = 600;
+
+  /**
+   * The heap one gateway keeps after {@code heapRows} distinct rows were pushed to it (WebSocket,
+   * four pushers, batches of 1 000) and flushed, by size as in production and then by the admin
+   * route: the node's heap after a full GC, after the last flush minus before the first push.
+   * Its row index keeps only the flushed rows it still merges against (row-window), so this
+   * should not grow with the rows. A push refused (BACKPRESSURE while a flush runs) is sent again.
+   */
+  private Map<String, Object> heapRows() {
+    long rows = mode.heapRows();
+    long pid = nodes.pids().get(0);
+    String gw = "heap-rows-" + System.currentTimeMillis() % 100000;
+    String base = nodes.base(0);
+    admin(base, "POST", "/v1/admin/schema/" + gw, Workload.schemaJson(), gw);
+    Map<String, Object> result = new LinkedHashMap<>();
+    result.put("unit", "heap MiB");
+    result.put("rows", rows);
+    result.put("before", memoryOf(pid));
+    Probe.Recording recording = startRecording(nodes, "heap-rows");
+    Probe.CpuWindow cpu = new Probe.CpuWindow(nodes.pids());
+    AtomicLong refused = new AtomicLong();
+    ExecutorService pool = Executors.newFixedThreadPool(HEAP_PUSHERS, daemon("heap-rows"));
+    List<CompletableFuture<Void>> pushers = new ArrayList<>();
+    cpu.start();
+    long t0 = System.nanoTime();
+    for (int p = 0; p < HEAP_PUSHERS; p++) {
+      Workload.Client client = new Workload.Client("bench-h" + p, Long.MAX_VALUE);
+      WsSlot slot = new WsSlot(wsClients.get(p % wsClients.size()), wsUri(base, gw, client.clientId), WsConnection.DISCARD);
+      long share = rows / HEAP_PUSHERS + (p < rows % HEAP_PUSHERS ? 1 : 0);
+      pushers.add(CompletableFuture.runAsync(() -> {
+        for (long sent = 0; sent < share; sent += HEAP_BATCH) {
+          byte[] frame = Frames.encodePush(client.push((int) Math.min(HEAP_BATCH, share - sent)));
+          for (int inARow = 0; !accepted(slot, frame); inARow++) {
+            if (inARow == HEAP_MAX_REFUSALS) {
+              throw new IllegalStateException(HEAP_MAX_REFUSALS + " pushes refused in a row");
+            }
+            refused.incrementAndGet();
+            sleepMs(100);
+          }
+        }
+        slot.abort();
+      }, pool));
+    }
+    try {
+      CompletableFuture.allOf(pushers.toArray(CompletableFuture[]::new)).join();
+    } finally {
+      pool.shutdownNow();
+    }
+    double pushSeconds = (System.nanoTime() - t0) / 1e9;
+    admin(base, "POST", "/v1/admin/flush/" + gw, null, gw);
+    cpu.end();
+    stopRecording(recording, result);
+    JsonNode gateway = metrics(base, gw);
+    // the checkpoint a flush may have started holds every row of the gateway while it is written: measured after it
+    result.put("settleSeconds", settle());
+    Map<String, Object> after = memoryOf(pid);
+    result.put("after", after);
+    long grown = ((Number) after.get("heapUsedBytes")).longValue()
+        - ((Number) ((Map<?, ?>) result.get("before")).get("heapUsedBytes")).longValue();
+    result.put("throughput", round(grown / 1048576.0));
+    result.put("rowsPushedPerSecond", round(rows / pushSeconds));
+    result.put("refusedPushes", refused.get());
+    result.put("flushes", gateway.get("lastFlushSeq").asLong());
+    result.put("indexRows", gateway.get("indexSize").asLong());
+    result.put("bufferedDeltas", gateway.get("logSize").asLong());
+    result.put("errors", 0);
+    putCpu(result, nodes, cpu);
+    return result;
+  }
+
+  /** Whether the node acknowledged the push; a refusal closes the WebSocket (the slot opens a new one next time). */
+  private static boolean accepted(WsSlot slot, byte[] frame) {
+    try {
+      slot.request(frame).orTimeout(60, TimeUnit.SECONDS).join();
+      return true;
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof TimeoutException) {
+        throw e;
+      }
+      return false;
+    }
   }
 
   /** The ceiling's heap and RSS with the same number of idle WebSocket sessions (no entities behind them). */

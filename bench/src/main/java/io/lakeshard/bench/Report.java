@@ -68,6 +68,10 @@ final class Report {
             "rss " + fmt(node.get("rssMiB")) + " MiB, heap committed " + fmt(node.get("heapCommittedMiB")) + " MiB"));
         continue;
       }
+      if (id.equals("heap-rows")) {
+        heapRowsRow(out, node);
+        continue;
+      }
       row(out, TITLES.getOrDefault(id, id), node, ceiling);
     }
     references.forEach(reference -> referenceSection(out, results, reference));
@@ -200,6 +204,19 @@ final class Report {
         ceilingSessions.isEmpty() ? "-" : "heap " + fmt(ceilingSessions.get("heapUsedMiB")) + " MiB", "",
         ceilingSessions.isEmpty() || ceilingHeap == 0 ? "-" : String.format("%.2f", heap / ceilingHeap),
         "rss " + fmt(sessions.get("rssMiB")) + " MiB (ceiling rss " + fmt(ceilingSessions.get("rssMiB")) + " MiB)"));
+  }
+
+  /** One gateway's heap after many distinct rows pushed and flushed, with what it took to push them. */
+  private static void heapRowsRow(StringBuilder out, Map<?, ?> node) {
+    String title = "heap 1 gw, " + quantity(number(node.get("rows"))) + " rows";
+    if (node.containsKey("failed")) {
+      out.append(String.format("%-28s FAILED: %s%n", title, node.get("failed")));
+      return;
+    }
+    out.append(String.format(ROW, title, "heap +" + fmt(node.get("throughput")) + " MiB", "", "", "", node.get("errors"),
+        "-", "", "", "index " + node.get("indexRows") + " rows, " + node.get("flushes") + " flushes, "
+            + quantity(number(node.get("rowsPushedPerSecond"))) + " rows/s pushed, " + node.get("refusedPushes")
+            + " refused; " + cpu(node)));
   }
 
   /** The targets, each checked against the scenario that measures it. */

@@ -47,12 +47,19 @@ final class Workload {
   static final class Client {
     final String clientId;
     private final String rowPrefix;
+    private final long rows;
     private long hlc;
     private long seq;
 
     Client(String clientId) {
+      this(clientId, ROWS_PER_CLIENT);
+    }
+
+    /** Updates cycle through {@code rows} rows ({@code Long.MAX_VALUE}: every delta inserts a new row). */
+    Client(String clientId, long rows) {
       this.clientId = clientId;
       this.rowPrefix = clientId + ":";
+      this.rows = rows;
     }
 
     /** HLC = wall ms << 16 | counter, strictly increasing. */
@@ -66,7 +73,7 @@ final class Workload {
       SyncPush.Builder push = SyncPush.newBuilder().setClientId(clientId);
       for (int i = 0; i < deltas; i++) {
         long n = seq++;
-        push.addDeltas(delta(clientId, tick(), rowPrefix + (n % ROWS_PER_CLIENT), n < ROWS_PER_CLIENT, n));
+        push.addDeltas(delta(clientId, tick(), rowPrefix + (n % rows), n < rows, n));
       }
       return push.build();
     }

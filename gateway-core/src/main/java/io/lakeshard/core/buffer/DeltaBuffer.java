@@ -4,14 +4,21 @@ import io.lakeshard.core.delta.RowDelta;
 import io.lakeshard.core.delta.RowVersion;
 import io.lakeshard.core.paging.Pages;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * A gateway's unflushed deltas: the log in acceptance order, the row index that LWW merges
- * against (kept across flushes), and the recent deltaIds for dedupe (every buffered one, plus the
- * most recently flushed up to a window). Mutable; owned by one entity.
+ * against, and the recent deltaIds for dedupe. Both the index and the ids hold every buffered
+ * delta's, plus the most recently flushed up to a window each, so a long-lived gateway's memory
+ * (and each snapshot) stays bounded. Mutable; owned by one entity.
+ *
+ * <p>A row past its window is forgotten as LakeSync's gateway forgets every row at a flush (it
+ * drains its index): the row's next delta merges against nothing and is accepted whole, even
+ * when it is older than the row's flushed writers.
  */
 public final class DeltaBuffer {
 
@@ -22,7 +29,8 @@ public final class DeltaBuffer {
   public record Page(List<Accepted> deltas, boolean hasMore) {}
 
   private final List<Accepted> log;
-  private final Map<String, RowVersion> rows;
+  /** In order of each row's last write: the unflushed rows are the newest, the next to forget the oldest. */
+  private final LinkedHashMap<String, RowVersion> rows;
   private final DeltaIdWindow seenDeltaIds;
   private long bytes;
 
@@ -30,13 +38,20 @@ public final class DeltaBuffer {
     this(List.of(), Map.of(), new DeltaIdWindow());
   }
 
-  /** A buffer as a snapshot held it. */
+  /**
+   * A buffer as a snapshot held it, {@code rows} oldest write first. Snapshots of earlier versions
+   * held them unordered, so the buffered deltas' rows are moved to the newest end again.
+   */
   public DeltaBuffer(List<Accepted> log, Map<String, RowVersion> rows, DeltaIdWindow seenDeltaIds) {
     this.log = new ArrayList<>(log);
-    this.rows = new HashMap<>(rows);
+    this.rows = new LinkedHashMap<>(rows);
     this.seenDeltaIds = seenDeltaIds;
     for (Accepted accepted : log) {
       bytes += accepted.delta().sizeBytes();
+      RowVersion row = this.rows.remove(accepted.delta().rowKey());
+      if (row != null) {
+        this.rows.put(accepted.delta().rowKey(), row);
+      }
     }
   }
 
@@ -54,6 +69,7 @@ public final class DeltaBuffer {
       throw new IllegalStateException("stamp " + accepted.stamp() + " not after " + lastStamp());
     }
     log.add(accepted);
+    rows.remove(rowKey); // so it goes to the newest end
     rows.put(rowKey, rowAfter);
     seenDeltaIds.add(accepted.delta().deltaId());
     bytes += accepted.delta().sizeBytes();
@@ -65,16 +81,23 @@ public final class DeltaBuffer {
   }
 
   /**
-   * Forgets the deltas stamped up to {@code upTo} once they are in the lake, and every flushed
-   * deltaId but the latest {@code dedupeWindow} (buffered deltaIds are always kept).
+   * Forgets the deltas stamped up to {@code upTo} once they are in the lake, every flushed
+   * deltaId but the latest {@code dedupeWindow}, and every row but the latest {@code rowWindow}
+   * written plus one per buffered delta. The buffered deltas' rows are the newest, so they (and
+   * their deltaIds) are always kept.
    */
-  public void dropThrough(long upTo, int dedupeWindow) {
+  public void dropThrough(long upTo, int dedupeWindow, int rowWindow) {
     List<Accepted> flushed = log.subList(0, firstAfter(upTo));
     for (Accepted accepted : flushed) {
       bytes -= accepted.delta().sizeBytes();
     }
     flushed.clear();
     seenDeltaIds.retainNewest(Math.max(dedupeWindow, log.size()));
+    Iterator<RowVersion> oldest = rows.values().iterator();
+    for (long extra = rows.size() - ((long) rowWindow + log.size()); extra > 0; extra--) {
+      oldest.next();
+      oldest.remove();
+    }
   }
 
   /** Deltas stamped after {@code since}, oldest first, at most {@code limit}. */
@@ -97,8 +120,9 @@ public final class DeltaBuffer {
     return List.copyOf(log);
   }
 
+  /** The row index, oldest write first, as the constructor takes it. */
   public Map<String, RowVersion> rows() {
-    return Map.copyOf(rows);
+    return Collections.unmodifiableMap(new LinkedHashMap<>(rows));
   }
 
   /** The window's ids, oldest first, as {@link DeltaIdWindow#toBytes()} writes them. */

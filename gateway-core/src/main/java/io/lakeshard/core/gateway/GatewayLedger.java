@@ -580,7 +580,7 @@ final class GatewayLedger
         })
         .onEvent(Flushed.class, (current, event) -> {
           State state = writable(current);
-          state.buffer.dropThrough(event.upTo(), settings.dedupeWindow());
+          state.buffer.dropThrough(event.upTo(), settings.dedupeWindow(), settings.rowWindow());
           state.flushSeq = event.seq();
           state.flushedUpTo = event.upTo();
           state.pendingFlush = null;

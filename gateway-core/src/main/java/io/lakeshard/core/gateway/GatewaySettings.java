@@ -1,6 +1,7 @@
 package io.lakeshard.core.gateway;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
 import io.lakeshard.core.checkpoint.CheckpointSettings;
 import io.lakeshard.core.retry.Backoff;
 import java.time.Duration;
@@ -13,10 +14,14 @@ import java.time.Duration;
 public record GatewaySettings(Duration maxClockDrift, Duration clockSkewAllowance, int defaultPullLimit,
                               int maxPullLimit, long maxPullBytes, int maxFilteredScan, long maxBufferBytes,
                               Duration maxBufferAge, Backoff flushBackoff,
-                              int dedupeWindow, Backoff journalBackoff, CheckpointSettings checkpoint) {
+                              int dedupeWindow, int rowWindow, Backoff journalBackoff,
+                              CheckpointSettings checkpoint) {
 
   public static GatewaySettings fromConfig(Config config) {
     Config gateway = config.getConfig("lakeshard.gateway");
+    if (gateway.getInt("row-window") < 0) {
+      throw new ConfigException.BadValue(gateway.origin(), "row-window", "must be 0 or more");
+    }
     return new GatewaySettings(
         gateway.getDuration("max-clock-drift"),
         gateway.getDuration("clock-skew-allowance"),
@@ -28,6 +33,7 @@ public record GatewaySettings(Duration maxClockDrift, Duration clockSkewAllowanc
         gateway.getDuration("flush.max-buffer-age"),
         Backoff.fromConfig(gateway.getConfig("flush.backoff")),
         gateway.getInt("dedupe-window"),
+        gateway.getInt("row-window"),
         Backoff.fromConfig(config.getConfig("lakeshard.entity.journal-backoff")),
         CheckpointSettings.fromConfig(gateway.getConfig("checkpoint")));
   }
@@ -38,7 +44,7 @@ public record GatewaySettings(Duration maxClockDrift, Duration clockSkewAllowanc
    */
   public GatewaySettings withoutCheckpointPolicy() {
     return new GatewaySettings(maxClockDrift, clockSkewAllowance, defaultPullLimit, maxPullLimit, maxPullBytes,
-        maxFilteredScan, maxBufferBytes, maxBufferAge, flushBackoff, dedupeWindow, journalBackoff,
+        maxFilteredScan, maxBufferBytes, maxBufferAge, flushBackoff, dedupeWindow, rowWindow, journalBackoff,
         checkpoint.withoutPolicy());
   }
 

@@ -1,6 +1,7 @@
 package io.lakeshard.core.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
@@ -397,6 +398,62 @@ class SyncGatewayFlushTest {
     assertThat(flush(gateway)).isInstanceOf(SyncGateway.FlushDone.class);
     acknowledged.add("after");
     assertThat(rowIdsInIceberg("slow")).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(acknowledged);
+  }
+
+  /** A delta for {@code row} whose HLC is {@code hlc}, so the test decides whether it is stale. */
+  private static SyncGateway.PushAccepted pushAt(ActorRef<SyncGateway.Command> gateway, String table, String row,
+                                                 long hlc) {
+    List<ColumnValue> columns = List.of(new ColumnValue("title", "\"stale\""), new ColumnValue("n", "0"));
+    RowDelta delta = new RowDelta(Op.UPDATE, table, row, "c", columns, hlc, DeltaIds.compute("c", hlc, table, row, columns));
+    TestProbe<SyncGateway.PushReply> reply = testKit.createTestProbe();
+    gateway.tell(new SyncGateway.Push("c", List.of(delta), null, reply.getRef()));
+    return (SyncGateway.PushAccepted) reply.receiveMessage(AWAIT);
+  }
+
+  /**
+   * The row index holds the buffered rows and the {@code row-window} most recently written flushed
+   * ones, and so does each snapshot. A delta for a row it forgot is accepted whole, as LakeSync's
+   * gateway accepts deltas after a flush, and lands in the lake; a stale delta for a row it still
+   * holds loses its merge. Both hold again after a restart, which goes on forgetting the oldest.
+   */
+  @Test
+  void theRowIndexStaysAtItsWindowAndADeltaForAForgottenRowIsAcceptedAndLands() throws Exception {
+    GatewaySettings settings = GatewaySettings.fromConfig(ConfigFactory.parseString(
+            "lakeshard.gateway { row-window = 5, flush.max-buffer-age = 1h }")
+        .withFallback(testKit.system().settings().config()));
+    SnapshotTestKit snapshots = SnapshotTestKit.create(testKit.system());
+    ActorRef<SyncGateway.Command> gateway = testKit.spawn(SyncGateway.create("f-window", settings, LAKE, CHECKPOINTS));
+    long stale = HybridClock.encode(System.currentTimeMillis() - 60_000, 0); // older than every write below
+    for (int flush = 0; flush < 4; flush++) {
+      push(gateway, "window", rows("w", flush * 20, 20));
+      assertThat(stats(gateway).rows()).isEqualTo((flush == 0 ? 0 : 5) + 20);
+      assertThat(flush(gateway)).isInstanceOf(SyncGateway.FlushDone.class);
+      assertThat(stats(gateway).rows()).isEqualTo(5);
+    }
+    awaitAssert(() -> assertThat(snapshots.persistedInStorage("SyncGateway|f-window"))
+        .extracting(saved -> ((GatewayLedger.Snapshot) saved.second()).rows().keySet())
+        .containsExactly(Set.of("window:w75", "window:w76", "window:w77", "window:w78", "window:w79")));
+
+    assertThat(pushAt(gateway, "window", "w0", stale).deltas()).as("forgotten: accepted whole")
+        .extracting(RowDelta::rowId, delta -> delta.columns().size()).containsExactly(tuple("w0", 2));
+    assertThat(pushAt(gateway, "window", "w79", stale).deltas()).as("still merged against: loses").isEmpty();
+    assertThat(flush(gateway)).isInstanceOf(SyncGateway.FlushDone.class);
+    List<String> expected = new ArrayList<>(List.of(rows("w", 0, 80)));
+    expected.add("w0");
+    assertThat(rowIdsInIceberg("window")).containsExactlyInAnyOrderElementsOf(expected);
+
+    testKit.stop(gateway);
+    ActorRef<SyncGateway.Command> recovered = testKit.spawn(SyncGateway.create("f-window", settings, LAKE, CHECKPOINTS));
+    assertThat(stats(recovered).rows()).isEqualTo(5);
+    assertThat(pushAt(recovered, "window", "w77", stale).deltas()).isEmpty();
+    assertThat(pushAt(recovered, "window", "w75", stale).deltas()).extracting(RowDelta::rowId).containsExactly("w75");
+    expected.add("w75");
+    assertThat(pullAll(recovered, 30)).extracting(RowDelta::rowId).containsExactlyElementsOf(expected);
+    assertThat(flush(recovered)).isInstanceOf(SyncGateway.FlushDone.class);
+    awaitAssert(() -> assertThat(snapshots.persistedInStorage("SyncGateway|f-window"))
+        .extracting(saved -> ((GatewayLedger.Snapshot) saved.second()).rows().keySet())
+        .as("the recovered index in write order: the oldest, w76, goes")
+        .containsExactly(Set.of("window:w77", "window:w78", "window:w79", "window:w0", "window:w75")));
   }
 
   private static SyncGateway.Stats stats(ActorRef<SyncGateway.Command> gateway) {
