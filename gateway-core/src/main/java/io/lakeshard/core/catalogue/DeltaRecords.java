@@ -199,8 +199,11 @@ public final class DeltaRecords {
     };
   }
 
-  /** As JavaScript prints a number: integral values without a fraction. */
+  /** As JavaScript prints a number: integral values without a fraction (exact as a long below 2^53). */
   private static String numberJson(double value) {
+    if (value == Math.rint(value) && Math.abs(value) < 0x1p53) {
+      return Long.toString((long) value);
+    }
     if (value == Math.rint(value) && Math.abs(value) < 1e21) {
       return new BigDecimal(value).toBigInteger().toString();
     }

@@ -12,6 +12,7 @@ import io.lakeshard.core.schema.TableSchema;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -62,9 +63,22 @@ public final class IcebergLake implements GatewayLake, AutoCloseable {
       TableProperties.COMMIT_MIN_RETRY_WAIT_MS, "5",
       TableProperties.COMMIT_MAX_RETRY_WAIT_MS, "500");
 
+  /** Flushes whose data files pulls keep at hand (a few hundred bytes each, with their column bounds). */
+  private static final int FLUSHES_CACHED = 4096;
+
   private final IcebergCatalogue catalogue;
   private final Catalog catalog;
   private final LakeFileIO io;
+  /** A flush's data files by table and snapshot: a snapshot never changes, so pulls read its manifest once. */
+  private final Map<FlushFiles, List<DataFile>> flushFiles = Collections.synchronizedMap(
+      new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<FlushFiles, List<DataFile>> eldest) {
+          return size() > FLUSHES_CACHED;
+        }
+      });
+
+  private record FlushFiles(String table, long snapshotId) {}
 
   public IcebergLake(IcebergCatalogue catalogue) {
     this.catalogue = catalogue;
@@ -240,7 +254,7 @@ public final class IcebergLake implements GatewayLake, AutoCloseable {
       int wanted = limit + 1 - found.size();
       for (TableSnapshot flushed : flush) {
         int stampField = flushed.table().schema().findField(LakeColumns.STAMP).fieldId();
-        for (DataFile file : addedFiles(flushed.table(), flushed.snapshot())) {
+        for (DataFile file : filesOf(flushed)) {
           if (ParquetData.upperBound(file, stampField, Long.MAX_VALUE) > since
               && ParquetData.lowerBound(file, stampField, Long.MIN_VALUE) <= upTo) {
             readFile(flushed.table(), file, since, upTo, wanted, found);
@@ -256,6 +270,19 @@ public final class IcebergLake implements GatewayLake, AutoCloseable {
   }
 
   private record TableSnapshot(Table table, Snapshot snapshot) {}
+
+  /** Read outside the map's lock: two pulls may both read a manifest once, neither waits on the other's I/O. */
+  private List<DataFile> filesOf(TableSnapshot flushed) {
+    FlushFiles key = new FlushFiles(flushed.table().name(), flushed.snapshot().snapshotId());
+    List<DataFile> files = flushFiles.get(key);
+    if (files == null) {
+      List<DataFile> read = new ArrayList<>();
+      addedFiles(flushed.table(), flushed.snapshot()).forEach(read::add);
+      files = List.copyOf(read);
+      flushFiles.put(key, files);
+    }
+    return files;
+  }
 
   /** Adds the file's first {@code wanted} rows stamped in (since, upTo] to {@code into}. */
   private void readFile(Table table, DataFile file, long since, long upTo, int wanted, List<Accepted> into)
