@@ -8,6 +8,7 @@ import io.lakeshard.protocol.Frames;
 import io.lakeshard.protocol.JsonCodec;
 import io.lakeshard.protocol.v1.RowDelta;
 import io.lakeshard.protocol.v1.SyncPull;
+import io.lakeshard.protocol.v1.SyncPush;
 import io.lakeshard.protocol.v1.SyncResponse;
 import java.io.IOException;
 import java.net.URI;
@@ -23,9 +24,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
@@ -59,15 +62,15 @@ public final class LoadGenerator {
   record Mode(String name, Duration jitWarmup, Duration warmup, Duration measure, Duration ceilingWarmup,
               Duration ceilingMeasure, int idleGateways, int flushRounds, int subscribers, double broadcastRate,
               Duration broadcastMeasure, Duration streamWarmup, Duration streamMeasure, int streamReadMiB,
-              long heapRows) {
+              long heapRows, int sharedFlushRows) {
     static Mode of(String name) {
       return switch (name) {
         case "quick" -> new Mode("quick", Duration.ofSeconds(2), Duration.ofMillis(1000), Duration.ofMillis(1500),
             Duration.ofMillis(500), Duration.ofMillis(1000), 1_000, 2, 1_000, 10, Duration.ofMillis(1500),
-            Duration.ofMillis(750), Duration.ofMillis(1250), 4, 100_000);
+            Duration.ofMillis(750), Duration.ofMillis(1250), 4, 100_000, 1_000);
         case "full" -> new Mode("full", Duration.ofSeconds(16), Duration.ofSeconds(4), Duration.ofSeconds(8),
             Duration.ofSeconds(2), Duration.ofSeconds(5), 10_000, 5, 1_000, 20, Duration.ofSeconds(8),
-            Duration.ofSeconds(4), Duration.ofSeconds(8), 32, 1_000_000);
+            Duration.ofSeconds(4), Duration.ofSeconds(8), 32, 1_000_000, 4_000);
         default -> throw new IllegalArgumentException("mode must be quick or full, not " + name);
       };
     }
@@ -202,6 +205,7 @@ public final class LoadGenerator {
     scenario("pull-http-buffer", () -> pullBuffer(nodes, "http"), () -> pullBuffer(ceiling, "http"));
     scenario("flush", this::flush, null);
     scenario("pull-http-lake", this::pullLake, () -> pullBuffer(ceiling, "http"));
+    scenario(SHARED_FLUSH, this::flushShared, null);
     scenario("broadcast-1000", () -> broadcast(nodes), () -> broadcast(ceiling));
     compared("stream-append", reference, referenceSkipped,
         target -> streamAppend(target, "stream-append", STREAM_APPEND_STREAMS, CLIENTS, STREAM_APPEND_BYTES));
@@ -548,7 +552,8 @@ public final class LoadGenerator {
   /**
    * Fills a fresh gateway's buffer to about 3.9 MiB (just under the 4 MiB flush threshold, so
    * nothing flushes by itself; the bench runs the node with a 1 h buffer age), then times the
-   * admin flush: Parquet written, committed to the Iceberg catalogue, journaled. Several rounds.
+   * admin flush: Parquet written, committed to the Iceberg catalogue, journaled. Several rounds,
+   * each once the node is idle again.
    */
   private Map<String, Object> flush() {
     List<Map<String, Object>> rounds = new ArrayList<>();
@@ -585,6 +590,7 @@ public final class LoadGenerator {
     for (String gw : gateways) {
       String base = nodes.base(gateways.indexOf(gw) + 1);
       JsonNode before = metrics(base, gw);
+      settle(); // the round before's checkpoint (it follows a flush of 10 000 rows) is not this flush's cost
       long t0 = System.nanoTime();
       JsonNode flushed = admin(base, "POST", "/v1/admin/flush/" + gw, null, gw);
       long elapsed = System.nanoTime() - t0;
@@ -634,6 +640,135 @@ public final class LoadGenerator {
     Map<String, Object> result = pull(nodes, "pull-http-lake", "http", flushedGateway, 0);
     result.put("gateway", flushedGateway);
     return result;
+  }
+
+  // ---------------------------------------------------------------- many gateways, one table
+
+  static final String SHARED_FLUSH = "flush-shared-g100";
+  private static final int SHARED_GATEWAYS = 100;
+
+  /**
+   * 100 gateways, each with {@code sharedFlushRows} deltas buffered (all of table todos, so all
+   * in one Iceberg table), flushed through the admin API at once: the wall time from the first
+   * request to the last answer gives commits/s and rows/s, the answers' commitRetries the commit
+   * conflicts Iceberg retried. Then each gateway's deltas are pulled back from the lake: every
+   * deltaId it was sent must come back exactly once.
+   */
+  private Map<String, Object> flushShared() {
+    int perGateway = mode.sharedFlushRows();
+    String runTag = Long.toString(System.currentTimeMillis() % 100000);
+    List<String> gateways = new ArrayList<>();
+    List<List<String>> sent = new ArrayList<>();
+    List<CompletableFuture<?>> filling = new ArrayList<>();
+    List<WsSlot> slots = new ArrayList<>();
+    for (int g = 0; g < SHARED_GATEWAYS; g++) {
+      String gw = "shared-" + runTag + "-" + g;
+      Workload.Client client = new Workload.Client("bench-sh" + g);
+      WsSlot slot = new WsSlot(wsClients.get(g % wsClients.size()), wsUri(nodes.base(g), gw, client.clientId), WsConnection.DISCARD);
+      List<String> ids = new ArrayList<>();
+      CompletableFuture<?> pushes = CompletableFuture.completedFuture(null);
+      for (int left = perGateway; left > 0; left -= 1000) {
+        SyncPush push = client.push(Math.min(1000, left));
+        push.getDeltasList().forEach(delta -> ids.add(delta.getDeltaId()));
+        byte[] frame = Frames.encodePush(push);
+        pushes = pushes.thenCompose(done -> slot.request(frame));
+      }
+      gateways.add(gw);
+      sent.add(ids);
+      slots.add(slot);
+      filling.add(pushes);
+    }
+    CompletableFuture.allOf(filling.toArray(CompletableFuture[]::new)).join();
+    closeAll(slots);
+
+    Probe.Recording recording = startRecording(nodes, SHARED_FLUSH);
+    Probe.CpuWindow cpu = new Probe.CpuWindow(nodes.pids());
+    Histogram durations = new Histogram(3);
+    AtomicLong rows = new AtomicLong();
+    AtomicLong commitRetries = new AtomicLong();
+    AtomicLong failed = new AtomicLong();
+    cpu.start();
+    long t0 = System.nanoTime();
+    List<CompletableFuture<?>> flushes = new ArrayList<>();
+    for (int g = 0; g < SHARED_GATEWAYS; g++) {
+      String gw = gateways.get(g);
+      HttpRequest request = HttpRequest.newBuilder(URI.create(nodes.base(g) + "/v1/admin/flush/" + gw))
+          .header("Authorization", "Bearer " + workload.token("bench-admin", gw, true))
+          .timeout(Duration.ofSeconds(120)).POST(HttpRequest.BodyPublishers.noBody()).build();
+      long sentAt = System.nanoTime();
+      flushes.add(http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).handle((response, error) -> {
+        long elapsed = System.nanoTime() - sentAt;
+        try {
+          JsonNode flushed = error == null && response.statusCode() == 200 ? json.readTree(response.body()) : null;
+          if (flushed == null || !flushed.path("flushed").asBoolean()) {
+            failed.incrementAndGet();
+            return null;
+          }
+          synchronized (durations) {
+            durations.recordValue(elapsed);
+          }
+          rows.addAndGet(flushed.get("rows").asLong());
+          commitRetries.addAndGet(flushed.path("commitRetries").asLong());
+        } catch (IOException e) {
+          failed.incrementAndGet();
+        }
+        return null;
+      }));
+    }
+    CompletableFuture.allOf(flushes.toArray(CompletableFuture[]::new)).join();
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    cpu.end();
+    Map<String, Object> result = new LinkedHashMap<>();
+    stopRecording(recording, result);
+
+    long missing = 0;
+    long duplicates = 0;
+    long unexpected = 0;
+    for (int g = 0; g < SHARED_GATEWAYS; g++) {
+      List<String> back = lakeDeltaIds(nodes.base(g), gateways.get(g), perGateway + 1);
+      Set<String> distinct = new HashSet<>(back);
+      Set<String> expected = new HashSet<>(sent.get(g));
+      duplicates += back.size() - distinct.size();
+      missing += expected.stream().filter(id -> !distinct.contains(id)).count();
+      unexpected += distinct.stream().filter(id -> !expected.contains(id)).count();
+    }
+    result.put("unit", "rows/s");
+    result.put("throughput", round(rows.get() / seconds));
+    result.put("commitsPerSecond", round((SHARED_GATEWAYS - failed.get()) / seconds));
+    result.put("commitRetries", commitRetries.get());
+    result.put("latencyMs", latency(durations));
+    result.put("errors", failed.get() + missing + duplicates + unexpected);
+    result.put("gateways", SHARED_GATEWAYS);
+    result.put("rowsPerGateway", perGateway);
+    result.put("seconds", round(seconds));
+    result.put("failedFlushes", failed.get());
+    result.put("missingRows", missing);
+    result.put("duplicateRows", duplicates);
+    result.put("unexpectedRows", unexpected);
+    result.put("exactlyOnce", failed.get() + missing + duplicates + unexpected == 0);
+    putCpu(result, nodes, cpu);
+    return result;
+  }
+
+  /** The deltaIds of one HTTP pull from the start (all flushed, so all from the lake). */
+  private List<String> lakeDeltaIds(String base, String gateway, int limit) {
+    String token = workload.token("bench-check", gateway, false);
+    HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/v1/sync/" + gateway + "/pull?since=0&limit=" + limit))
+        .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(30)).GET().build();
+    try {
+      HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+      if (response.statusCode() != 200) {
+        throw new IllegalStateException("pull " + gateway + ": HTTP " + response.statusCode());
+      }
+      List<String> ids = new ArrayList<>();
+      json.readTree(response.body()).path("deltas").forEach(delta -> ids.add(delta.path("deltaId").asText()));
+      return ids;
+    } catch (IOException e) {
+      throw new IllegalStateException("pull " + gateway + ": " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   // ---------------------------------------------------------------- broadcast

@@ -26,6 +26,7 @@ final class Report {
     TITLES.put("pull-http-lake", "pull HTTP 1000 lake");
     TITLES.put("broadcast-1000", "broadcast 1 -> 1000 WS");
     TITLES.put("flush", "flush 3.9 MiB -> Parquet");
+    TITLES.put(LoadGenerator.SHARED_FLUSH, "flush 100 gw -> one table");
     TITLES.put("stream-append", "append 128 B, 50 c, 5 str");
     TITLES.put("stream-one-16c", "append 256 B, 16 c, 1 str");
     TITLES.put("stream-read", "catch-up read, 4 KiB msgs");
@@ -72,7 +73,7 @@ final class Report {
         heapRowsRow(out, node);
         continue;
       }
-      row(out, TITLES.getOrDefault(id, id), node, ceiling);
+      row(out, TITLES.getOrDefault(id, id), node, ceiling, id.equals(LoadGenerator.SHARED_FLUSH) ? sharedFlushNote(node) : "");
     }
     references.forEach(reference -> referenceSection(out, results, reference));
     if (!targets.isEmpty()) {
@@ -117,6 +118,12 @@ final class Report {
     }
     rows.stream().map(r -> map(r.get("reference")).get("skipped")).filter(why -> why != null).findFirst()
         .ifPresent(why -> out.append("  reference skipped: ").append(why).append('\n'));
+  }
+
+  /** Commits/s, the commit conflicts Iceberg retried, and whether every row landed once. */
+  private static String sharedFlushNote(Map<?, ?> node) {
+    return fmt(node.get("commitsPerSecond")) + " commits/s, " + node.get("commitRetries") + " retried, "
+        + (Boolean.TRUE.equals(node.get("exactlyOnce")) ? "each row once" : "NOT exactly once") + "; ";
   }
 
   /** ServerAhead retries per accepted push and catch-up times, node / reference, where measured. */
@@ -237,6 +244,20 @@ final class Report {
     if (!setup.equals("embedded") && !targets.isEmpty() && targets.get(targets.size() - 1).get("scenario").equals("flush")) {
       targets.get(targets.size() - 1).put("met", null); // the target is for the embedded lake; reported, not judged
     }
+    check(targets, results, "pull 1 000 deltas from the lake p99 < 20 ms", "pull-http-lake", "p99", 20, false, " ms");
+    // 100 gateways must flush at least as fast as the push target fills them, each row exactly once.
+    check(targets, results, "100 gw flush into one table >= 100 000 rows/s, rows once", LoadGenerator.SHARED_FLUSH,
+        "throughput", 100_000, true, " rows/s");
+    targets.stream().filter(target -> target.get("scenario").equals(LoadGenerator.SHARED_FLUSH)).findFirst().ifPresent(shared -> {
+      Map<?, ?> node = results.stream().filter(r -> r.get("id").equals(LoadGenerator.SHARED_FLUSH))
+          .map(r -> map(r.get("node"))).findFirst().orElse(Map.of());
+      if (!Boolean.TRUE.equals(node.get("exactlyOnce"))) {
+        shared.put("met", false);
+        shared.put("measured", shared.get("measured") + ", NOT exactly once");
+      } else if (!setup.equals("embedded")) {
+        shared.put("met", null); // rows/s is judged on the embedded lake; exactly once everywhere
+      }
+    });
     for (Map<String, Object> result : results) {
       if (result.get("id").equals("memory") && map(result.get("node")).get("withIdleGateways") instanceof Map<?, ?> m) {
         Object n = map(result.get("node")).get("gateways");

@@ -21,9 +21,6 @@ import io.lakeshard.core.schema.ColumnType;
 import io.lakeshard.core.schema.LakeColumns;
 import io.lakeshard.core.schema.TableSchema;
 import java.math.BigDecimal;
-import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -93,10 +90,14 @@ public final class DeltaRecords {
     };
   }
 
-  /** One delta as a row of a table whose current schema is {@code tableSchema}. */
-  public static Record toRecord(Schema tableSchema, Accepted accepted, TableSchema registered) {
+  /**
+   * One delta as a row, in Iceberg's internal representation ({@link ParquetData}), of the table
+   * whose empty row is {@code empty} ({@link GenericRecord#create} once per flush: a copy of it
+   * is cheaper than a new record of the schema).
+   */
+  public static Record toRecord(Record empty, Accepted accepted, TableSchema registered) {
     RowDelta delta = accepted.delta();
-    Record record = GenericRecord.create(tableSchema);
+    Record record = empty.copy();
     record.setField("op", delta.op().name());
     record.setField("table", delta.table());
     record.setField("rowId", delta.rowId());
@@ -104,13 +105,13 @@ public final class DeltaRecords {
     record.setField("deltaId", delta.deltaId());
     record.setField("hlc", delta.hlc());
     record.setField(STAMP, accepted.stamp());
-    record.setField(ACCEPTED_AT, acceptedAt(accepted.stamp()));
+    record.setField(ACCEPTED_AT, HybridClock.wallOf(accepted.stamp()) * 1000); // internal: microseconds
     if (registered == null) {
       record.setField(COLUMNS_JSON, columnsObject(delta.columns()));
     } else {
       List<ColumnValue> kept = new ArrayList<>();
       for (ColumnValue column : delta.columns()) {
-        Types.NestedField field = tableSchema.findField(column.column());
+        Types.NestedField field = record.struct().field(column.column());
         Object value = fromJson(field, column.json());
         record.setField(column.column(), value);
         if (value == null) {
@@ -143,10 +144,6 @@ public final class DeltaRecords {
         (String) record.getField("rowId"), (String) record.getField("clientId"), List.copyOf(columns),
         (Long) record.getField("hlc"), (String) record.getField("deltaId"));
     return new Accepted(delta, (Long) record.getField(STAMP));
-  }
-
-  public static OffsetDateTime acceptedAt(long stamp) {
-    return Instant.ofEpochMilli(HybridClock.wallOf(stamp)).atOffset(ZoneOffset.UTC);
   }
 
   /** The values are JSON already (checked on the way in): they go in as they came. */
@@ -202,8 +199,11 @@ public final class DeltaRecords {
     };
   }
 
-  /** As JavaScript prints a number: integral values without a fraction. */
+  /** As JavaScript prints a number: integral values without a fraction (exact as a long below 2^53). */
   private static String numberJson(double value) {
+    if (value == Math.rint(value) && Math.abs(value) < 0x1p53) {
+      return Long.toString((long) value);
+    }
     if (value == Math.rint(value) && Math.abs(value) < 1e21) {
       return new BigDecimal(value).toBigInteger().toString();
     }

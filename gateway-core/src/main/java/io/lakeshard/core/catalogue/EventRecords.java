@@ -2,9 +2,7 @@ package io.lakeshard.core.catalogue;
 
 import io.lakeshard.core.eventstore.LiveEvent;
 import io.lakeshard.core.eventstore.StoredEvent;
-import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import org.apache.iceberg.PartitionSpec;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.data.GenericRecord;
@@ -44,6 +42,7 @@ final class EventRecords {
     return PartitionSpec.builderFor(SCHEMA).day(CREATED_AT).bucket(STORE_ID, storeBuckets).build();
   }
 
+  /** One event as a row in Iceberg's internal representation ({@link ParquetData}). */
   static Record toRecord(Schema schema, String storeId, String backendId, StoredEvent stored) {
     LiveEvent event = stored.event();
     Record record = GenericRecord.create(schema);
@@ -55,7 +54,7 @@ final class EventRecords {
     record.setField("args", event.argsJson());
     record.setField("clientId", event.clientId());
     record.setField("sessionId", event.sessionId());
-    record.setField(CREATED_AT, OffsetDateTime.ofInstant(Instant.ofEpochMilli(stored.createdAt()), ZoneOffset.UTC));
+    record.setField(CREATED_AT, stored.createdAt() * 1000); // internal (ParquetData): microseconds
     return record;
   }
 

@@ -12,31 +12,25 @@ import io.lakeshard.core.eventstore.StoredEvent;
 import io.lakeshard.core.lake.LakeFileIO;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.FileScanTask;
 import org.apache.iceberg.OverwriteFiles;
-import org.apache.iceberg.PartitionKey;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.StructLike;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.TableProperties;
 import org.apache.iceberg.catalog.Namespace;
 import org.apache.iceberg.catalog.TableIdentifier;
-import org.apache.iceberg.data.InternalRecordWrapper;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.exceptions.CommitStateUnknownException;
 import org.apache.iceberg.expressions.Expression;
 import org.apache.iceberg.expressions.Expressions;
 import org.apache.iceberg.io.CloseableIterable;
-import org.apache.iceberg.types.Conversions;
-import org.apache.iceberg.types.Types;
 
 /**
  * Every LiveStore store's flushed events in one Iceberg table, {@code livestore.events}
@@ -137,24 +131,20 @@ public final class IcebergEventLog implements EventLogLake {
         table.currentSnapshot().snapshotId(), bytes);
   }
 
-  /** One data file per partition (day) the events span, named after the flush. */
+  /** One data file per partition (day) the events span, named after the flush; one record per event. */
   private List<DataFile> write(Table table, EventFlush flush, List<StoredEvent> events) throws IOException {
-    PartitionKey key = new PartitionKey(table.spec(), table.schema());
-    InternalRecordWrapper wrapper = new InternalRecordWrapper(table.schema().asStruct());
-    Map<StructLike, List<StoredEvent>> byPartition = new LinkedHashMap<>();
+    List<Record> records = new ArrayList<>(events.size());
     for (StoredEvent event : events) {
-      key.partition(wrapper.wrap(EventRecords.toRecord(table.schema(), flush.storeId(), flush.backendId(), event)));
-      byPartition.computeIfAbsent(key.copy(), partition -> new ArrayList<>()).add(event);
+      records.add(EventRecords.toRecord(table.schema(), flush.storeId(), flush.backendId(), event));
     }
     List<DataFile> files = new ArrayList<>();
-    for (Map.Entry<StructLike, List<StoredEvent>> partition : byPartition.entrySet()) {
-      List<StoredEvent> rows = partition.getValue();
+    for (Map.Entry<StructLike, List<Record>> partition : ParquetData.byPartition(table, records).entrySet()) {
+      List<Record> rows = partition.getValue();
       // A random part: a stale attempt of the same flush never overwrites a committed file.
-      String name = String.format("%d-%d-%d-%s.parquet", flush.flushId(), rows.get(0).seqNum(),
-          rows.get(rows.size() - 1).seqNum(), UUID.randomUUID());
+      String name = String.format("%d-%d-%d-%s.parquet", flush.flushId(), rows.get(0).getField(SEQ_NUM),
+          rows.get(rows.size() - 1).getField(SEQ_NUM), UUID.randomUUID());
       String location = table.locationProvider().newDataLocation(table.spec(), partition.getKey(), name);
-      files.add(ParquetData.write(table, io.newOutputFile(location), partition.getKey(), rows,
-          event -> EventRecords.toRecord(table.schema(), flush.storeId(), flush.backendId(), event)));
+      files.add(ParquetData.write(table, io.newOutputFile(location), partition.getKey(), rows));
     }
     return files;
   }
@@ -202,8 +192,7 @@ public final class IcebergEventLog implements EventLogLake {
   }
 
   private static long lowestSeqNum(DataFile file) {
-    ByteBuffer lower = file.lowerBounds() == null ? null : file.lowerBounds().get(SEQ_NUM_FIELD);
-    return lower == null ? Long.MIN_VALUE : Conversions.<Long>fromByteBuffer(Types.LongType.get(), lower);
+    return ParquetData.lowerBound(file, SEQ_NUM_FIELD, Long.MIN_VALUE);
   }
 
   private void readFile(Table table, DataFile file, String storeId, String backendId, long afterSeqNum,

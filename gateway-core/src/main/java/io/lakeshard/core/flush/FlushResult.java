@@ -3,8 +3,12 @@ package io.lakeshard.core.flush;
 import io.lakeshard.core.CborSerializable;
 import java.util.List;
 
-/** What a flush wrote: one data file per table and day. */
-public record FlushResult(long seq, long upTo, List<DataFileWritten> files) implements CborSerializable {
+/**
+ * What a flush wrote: one data file per table and day. {@code commitRetries}: commit attempts
+ * that lost a race with another writer's commit to the same table and were tried again.
+ */
+public record FlushResult(long seq, long upTo, List<DataFileWritten> files, int commitRetries)
+    implements CborSerializable {
 
   /**
    * One committed file. {@code alreadyCommitted} marks a file found in the table's history from

@@ -577,9 +577,9 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
     FlushResult result = committed.result();
     long nanos = System.nanoTime() - committed.startedNanos();
     observer.flushed(nanos, result.rows(), result.bytes());
-    getContext().getLog().info("gateway {} flush {}: {} deltas, {} bytes in {} files, {} ms{}", gatewayId, result.seq(),
-        result.rows(), result.bytes(), result.files().size(), Duration.ofNanos(nanos).toMillis(),
-        result.files().stream().anyMatch(FlushResult.DataFileWritten::alreadyCommitted)
+    getContext().getLog().info("gateway {} flush {}: {} deltas, {} bytes in {} files, {} ms, {} commit retries{}", gatewayId,
+        result.seq(), result.rows(), result.bytes(), result.files().size(), Duration.ofNanos(nanos).toMillis(),
+        result.commitRetries(), result.files().stream().anyMatch(FlushResult.DataFileWritten::alreadyCommitted)
             ? " (found already committed by an earlier attempt)" : "");
   }
 

@@ -11,13 +11,23 @@ import io.lakeshard.core.flush.FlushResult;
 import io.lakeshard.core.hlc.HybridClock;
 import io.lakeshard.core.schema.ColumnType;
 import io.lakeshard.core.schema.TableSchema;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.apache.iceberg.FileFormat;
+import org.apache.iceberg.Schema;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.SnapshotChanges;
 import org.apache.iceberg.Table;
+import org.apache.iceberg.TableProperties;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
@@ -84,6 +94,7 @@ public abstract class IcebergLakeContract {
     assertThat(first.getField("deltaId")).isEqualTo("notes-n1-1");
     assertThat(first.getField("hlc")).isEqualTo(deltas.get(0).delta().hlc());
     assertThat(first.getField("stamp")).isEqualTo(deltas.get(0).stamp());
+    assertThat(first.getField("acceptedAt")).isEqualTo(Instant.ofEpochMilli(WALL + 1).atOffset(ZoneOffset.UTC));
     assertThat(first.getField("columns"))
         .isEqualTo("{\"title\":\"hello\",\"pinned\":true,\"size\":12.5,\"tags\":[\"a\",{\"b\":null}],\"gone\":null}");
     assertThat(rows.get(2).getField("op")).isEqualTo("DELETE");
@@ -199,5 +210,112 @@ public abstract class IcebergLakeContract {
     // A page of 1 comes back with one more, which tells the caller there is more.
     assertThat(lake().read(gw, List.of("log"), 0, Long.MAX_VALUE, 1)).containsExactlyElementsOf(deltas.subList(0, 2));
     assertThat(lake().read(gw, List.of("log"), 0, deltas.get(1).stamp(), 100)).containsExactlyElementsOf(deltas.subList(0, 2));
+  }
+
+  @Test
+  void sixteenGatewaysFlushingIntoOneTableAtOnceLandEveryRowExactlyOnce() throws Exception {
+    int gateways = 16;
+    int flushes = 3;
+    int perFlush = 10;
+    String table = "shared";
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    CountDownLatch start = new CountDownLatch(1);
+    List<Future<List<FlushResult>>> running = new ArrayList<>();
+    Map<String, List<Accepted>> sent = new LinkedHashMap<>();
+    try {
+      for (int g = 0; g < gateways; g++) {
+        String gw = "gw-many-" + g;
+        List<List<Accepted>> plans = new ArrayList<>();
+        for (int f = 0; f < flushes; f++) {
+          List<Accepted> deltas = new ArrayList<>();
+          for (int d = 0; d < perFlush; d++) {
+            int n = (f * perFlush + d) * gateways + g; // every gateway's stamps interleave with the others'
+            deltas.add(accepted(table, gw + "-r" + n, WALL, n, Op.INSERT, column("n", Integer.toString(n))));
+          }
+          plans.add(deltas);
+        }
+        sent.put(gw, plans.stream().flatMap(List::stream).toList());
+        running.add(pool.submit(() -> {
+          start.await();
+          List<FlushResult> results = new ArrayList<>();
+          for (int f = 0; f < flushes; f++) {
+            List<Accepted> deltas = plans.get(f);
+            results.add(lake().flush(new FlushPlan(gw, f + 1, deltas.get(deltas.size() - 1).stamp(), deltas, Map.of())));
+          }
+          return results;
+        }));
+      }
+      start.countDown();
+      Map<String, List<FlushResult>> results = new LinkedHashMap<>();
+      for (int g = 0; g < gateways; g++) {
+        results.put("gw-many-" + g, running.get(g).get(2, TimeUnit.MINUTES));
+      }
+      Table shared = table(table);
+      results.forEach((gw, flushed) -> {
+        for (FlushResult result : flushed) {
+          assertThat(result.rows()).isEqualTo(perFlush);
+          assertThat(result.commitRetries()).isNotNegative();
+          // Each result names its own snapshot, whatever the others committed right after it.
+          assertThat(result.files()).singleElement().satisfies(file -> {
+            assertThat(file.alreadyCommitted()).isFalse();
+            assertThat(shared.snapshot(file.snapshotId()).summary())
+                .containsEntry(IcebergLake.SUMMARY_GATEWAY, gw)
+                .containsEntry(IcebergLake.SUMMARY_SEQ, Long.toString(result.seq()));
+          });
+        }
+      });
+      for (Map.Entry<String, List<Accepted>> gateway : sent.entrySet()) {
+        assertThat(lake().read(gateway.getKey(), List.of(table), 0, Long.MAX_VALUE, 1_000))
+            .containsExactlyElementsOf(gateway.getValue());
+      }
+      List<Object> deltaIds = rows(shared).stream().map(row -> row.getField("deltaId")).toList();
+      assertThat(deltaIds).hasSize(gateways * flushes * perFlush).doesNotHaveDuplicates();
+      assertThat(shared.properties()).containsAllEntriesOf(IcebergLake.COMMIT_RETRIES);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void aTableMadeWithoutCommitRetriesGetsThemOnItsNextFlushAndKeepsValuesSetOnPurpose() throws Exception {
+    Schema schema = DeltaRecords.icebergSchema(null);
+    Table old = lake().catalog().createTable(TableIdentifier.of(IcebergLake.NAMESPACE, "older"), schema,
+        DeltaRecords.partitionSpec(schema), Map.of(TableProperties.FORMAT_VERSION, "2",
+            TableProperties.COMMIT_NUM_RETRIES, "7"));
+    assertThat(old.properties()).doesNotContainKey(TableProperties.COMMIT_MIN_RETRY_WAIT_MS);
+    List<Accepted> deltas = List.of(accepted("older", "o1", WALL, 1, Op.INSERT));
+
+    lake().flush(new FlushPlan("gw-older", 1, deltas.get(0).stamp(), deltas, Map.of()));
+
+    assertThat(table("older").properties())
+        .containsEntry(TableProperties.COMMIT_NUM_RETRIES, "7")
+        .containsEntry(TableProperties.COMMIT_MIN_RETRY_WAIT_MS, "5")
+        .containsEntry(TableProperties.COMMIT_MAX_RETRY_WAIT_MS, "500");
+    assertThat(lake().read("gw-older", List.of("older"), 0, Long.MAX_VALUE, 10)).containsExactlyElementsOf(deltas);
+  }
+
+  @Test
+  void aPageFromTheMiddleOfManyFlushesAndTablesIsTheRowsRightAfterTheCursor() throws Exception {
+    String gw = "gw-pages";
+    List<Accepted> all = new ArrayList<>();
+    for (int f = 0; f < 4; f++) {
+      List<Accepted> deltas = new ArrayList<>();
+      for (int d = 0; d < 20; d++) {
+        int n = f * 20 + d;
+        deltas.add(accepted(n % 2 == 0 ? "pages-a" : "pages-b", "p" + n, WALL, n, Op.INSERT));
+      }
+      lake().flush(new FlushPlan(gw, f + 1, deltas.get(deltas.size() - 1).stamp(), deltas, Map.of()));
+      all.addAll(deltas);
+    }
+    List<String> tables = List.of("pages-a", "pages-b");
+
+    // A cursor inside flush 2: the page's rows come from both tables and end inside flush 3, plus one more.
+    assertThat(lake().read(gw, tables, all.get(25).stamp(), Long.MAX_VALUE, 30))
+        .containsExactlyElementsOf(all.subList(26, 57));
+    // Up to the flush point only, and a page that ends exactly at a flush's end.
+    assertThat(lake().read(gw, tables, all.get(9).stamp(), all.get(49).stamp(), 100))
+        .containsExactlyElementsOf(all.subList(10, 50));
+    assertThat(lake().read(gw, tables, 0, Long.MAX_VALUE, 39)).containsExactlyElementsOf(all.subList(0, 40));
+    assertThat(lake().read(gw, tables, all.get(79).stamp(), Long.MAX_VALUE, 10)).isEmpty();
   }
 }

@@ -38,20 +38,22 @@ final class AdminBodies {
   }
 
   /**
-   * POST /v1/admin/flush/{gw}: what was written; {@code seq} only when something was. A sharded
-   * gateway's: every shard's rows, bytes and files together, {@code seq} the highest shard's.
+   * POST /v1/admin/flush/{gw}: what was written; {@code seq} only when something was;
+   * {@code commitRetries}: commit attempts that lost a race with another writer and were retried.
+   * A sharded gateway's: every shard's rows, bytes, files and retries together, {@code seq} the highest shard's.
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  record Flushed(boolean flushed, Long seq, long rows, long bytes, List<File> files) {
+  record Flushed(boolean flushed, Long seq, long rows, long bytes, List<File> files, int commitRetries) {
     static Flushed of(List<SyncGateway.FlushReply> shards) {
-      Flushed sum = new Flushed(false, null, 0, 0, List.of());
+      Flushed sum = new Flushed(false, null, 0, 0, List.of(), 0);
       for (SyncGateway.FlushReply reply : shards) {
         if (reply instanceof SyncGateway.FlushDone done) {
           FlushResult result = done.result();
           List<File> files = new ArrayList<>(sum.files);
           result.files().forEach(file -> files.add(File.of(file)));
           sum = new Flushed(true, sum.seq == null ? result.seq() : Math.max(sum.seq, result.seq()),
-              sum.rows + result.rows(), sum.bytes + result.bytes(), List.copyOf(files));
+              sum.rows + result.rows(), sum.bytes + result.bytes(), List.copyOf(files),
+              sum.commitRetries + result.commitRetries());
         }
       }
       return sum;
