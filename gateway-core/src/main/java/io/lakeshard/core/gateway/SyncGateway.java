@@ -605,7 +605,12 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
     lastFlushAtMillis = wallMillis.getAsLong();
     levelIs(recorded.level());
     answerFlushWaiters(new FlushDone(recorded.result()));
-    scheduleFlush();
+    if (flushWaiters.isEmpty()) {
+      scheduleFlush();
+    } else {
+      // asked during the flush that just ended: a flush of its own, answered even if nothing is left
+      startFlush();
+    }
     if (checkpoints.flushed(recorded.result().rows()) && !stopping) {
       startCheckpoint();
     }

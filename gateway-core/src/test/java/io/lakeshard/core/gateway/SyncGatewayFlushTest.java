@@ -363,6 +363,24 @@ class SyncGatewayFlushTest {
   }
 
   @Test
+  void aFlushAskedWhileAFlushRunsIsAnsweredEvenWhenThatFlushLeftNothing() throws Exception {
+    HeldGateway held = HeldGateway.spawn("f-asked-during");
+    ActorRef<SyncGateway.Command> gateway = held.ref();
+    assertThat(push(gateway, "during", rows("d", 0, 5))).isInstanceOf(SyncGateway.PushAccepted.class);
+    TestProbe<SyncGateway.FlushReply> first = testKit.createTestProbe();
+    TestProbe<SyncGateway.FlushReply> second = testKit.createTestProbe();
+    gateway.tell(new SyncGateway.Flush(first.getRef()));
+    assertThat(held.started().await(20, TimeUnit.SECONDS)).as("the first flush started").isTrue();
+    // in the mailbox before the held flush can end, so it comes while that flush runs
+    gateway.tell(new SyncGateway.Flush(second.getRef()));
+    held.release().countDown();
+    assertThat(first.receiveMessage(AWAIT)).isInstanceOf(SyncGateway.FlushDone.class);
+    assertThat(second.receiveMessage(AWAIT)).as("answered although the first flush took every delta")
+        .isInstanceOf(SyncGateway.NothingToFlush.class);
+    assertThat(rowIdsInIceberg("during")).containsExactlyInAnyOrder(rows("d", 0, 5));
+  }
+
+  @Test
   void whileAHealthySlowFlushRunsPushesPastTwiceTheLimitAreStillAcceptedAndLandOnce() throws Exception {
     HeldGateway held = HeldGateway.spawn("f-busy");
     ActorRef<SyncGateway.Command> gateway = held.ref();
