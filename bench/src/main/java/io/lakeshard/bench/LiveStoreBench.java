@@ -72,19 +72,19 @@ final class LiveStoreBench {
   /** Unmeasured pushes of 100 on each server first, so the JITs (HotSpot and V8) have compiled the hot paths. */
   void warmUp(LoadGenerator.Target target) {
     Scenario warm = new Scenario("livestore-warmup", "", 1, 1, 100, 0);
-    push(warm, target, quick ? Duration.ofSeconds(2) : Duration.ofSeconds(8), Duration.ofMillis(100));
+    push(warm, target, quick ? Duration.ofSeconds(1) : Duration.ofSeconds(5), Duration.ofMillis(100));
   }
 
   private Duration warmup() {
-    return quick ? Duration.ofSeconds(2) : Duration.ofSeconds(3);
+    return quick ? Duration.ofSeconds(1) : Duration.ofSeconds(2);
   }
 
   /**
-   * 15 s as LIVESTORE.md's figures for the worker. Quick: 5 s, as the worker answers ten stores'
-   * pushes of 100 about 3 s after they were sent (one workerd thread, chunks split in quadratic time).
+   * Long enough for the worker, which answers ten stores' pushes of 100 about 3 s after they were
+   * sent (one workerd thread, chunks split in quadratic time); LIVESTORE.md's figures took 15 s.
    */
   private Duration measure() {
-    return quick ? Duration.ofSeconds(5) : Duration.ofSeconds(15);
+    return quick ? Duration.ofSeconds(4) : Duration.ofSeconds(8);
   }
 
   private String store(Scenario scenario, LoadGenerator.Target target, int k) {
@@ -146,7 +146,7 @@ final class LiveStoreBench {
   }
 
   /**
-   * Fills a store with 10 000 events (pushes of 100), then new clients (1 quick, 3 full) each pull
+   * Fills a store with 10 000 events (pushes of 100), then new clients (1 quick, 2 full) each pull
    * it from the start, not live, acknowledging every chunk: the latency is pull sent to last chunk.
    */
   private Map<String, Object> catchUp(Scenario scenario, LoadGenerator.Target target) {
@@ -161,7 +161,7 @@ final class LiveStoreBench {
       filler.close();
     }
     double fillSeconds = (System.nanoTime() - t0) / 1e9;
-    int pulls = quick ? 1 : 3;
+    int pulls = quick ? 1 : 2;
     long[] chunks = new long[1];
     Load.WindowHooks hooks = meter.hooks(target, scenario.id());
     Map<String, Object> result = meter.measure(target, scenario.id(), () -> {

@@ -65,12 +65,12 @@ public final class LoadGenerator {
               long heapRows, int sharedFlushRows) {
     static Mode of(String name) {
       return switch (name) {
-        case "quick" -> new Mode("quick", Duration.ofSeconds(2), Duration.ofMillis(1000), Duration.ofMillis(1500),
-            Duration.ofMillis(500), Duration.ofMillis(1000), 1_000, 2, 1_000, 10, Duration.ofMillis(1500),
-            Duration.ofMillis(750), Duration.ofMillis(1250), 4, 100_000, 1_000);
-        case "full" -> new Mode("full", Duration.ofSeconds(16), Duration.ofSeconds(4), Duration.ofSeconds(8),
-            Duration.ofSeconds(2), Duration.ofSeconds(5), 10_000, 5, 1_000, 20, Duration.ofSeconds(8),
-            Duration.ofSeconds(4), Duration.ofSeconds(8), 32, 1_000_000, 4_000);
+        case "quick" -> new Mode("quick", Duration.ofSeconds(2), Duration.ofMillis(750), Duration.ofMillis(1250),
+            Duration.ofMillis(500), Duration.ofMillis(1000), 1_000, 2, 1_000, 10, Duration.ofMillis(1250),
+            Duration.ofMillis(500), Duration.ofMillis(1000), 4, 30_000, 500);
+        case "full" -> new Mode("full", Duration.ofSeconds(10), Duration.ofSeconds(3), Duration.ofSeconds(6),
+            Duration.ofSeconds(2), Duration.ofSeconds(4), 10_000, 5, 1_000, 20, Duration.ofSeconds(6),
+            Duration.ofSeconds(3), Duration.ofSeconds(6), 32, 1_000_000, 4_000);
         default -> throw new IllegalArgumentException("mode must be quick or full, not " + name);
       };
     }

@@ -57,9 +57,9 @@ public final class RouterBench {
   private RouterBench(String backend, Path scripts, boolean quick) {
     this.backend = backend;
     this.scripts = scripts;
-    this.jitWarmupSeconds = quick ? 5 : 15;
+    this.jitWarmupSeconds = quick ? 3 : 8;
     this.warmupSeconds = quick ? 1 : 2;
-    this.measureSeconds = quick ? 4 : 8;
+    this.measureSeconds = quick ? 2 : 5;
   }
 
   public static void main(String[] args) throws Exception {
