@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.function.Supplier;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -40,22 +39,15 @@ final class LiveStoreBench {
       new Scenario("livestore-stores10", "LiveStore b100, 10 stores", 10, 1, 100, 20),
       new Scenario("livestore-catchup", "LiveStore catch-up 10 000", 1, 1, 0, 20));
 
-  /** Interface to the load generator's measuring (CPU window, GC pauses, profile). */
-  interface Meter {
-    Load.WindowHooks hooks(LoadGenerator.Target target, String id);
-
-    Map<String, Object> measure(LoadGenerator.Target target, String id, Supplier<Load.Window> run);
-  }
-
   private final boolean quick;
   private final HttpClient ws;
   private final ExecutorService executor;
   private final ScheduledExecutorService scheduler;
-  private final Meter meter;
+  private final Measuring meter;
   private final String authToken;
   private final String runTag = Long.toString(System.currentTimeMillis() % 100000);
 
-  LiveStoreBench(boolean quick, HttpClient ws, ExecutorService executor, ScheduledExecutorService scheduler, Meter meter,
+  LiveStoreBench(boolean quick, HttpClient ws, ExecutorService executor, ScheduledExecutorService scheduler, Measuring meter,
                  String authToken) {
     this.quick = quick;
     this.ws = ws;

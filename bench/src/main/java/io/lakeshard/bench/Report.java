@@ -26,7 +26,7 @@ final class Report {
     TITLES.put("pull-http-lake", "pull HTTP 1000 lake");
     TITLES.put("broadcast-1000", "broadcast 1 -> 1000 WS");
     TITLES.put("flush", "flush 3.9 MiB -> Parquet");
-    TITLES.put(LoadGenerator.SHARED_FLUSH, "flush 100 gw -> one table");
+    TITLES.put(LakeBench.SHARED_FLUSH, "flush 100 gw -> one table");
     TITLES.put("stream-append", "append 128 B, 50 c, 5 str");
     TITLES.put("stream-one-16c", "append 256 B, 16 c, 1 str");
     TITLES.put("stream-read", "catch-up read, 4 KiB msgs");
@@ -73,7 +73,7 @@ final class Report {
         heapRowsRow(out, node);
         continue;
       }
-      row(out, TITLES.getOrDefault(id, id), node, ceiling, id.equals(LoadGenerator.SHARED_FLUSH) ? sharedFlushNote(node) : "");
+      row(out, TITLES.getOrDefault(id, id), node, ceiling, id.equals(LakeBench.SHARED_FLUSH) ? sharedFlushNote(node) : "");
     }
     references.forEach(reference -> referenceSection(out, results, reference));
     if (!targets.isEmpty()) {
@@ -246,10 +246,10 @@ final class Report {
     }
     check(targets, results, "pull 1 000 deltas from the lake p99 < 20 ms", "pull-http-lake", "p99", 20, false, " ms");
     // 100 gateways must flush at least as fast as the push target fills them, each row exactly once.
-    check(targets, results, "100 gw flush into one table >= 100 000 rows/s, rows once", LoadGenerator.SHARED_FLUSH,
+    check(targets, results, "100 gw flush into one table >= 100 000 rows/s, rows once", LakeBench.SHARED_FLUSH,
         "throughput", 100_000, true, " rows/s");
-    targets.stream().filter(target -> target.get("scenario").equals(LoadGenerator.SHARED_FLUSH)).findFirst().ifPresent(shared -> {
-      Map<?, ?> node = results.stream().filter(r -> r.get("id").equals(LoadGenerator.SHARED_FLUSH))
+    targets.stream().filter(target -> target.get("scenario").equals(LakeBench.SHARED_FLUSH)).findFirst().ifPresent(shared -> {
+      Map<?, ?> node = results.stream().filter(r -> r.get("id").equals(LakeBench.SHARED_FLUSH))
           .map(r -> map(r.get("node"))).findFirst().orElse(Map.of());
       if (!Boolean.TRUE.equals(node.get("exactlyOnce"))) {
         shared.put("met", false);
