@@ -318,7 +318,6 @@ public final class LoadGenerator {
     String prefix = id + "-";
     List<Load.Op> ops = new ArrayList<>();
     List<WsSlot> slots = new ArrayList<>();
-    List<WsConnection> connections = new ArrayList<>();
     for (int i = 0; i < CLIENTS; i++) {
       Workload.Client client = new Workload.Client("bench-c" + i);
       List<String> gws = new ArrayList<>();
@@ -357,7 +356,6 @@ public final class LoadGenerator {
       }
     }
     Concurrently.open(slots);
-    slots.forEach(slot -> connections.add(slot.connection()));
     Map<String, Object> result = measuring.measure(target, id, () -> Load.closedLoop(ops, warm, meas,
         measuring.hooks(target, id), executor, scheduler));
     result.put("unit", "deltas/s");
@@ -366,8 +364,8 @@ public final class LoadGenerator {
     result.put("gateways", gateways);
     result.put("clients", CLIENTS);
     if (transport.equals("ws")) {
-      long frames = connections.stream().mapToLong(c -> c.broadcastFrames.sum()).sum();
-      long bytes = connections.stream().mapToLong(c -> c.broadcastBytes.sum()).sum();
+      long frames = slots.stream().mapToLong(WsSlot::broadcastFrames).sum();
+      long bytes = slots.stream().mapToLong(WsSlot::broadcastBytes).sum();
       result.put("broadcastFramesReceived", frames);
       result.put("broadcastMiBReceived", round(bytes / 1048576.0));
       result.put("reconnects", slots.stream().mapToInt(s -> s.connects.get() - 1).sum());

@@ -2,7 +2,9 @@ package io.lakeshard.bench;
 
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -16,6 +18,7 @@ final class WsSlot {
   private final WsConnection.BroadcastSink broadcasts;
   private volatile WsConnection connection;
   private CompletableFuture<WsConnection> opening;
+  private final List<WsConnection> opened = new CopyOnWriteArrayList<>();
   final AtomicInteger connects = new AtomicInteger();
 
   WsSlot(HttpClient client, URI uri, WsConnection.BroadcastSink broadcasts) {
@@ -32,9 +35,10 @@ final class WsSlot {
     synchronized (this) {
       if (opening == null || (opening.isDone() && (opening.isCompletedExceptionally() || !opening.join().isOpen()))) {
         connects.incrementAndGet();
-        opening = WsConnection.open(client, uri, broadcasts).thenApply(opened -> {
-          connection = opened;
-          return opened;
+        opening = WsConnection.open(client, uri, broadcasts).thenApply(open -> {
+          opened.add(open);
+          connection = open;
+          return open;
         });
       }
       return opening;
@@ -49,8 +53,13 @@ final class WsSlot {
     return connect().thenCompose(opened -> opened.request(frame));
   }
 
-  WsConnection connection() {
-    return connection;
+  /** Broadcast frames received on every connection this slot opened (none if it never connected). */
+  long broadcastFrames() {
+    return opened.stream().mapToLong(c -> c.broadcastFrames.sum()).sum();
+  }
+
+  long broadcastBytes() {
+    return opened.stream().mapToLong(c -> c.broadcastBytes.sum()).sum();
   }
 
   void abort() {
