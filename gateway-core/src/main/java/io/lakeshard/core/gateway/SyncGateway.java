@@ -9,7 +9,6 @@ import io.lakeshard.core.delta.RowDelta;
 import io.lakeshard.core.flush.FlushPlan;
 import io.lakeshard.core.flush.FlushResult;
 import io.lakeshard.core.flush.GatewayLake;
-import io.lakeshard.core.gateway.GatewayLedger.BufferLevel;
 import io.lakeshard.core.gateway.GatewayLedger.CheckpointCaptured;
 import io.lakeshard.core.gateway.GatewayLedger.FlushNotJournaled;
 import io.lakeshard.core.gateway.GatewayLedger.FlushReady;
@@ -17,9 +16,7 @@ import io.lakeshard.core.gateway.GatewayLedger.FlushRecorded;
 import io.lakeshard.core.gateway.GatewayLedger.GroupWritten;
 import io.lakeshard.core.gateway.GatewayLedger.Recovered;
 import io.lakeshard.core.gateway.GatewayLedger.RulesChanged;
-import io.lakeshard.core.hlc.HybridClock;
 import io.lakeshard.core.lake.OffActor;
-import io.lakeshard.core.retry.RetryState;
 import io.lakeshard.core.rules.SyncRules;
 import io.lakeshard.core.schema.TableSchema;
 import java.time.Duration;
@@ -28,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
-import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -50,12 +46,12 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  * write (group commit), so a busy gateway is not held to one journal round trip per push. A push
  * is acknowledged, and broadcast to the gateway's other sessions, only after its write committed.
  *
- * <p>Flushing to the lake is the alarm: at once when the buffer passes {@code max-buffer-bytes},
- * else when its oldest delta is {@code max-buffer-age} old. One flush at a time, run on the lake
- * dispatcher with its result sent back, while pushes go on into the buffer; a failure keeps the
- * buffer and retries with backoff, and past twice the limit pushes are turned away (503) until a
- * flush succeeds. A healthy flush that is merely slow turns pushes away only past
- * {@link GatewaySettings#busyLimitBytes()}.
+ * <p>Flushing to the lake is the alarm ({@link GatewayFlushes}): at once when the buffer passes
+ * {@code max-buffer-bytes}, else when its oldest delta is {@code max-buffer-age} old. One flush at
+ * a time, run on the lake dispatcher with its result sent back, while pushes go on into the
+ * buffer; a failure keeps the buffer and retries with backoff, and past twice the limit pushes are
+ * turned away (503) until a flush succeeds. A healthy flush that is merely slow turns pushes away
+ * only past {@link GatewaySettings#busyLimitBytes()}.
  *
  * <p>After flushes (as {@code lakeshard.gateway.checkpoint} says) and on {@link Checkpoint}, it
  * writes a checkpoint of its rows through the {@link CheckpointWriter}, one at a time, off the
@@ -214,12 +210,11 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
   private enum Passivate implements Command, NoSerializationVerificationNeeded { INSTANCE }
 
   /** The alarm, or the end of a backoff. */
-  private enum FlushDue implements Command, NoSerializationVerificationNeeded { INSTANCE }
+  enum FlushDue implements Command, NoSerializationVerificationNeeded { INSTANCE }
 
-  private record FlushCommitted(FlushResult result, long startedNanos) implements Command,
-      NoSerializationVerificationNeeded {}
+  record FlushCommitted(FlushResult result, long startedNanos) implements Command, NoSerializationVerificationNeeded {}
 
-  private record FlushErred(FlushPlan plan, Throwable error) implements Command, NoSerializationVerificationNeeded {}
+  record FlushErred(FlushPlan plan, Throwable error) implements Command, NoSerializationVerificationNeeded {}
 
   /** The end of a checkpoint's backoff. */
   private enum CheckpointDue implements Command, NoSerializationVerificationNeeded { INSTANCE }
@@ -313,35 +308,20 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
         new SyncGateway(context, timers, gatewayId, settings, lake, checkpoints, wallMillis, observer)));
   }
 
-  private static final Object FLUSH_TIMER = "flush";
   private static final Object CHECKPOINT_TIMER = "checkpoint";
 
   private final TimerScheduler<Command> timers;
   private final String gatewayId;
-  private final GatewaySettings settings;
-  private final GatewayLake lake;
   private final CheckpointWriter checkpointWriter;
   private final CheckpointRuns checkpoints;
-  private final LongSupplier wallMillis;
   private final GatewayObserver observer;
   private final OffActor offActor;
   private final ActorRef<GatewayLedger.Command> ledger;
+  private final GatewayFlushes flushes;
   private final GatewaySessions sessions = new GatewaySessions();
   private List<Push> waiting = new ArrayList<>();
   private boolean writing;
 
-  private BufferLevel level = new BufferLevel(0, 0);
-  private long peakBufferBytes;
-  private long lastFlushAtMillis;
-  private long throttledPushes;
-  private boolean flushing;
-  /** While failing, the backoff timer, not the buffer, decides when to retry. */
-  private final RetryState flushRetry;
-  /** Someone asked for a flush while one ran: flush again as soon as it ends. */
-  private boolean flushAgain;
-  private List<ActorRef<FlushReply>> flushWaiters = new ArrayList<>();
-  private List<ActorRef<FlushReply>> nextFlushWaiters = new ArrayList<>();
-  private boolean stopping;
 
   private SyncGateway(ActorContext<Command> context, TimerScheduler<Command> timers, String gatewayId,
                       GatewaySettings settings, GatewayLake lake, CheckpointWriter checkpointWriter,
@@ -350,19 +330,16 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
     this.observer = observer;
     this.timers = timers;
     this.gatewayId = gatewayId;
-    this.settings = settings;
-    this.lake = lake;
     this.checkpointWriter = checkpointWriter;
     this.checkpoints = new CheckpointRuns(settings.checkpoint());
-    this.wallMillis = wallMillis;
     this.offActor = OffActor.of(context.getSystem());
-    this.flushRetry = new RetryState(settings.flushBackoff());
     this.ledger = context.spawn(GatewayLedger.create(gatewayId, settings, wallMillis, lake, offActor,
         context.messageAdapter(GatewayLedger.Reply.class, FromLedger::new)), "ledger");
     // A failed journal write restarts the ledger with backoff; it stops only on what a restart
     // cannot fix (a rejected event, a bug). The gateway stops with it then rather than queue
     // forever, and sharding starts it afresh (recovering from the journal) on its next message.
     context.watch(ledger);
+    this.flushes = new GatewayFlushes(context, timers, gatewayId, settings, lake, ledger, wallMillis, offActor, observer);
   }
 
   @Override
@@ -376,18 +353,22 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
           ledger.tell(new GatewayLedger.Register(register));
           return this;
         })
-        .onMessage(Flush.class, this::onFlush)
+        .onMessage(Flush.class, flush -> {
+          flushes.ask(flush.replyTo());
+          return this;
+        })
         .onMessage(FlushDue.class, due -> {
-          startFlush();
+          flushes.start();
           return this;
         })
         .onMessage(FlushCommitted.class, committed -> {
-          ledger.tell(new GatewayLedger.RecordFlush(committed.result()));
-          logFlushed(committed);
+          flushes.committed(committed.result(), committed.startedNanos());
           return this;
         })
-        .onMessage(FlushErred.class, erred -> flushFailed("flush " + erred.plan().seq() + " of "
-            + erred.plan().deltas().size() + " deltas", erred.error()))
+        .onMessage(FlushErred.class, erred -> {
+          flushes.failed("flush " + erred.plan().seq() + " of " + erred.plan().deltas().size() + " deltas", erred.error());
+          return stopIfDone();
+        })
         .onMessage(Checkpoint.class, checkpoint -> {
           checkpoints.await(checkpoint.replyTo(), checkpoint.at());
           startCheckpoint();
@@ -400,13 +381,7 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
         .onMessage(CheckpointWritten.class, this::onCheckpointWritten)
         .onMessage(CheckpointErred.class, this::onCheckpointErred)
         .onMessage(Passivate.class, passivate -> {
-          stopping = true;
-          // A node shutting down hands every gateway off at once and stops the lake dispatcher:
-          // no flush then (all is journaled; the new owner flushes).
-          boolean nodeStopping = CoordinatedShutdown.get(getContext().getSystem()).getShutdownReason().isPresent();
-          if (!nodeStopping && !flushing && !flushRetry.failing() && level.bytes() > 0) {
-            startFlush();
-          }
+          flushes.beforeStop();
           return stopIfDone();
         })
         .onMessage(Subscribe.class, this::onSubscribe)
@@ -431,11 +406,13 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
     if (reply instanceof GroupWritten written) {
       return onGroupWritten(written);
     } else if (reply instanceof FlushReady ready) {
-      return onFlushReady(ready);
+      flushes.ready(ready.plan());
+      return stopIfDone();
     } else if (reply instanceof FlushRecorded recorded) {
       return onFlushRecorded(recorded);
     } else if (reply instanceof FlushNotJournaled failed) {
-      return flushFailed("flush " + failed.step(), new IllegalStateException("the journal write failed"));
+      flushes.failed("flush " + failed.step(), new IllegalStateException("the journal write failed"));
+      return stopIfDone();
     } else if (reply instanceof RulesChanged changed) {
       sessions.useRules(changed.rules());
       return this;
@@ -448,11 +425,9 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
   }
 
   private Behavior<Command> onPush(Push push) {
-    if (backpressure()) {
-      throttledPushes++;
-      push.replyTo().tell(new PushThrottled(retryAfter(), "gateway " + gatewayId + " holds " + level.bytes()
-          + " unflushed bytes (limit " + backpressureLimit() + ") while "
-          + (flushRetry.failing() ? "its flushes to the lake fail" : "a slow flush to the lake runs")));
+    PushThrottled refusal = flushes.refusal();
+    if (refusal != null) {
+      push.replyTo().tell(refusal);
       return this;
     }
     waiting.add(push);
@@ -460,15 +435,6 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
       writeWaiting();
     }
     return this;
-  }
-
-  private boolean backpressure() {
-    return level.bytes() >= backpressureLimit();
-  }
-
-  /** Tight while the lake fails (nothing drains the buffer), loose while a flush is only busy. */
-  private long backpressureLimit() {
-    return flushRetry.failing() ? settings.backpressureBytes() : settings.busyLimitBytes();
   }
 
   private void writeWaiting() {
@@ -490,138 +456,33 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
     if (!waiting.isEmpty()) {
       writeWaiting();
     }
-    levelIs(written.level());
-    scheduleFlush();
+    flushes.schedule(written.level());
     return stopIfDone();
-  }
-
-  private void levelIs(BufferLevel now) {
-    level = now;
-    peakBufferBytes = Math.max(peakBufferBytes, now.bytes());
   }
 
   /** While passivating: stop once no journal write or flush is in flight. */
   private Behavior<Command> stopIfDone() {
-    if (stopping && !writing && waiting.isEmpty() && !flushing) {
-      getContext().getLog().debug("gateway {} stops ({} unflushed bytes stay journaled)", gatewayId, level.bytes());
+    if (flushes.passivating() && !writing && waiting.isEmpty() && !flushes.flushing()) {
+      getContext().getLog().debug("gateway {} stops ({} unflushed bytes stay journaled)", gatewayId,
+          flushes.level().bytes());
       return Behaviors.stopped();
     }
     return this;
   }
 
-  // ---- flushing ----
-
-  /** At start, or after the ledger restarted (a flush may be running then: it goes on). */
+  /** At start, or after the ledger restarted. */
   private Behavior<Command> onLedgerRecovered(Recovered recovered) {
-    levelIs(recovered.level());
     sessions.useRules(recovered.rules());
-    if (recovered.flushPending() && !flushing && !flushRetry.failing()) {
-      getContext().getLog().info("gateway {} recovered with an unfinished flush; finishing it", gatewayId);
-      startFlush();
-    } else {
-      scheduleFlush();
-    }
+    flushes.recovered(recovered.level(), recovered.flushPending());
     return this;
-  }
-
-  /** The alarm: decide, after anything that changed the buffer, whether to flush now or when. */
-  private void scheduleFlush() {
-    if (flushing || flushRetry.failing() || level.bytes() == 0 || stopping) {
-      return;
-    }
-    Duration age = Duration.ofMillis(wallMillis.getAsLong() - HybridClock.wallOf(level.oldestStamp()));
-    if (flushAgain || level.bytes() >= settings.maxBufferBytes() || age.compareTo(settings.maxBufferAge()) >= 0) {
-      startFlush();
-    } else if (!timers.isTimerActive(FLUSH_TIMER)) {
-      timers.startSingleTimer(FLUSH_TIMER, FlushDue.INSTANCE, settings.maxBufferAge().minus(age));
-    }
-  }
-
-  private Behavior<Command> onFlush(Flush flush) {
-    if (flushing) {
-      nextFlushWaiters.add(flush.replyTo());
-      flushAgain = true;
-    } else {
-      flushWaiters.add(flush.replyTo());
-      startFlush();
-    }
-    return this;
-  }
-
-  private void startFlush() {
-    if (flushing) {
-      flushAgain = true;
-      return;
-    }
-    timers.cancel(FLUSH_TIMER);
-    flushing = true;
-    flushAgain = false;
-    ledger.tell(new GatewayLedger.PlanFlush());
-  }
-
-  private Behavior<Command> onFlushReady(FlushReady ready) {
-    FlushPlan plan = ready.plan();
-    if (plan == null) {
-      flushing = false;
-      answerFlushWaiters(new NothingToFlush());
-      return stopIfDone();
-    }
-    long started = System.nanoTime();
-    getContext().pipeToSelf(offActor.run(() -> lake.flush(plan)), (result, error) -> error == null
-        ? new FlushCommitted(result, started)
-        : new FlushErred(plan, error));
-    return this;
-  }
-
-  private void logFlushed(FlushCommitted committed) {
-    FlushResult result = committed.result();
-    long nanos = System.nanoTime() - committed.startedNanos();
-    observer.flushed(nanos, result.rows(), result.bytes());
-    getContext().getLog().info("gateway {} flush {}: {} deltas, {} bytes in {} files, {} ms, {} commit retries{}", gatewayId,
-        result.seq(), result.rows(), result.bytes(), result.files().size(), Duration.ofNanos(nanos).toMillis(),
-        result.commitRetries(), result.files().stream().anyMatch(FlushResult.DataFileWritten::alreadyCommitted)
-            ? " (found already committed by an earlier attempt)" : "");
-  }
-
-  private Behavior<Command> flushFailed(String attempt, Throwable error) {
-    observer.flushFailed();
-    flushing = false;
-    Duration delay = flushRetry.failed();
-    timers.startSingleTimer(FLUSH_TIMER, FlushDue.INSTANCE, delay);
-    getContext().getLog().warn("gateway {} {} failed ({} in a row); retrying in {} ms: {}", gatewayId, attempt,
-        flushRetry.failures(), delay.toMillis(), error.toString());
-    // Nobody waits through a backoff: who asked during this flush hears the failure too.
-    FlushFailed failed = new FlushFailed("flush failed: " + error.getMessage());
-    flushWaiters.addAll(nextFlushWaiters);
-    nextFlushWaiters = new ArrayList<>();
-    flushAgain = false;
-    answerFlushWaiters(failed);
-    return stopIfDone();
   }
 
   private Behavior<Command> onFlushRecorded(FlushRecorded recorded) {
-    flushing = false;
-    flushRetry.succeeded();
-    lastFlushAtMillis = wallMillis.getAsLong();
-    levelIs(recorded.level());
-    answerFlushWaiters(new FlushDone(recorded.result()));
-    if (flushWaiters.isEmpty()) {
-      scheduleFlush();
-    } else {
-      // asked during the flush that just ended: a flush of its own, answered even if nothing is left
-      startFlush();
-    }
-    if (checkpoints.flushed(recorded.result().rows()) && !stopping) {
+    flushes.recorded(recorded.result(), recorded.level());
+    if (checkpoints.flushed(recorded.result().rows()) && !flushes.passivating()) {
       startCheckpoint();
     }
     return stopIfDone();
-  }
-
-  /** Answers who waited for the flush that just ended; who asked during it waits for the next. */
-  private void answerFlushWaiters(FlushReply reply) {
-    flushWaiters.forEach(waiter -> waiter.tell(reply));
-    flushWaiters = nextFlushWaiters;
-    nextFlushWaiters = new ArrayList<>();
   }
 
   // ---- checkpoints ----
@@ -651,11 +512,6 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
     return this;
   }
 
-  private Duration retryAfter() {
-    long remaining = flushRetry.remaining().toNanos();
-    return Duration.ofSeconds(Math.max(1, (remaining + 999_999_999L) / 1_000_000_000L));
-  }
-
   // ---- sessions ----
 
   private Behavior<Command> onPull(Pull pull) {
@@ -664,8 +520,7 @@ public final class SyncGateway extends AbstractBehavior<SyncGateway.Command> {
   }
 
   private Behavior<Command> onGetStats(GetStats get) {
-    ledger.tell(new GatewayLedger.Describe(sessions.size(), peakBufferBytes,
-        new FlushStatus(lastFlushAtMillis, flushRetry.failures(), backpressure(), throttledPushes), get.replyTo()));
+    ledger.tell(new GatewayLedger.Describe(sessions.size(), flushes.peakBufferBytes(), flushes.status(), get.replyTo()));
     return this;
   }
 
