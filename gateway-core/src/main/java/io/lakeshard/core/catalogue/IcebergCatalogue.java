@@ -9,9 +9,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.iceberg.BaseTable;
+import org.apache.iceberg.HasTableOperations;
 import org.apache.iceberg.PartitionSpec;
 import org.apache.iceberg.Schema;
+import org.apache.iceberg.StaticTableOperations;
 import org.apache.iceberg.Table;
+import org.apache.iceberg.TableMetadata;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.Namespace;
 import org.apache.iceberg.catalog.SupportsNamespaces;
@@ -37,6 +41,8 @@ public final class IcebergCatalogue implements AutoCloseable {
   private final Catalog catalog;
   private final LakeFileIO io;
   private final Set<Namespace> namespacesReady = ConcurrentHashMap.newKeySet();
+  /** Tables loaded for reads, refreshed on each use (see {@link #existing}). */
+  private final Map<TableIdentifier, Table> readers = new ConcurrentHashMap<>();
 
   private IcebergCatalogue(Catalog catalog, LakeFileIO io) {
     this.catalog = catalog;
@@ -94,11 +100,27 @@ public final class IcebergCatalogue implements AutoCloseable {
     }
   }
 
-  /** The table {@code id}, if it exists. */
+  /**
+   * The table {@code id} as the catalogue has it now, if it exists, for reading: a fixed view of
+   * its current metadata. One loaded table per identifier is kept and refreshed on each call,
+   * which asks the catalogue for the metadata file's location and parses the file again only when
+   * a commit changed it (a table of many flushes has a large one, and pulls read often).
+   * Refreshes are serialized, so a slow one cannot bring back metadata older than another's.
+   */
   public Optional<Table> existing(TableIdentifier id) {
+    Table kept = readers.get(id);
     try {
-      return Optional.of(catalog.loadTable(id));
+      if (kept == null) {
+        kept = readers.computeIfAbsent(id, catalog::loadTable);
+      }
+      TableMetadata current;
+      synchronized (kept) {
+        kept.refresh();
+        current = ((HasTableOperations) kept).operations().current();
+      }
+      return Optional.of(new BaseTable(new StaticTableOperations(current, kept.io()), kept.name()));
     } catch (NoSuchTableException missing) {
+      readers.remove(id);
       return Optional.empty();
     }
   }

@@ -295,6 +295,23 @@ public abstract class IcebergLakeContract {
   }
 
   @Test
+  void aReadAfterAnotherFlushSeesThatFlush() throws Exception {
+    String gw = "gw-again";
+    List<Accepted> first = List.of(accepted("again", "a0", WALL, 0, Op.INSERT), accepted("again", "a1", WALL, 1, Op.INSERT));
+    lake().flush(new FlushPlan(gw, 1, first.get(1).stamp(), first, Map.of()));
+    assertThat(lake().read(gw, List.of("again"), 0, Long.MAX_VALUE, 10)).containsExactlyElementsOf(first);
+
+    // the table the first read used is kept for reads: it must come back with the new commit
+    List<Accepted> second = List.of(accepted("again", "a2", WALL, 2, Op.INSERT));
+    lake().flush(new FlushPlan(gw, 2, second.get(0).stamp(), second, Map.of()));
+    lake().flush(new FlushPlan("gw-again-other", 1, second.get(0).stamp(), List.of(accepted("again", "o0", WALL, 3, Op.INSERT)),
+        Map.of()));
+    assertThat(lake().read(gw, List.of("again"), first.get(1).stamp(), Long.MAX_VALUE, 10)).containsExactlyElementsOf(second);
+    assertThat(lake().read(gw, List.of("again"), 0, Long.MAX_VALUE, 10))
+        .containsExactly(first.get(0), first.get(1), second.get(0));
+  }
+
+  @Test
   void aPageFromTheMiddleOfManyFlushesAndTablesIsTheRowsRightAfterTheCursor() throws Exception {
     String gw = "gw-pages";
     List<Accepted> all = new ArrayList<>();
