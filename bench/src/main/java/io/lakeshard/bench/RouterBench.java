@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,6 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * The x-backend router scenario, driven by wrk (2 threads): the same HTTP load against one fast
@@ -23,8 +25,11 @@ import java.util.concurrent.TimeUnit;
  * 1 000 connections, a small GET and a 4 KiB POST. Open loop: the small GET paced at half the
  * router's own closed-loop throughput (100 connections), where the latency the router adds is judged. A JVM load generator would itself saturate before the
  * proxies do on this machine; wrk does not. Prints the table with the issue's targets met or
- * missed and writes it as JSON.
- * {@code RouterBench --direct URL --router URL [--nginx URL | --nginx-skipped WHY] --backend ID --out FILE [--quick]}
+ * missed and writes it as JSON. With {@code --pids}, each cell also gives the CPU time the target's serving
+ * process (and its children: nginx's worker) spent per request, which on a shared 2-core machine is a
+ * steadier figure than req/s: it tells where the cores go, whatever else is running.
+ * {@code RouterBench --direct URL --router URL [--nginx URL | --nginx-skipped WHY] --backend ID --out FILE
+ * [--pids direct=PID,router=PID,nginx=PID] [--quick]}
  */
 public final class RouterBench {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -40,22 +45,36 @@ public final class RouterBench {
   private static final Shape GET = new Shape("GET small", "GET", "/v1/sync/bench/pull?limit=1", 0);
   private static final Shape POST = new Shape("POST 4 KiB", "POST", "/v1/sync/bench/push", 4096);
 
-  /** One wrk run's figures; {@code rate} is the open loop's scheduled rate (0: closed loop). */
+  /**
+   * One wrk run's figures; {@code rate} is the open loop's scheduled rate (0: closed loop);
+   * {@code cpuUsPerRequest} the serving process's CPU time per request, null without its pid.
+   */
   record Cell(String target, String shape, int connections, double rate, double rps, double p50, double p99,
-              long socketErrors, long httpErrors) {
+              long socketErrors, long httpErrors, Double cpuUsPerRequest) {
     long errors() {
       return socketErrors + httpErrors;
     }
   }
 
+  /** A process and its descendants, whose CPU time is read before and after a measured run. */
+  private record Serving(long pid) {
+    Duration cpu() {
+      return ProcessHandle.of(pid).stream().flatMap(process -> Stream.concat(Stream.of(process), process.descendants()))
+          .map(process -> process.info().totalCpuDuration().orElse(Duration.ZERO))
+          .reduce(Duration.ZERO, Duration::plus);
+    }
+  }
+
   private final String backend;
+  private final Map<String, Serving> serving;
   private final Path scripts;
   private final int jitWarmupSeconds;
   private final int warmupSeconds;
   private final int measureSeconds;
 
-  private RouterBench(String backend, Path scripts, boolean quick) {
+  private RouterBench(String backend, Map<String, Serving> serving, Path scripts, boolean quick) {
     this.backend = backend;
+    this.serving = serving;
     this.scripts = scripts;
     this.jitWarmupSeconds = quick ? 3 : 8;
     this.warmupSeconds = quick ? 1 : 2;
@@ -77,7 +96,14 @@ public final class RouterBench {
     targets.put("router", options.get("router"));
     Optional.ofNullable(options.get("nginx")).ifPresent(url -> targets.put("nginx", url));
     Path scripts = Files.createTempDirectory("router-bench-wrk");
-    RouterBench bench = new RouterBench(options.getOrDefault("backend", "upstream"), scripts, quick);
+    Map<String, Serving> serving = new LinkedHashMap<>();
+    for (String entry : options.getOrDefault("pids", "").split(",")) {
+      String[] targetAndPid = entry.split("=");
+      if (targetAndPid.length == 2 && !targetAndPid[1].isBlank()) {
+        serving.put(targetAndPid[0], new Serving(Long.parseLong(targetAndPid[1])));
+      }
+    }
+    RouterBench bench = new RouterBench(options.getOrDefault("backend", "upstream"), serving, scripts, quick);
     List<Cell> closed = new ArrayList<>();
     List<Cell> open = new ArrayList<>();
     try {
@@ -126,25 +152,35 @@ public final class RouterBench {
     System.err.printf("router bench: %s, %s, %d connections...%n", target, shape.name(), connections);
     Path script = script(shape, 0);
     wrk(base + shape.path(), script, connections, warmupSeconds);
-    JsonNode result = wrk(base + shape.path(), script, connections, measureSeconds);
-    return cell(target, shape, connections, 0, result);
+    return measured(target, base, shape, script, connections, 0);
   }
 
   /** {@code rate} requests a second in all, sent on schedule whether or not earlier ones were answered. */
   private Cell openLoop(String target, String base, Shape shape, int connections, double rate)
       throws IOException, InterruptedException {
     System.err.printf("router bench: %s, %s, open loop at %.0f req/s...%n", target, shape.name(), rate);
-    JsonNode result = wrk(base + shape.path(), script(shape, rate / THREADS), connections, measureSeconds);
-    return cell(target, shape, connections, rate, result);
+    return measured(target, base, shape, script(shape, rate / THREADS), connections, rate);
   }
 
-  private static Cell cell(String target, Shape shape, int connections, double rate, JsonNode result) {
+  /** The measured wrk run, with the CPU time its target's serving process spent in it. */
+  private Cell measured(String target, String base, Shape shape, Path script, int connections, double rate)
+      throws IOException, InterruptedException {
+    Optional<Serving> process = Optional.ofNullable(serving.get(target));
+    Duration before = process.map(Serving::cpu).orElse(Duration.ZERO);
+    JsonNode result = wrk(base + shape.path(), script, connections, measureSeconds);
+    Optional<Duration> used = process.map(Serving::cpu).map(after -> after.minus(before));
+    return cell(target, shape, connections, rate, result, used);
+  }
+
+  private static Cell cell(String target, Shape shape, int connections, double rate, JsonNode result,
+                           Optional<Duration> cpu) {
     double seconds = result.get("duration_us").asDouble() / 1e6;
+    long requests = Math.max(1, result.get("requests").asLong());
     long socketErrors = result.get("connect").asLong() + result.get("read").asLong() + result.get("write").asLong()
         + result.get("timeout").asLong();
     return new Cell(target, shape.name(), connections, rate, result.get("requests").asLong() / seconds,
         result.get("p50_us").asDouble() / 1e3, result.get("p99_us").asDouble() / 1e3, socketErrors,
-        result.get("status").asLong());
+        result.get("status").asLong(), cpu.map(used -> used.toNanos() / 1e3 / requests).orElse(null));
   }
 
   /**
@@ -253,24 +289,26 @@ public final class RouterBench {
   private static void print(List<Cell> closed, List<Cell> open, List<String> verdicts, String nginxSkipped) {
     System.out.println();
     System.out.println("x-backend router: wrk (" + THREADS + " threads) against one upstream, direct / router / nginx");
-    System.out.printf("%-7s %-11s %6s %9s %10s %8s %8s %8s %8s %7s %6s%n", "target", "shape", "conns", "rate",
-        "req/s", "p50 ms", "p99 ms", "+p50 ms", "+p99 ms", "socket", "http");
+    System.out.printf("%-7s %-11s %6s %9s %10s %8s %8s %8s %8s %7s %6s %10s%n", "target", "shape", "conns", "rate",
+        "req/s", "p50 ms", "p99 ms", "+p50 ms", "+p99 ms", "socket", "http", "cpu us/req");
     List<Cell> all = new ArrayList<>(closed);
     all.addAll(open);
     for (Cell cell : all) {
       Cell direct = (cell.rate() > 0 ? open : closed).stream().filter(other -> other.target().equals("direct")
           && other.shape().equals(cell.shape()) && other.connections() == cell.connections()).findFirst().orElseThrow();
       boolean proxy = !cell.target().equals("direct");
-      System.out.printf(Locale.ROOT, "%-7s %-11s %6d %9s %10.0f %8.2f %8.2f %8s %8s %7d %6d%n", cell.target(),
+      System.out.printf(Locale.ROOT, "%-7s %-11s %6d %9s %10.0f %8.2f %8.2f %8s %8s %7d %6d %10s%n", cell.target(),
           cell.shape(), cell.connections(), cell.rate() > 0 ? String.format(Locale.ROOT, "%.0f", cell.rate()) : "closed",
           cell.rps(), cell.p50(), cell.p99(),
           proxy ? String.format(Locale.ROOT, "%+.2f", cell.p50() - direct.p50()) : "",
-          proxy ? String.format(Locale.ROOT, "%+.2f", cell.p99() - direct.p99()) : "", cell.socketErrors(), cell.httpErrors());
+          proxy ? String.format(Locale.ROOT, "%+.2f", cell.p99() - direct.p99()) : "", cell.socketErrors(), cell.httpErrors(),
+          cell.cpuUsPerRequest() == null ? "" : String.format(Locale.ROOT, "%.1f", cell.cpuUsPerRequest()));
     }
     if (nginxSkipped != null) {
       System.out.println("nginx: not measured (" + nginxSkipped + ")");
     }
-    System.out.println("socket: wrk's connect, read, write errors and time-outs; http: answers of 400 and above");
+    System.out.println("socket: wrk's connect, read, write errors and time-outs; http: answers of 400 and above;"
+        + " cpu: the serving process's CPU time per request (direct: the upstream; nginx: master and worker)");
     verdicts.forEach(System.out::println);
   }
 }
