@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -66,6 +67,8 @@ final class LiveStoreSession {
   private final ArrayDeque<RpcFrame.Push> pushes = new ArrayDeque<>();
   private final Map<String, PullState> pulls = new LinkedHashMap<>();
   private boolean pushing;
+  /** In {@link #nextPush}: a push answered at admission goes on in its loop. */
+  private boolean admittingPushes;
   /** When the push in flight was sent to the store (for the metrics). */
   private long pushSentNanos;
   /** Attached to the store, with every event up to {@code liveCursor} seen. */
@@ -135,20 +138,37 @@ final class LiveStoreSession {
       pushes.add(push);
       nextPush();
     } else if (frame instanceof RpcFrame.Request request) {
-      context.pipeToSelf(service.admit(store, request),
-          (refusal, failed) -> new Admitted(request, refusal == null ? Optional.empty() : refusal));
+      return admit(request);
     }
     return Behaviors.same();
   }
 
+  /**
+   * Admits the request: at once when the answer is already there (no hooks, or a refused shape),
+   * else when the hooks have answered. Piping a completed answer through the mailbox cost every
+   * push an extra message, a closure and a callback.
+   */
+  private Behavior<Object> admit(RpcFrame.Request request) {
+    CompletableFuture<Optional<LiveStoreError>> admission = service.admit(store, request).toCompletableFuture();
+    if (admission.isDone() && !admission.isCompletedExceptionally()) {
+      return onAdmitted(new Admitted(request, admission.join()));
+    }
+    context.pipeToSelf(admission,
+        (refusal, failed) -> new Admitted(request, refusal == null ? Optional.empty() : refusal));
+    return Behaviors.same();
+  }
+
+  /** A loop, not a recursion: pushes refused at admission are answered one after another here. */
   private void nextPush() {
-    if (pushing || pushes.isEmpty()) {
+    if (admittingPushes) {
       return;
     }
-    pushing = true;
-    RpcFrame.Push push = pushes.peek();
-    context.pipeToSelf(service.admit(store, push),
-        (refusal, failed) -> new Admitted(push, refusal == null ? Optional.empty() : refusal));
+    admittingPushes = true;
+    while (!pushing && !pushes.isEmpty()) {
+      pushing = true;
+      admit(pushes.peek());
+    }
+    admittingPushes = false;
   }
 
   private Behavior<Object> onAdmitted(Admitted admitted) {
