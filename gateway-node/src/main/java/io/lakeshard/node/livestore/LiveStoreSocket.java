@@ -4,6 +4,7 @@ import static io.lakeshard.node.http.WebSocketCloseCodes.MESSAGE_TOO_BIG;
 import static io.lakeshard.node.http.WebSocketCloseCodes.PROTOCOL_ERROR;
 
 import io.lakeshard.node.claims.OpenSessions;
+import io.lakeshard.node.http.SessionBuffers;
 import io.lakeshard.node.http.WebSocketCloseCodes.CloseWith;
 import io.lakeshard.node.http.WebSocketMessages;
 import java.util.Optional;
@@ -46,11 +47,11 @@ final class LiveStoreSocket {
   }
 
   Flow<Message, Message, NotUsed> flow(LiveStoreService.Store store) {
-    Pair<ActorRef<Object>, Source<Object, NotUsed>> outbound = ActorSource.<Object>actorRef(
+    Pair<ActorRef<Object>, Source<Object, NotUsed>> outbound = SessionBuffers.growing(ActorSource.<Object>actorRef(
             message -> false,
             message -> message instanceof CloseWith close ? Optional.of(close) : Optional.empty(),
             service.settings().sessionBuffer(),
-            OverflowStrategy.fail())
+            OverflowStrategy.fail()))
         .preMaterialize(system);
     ActorRef<Object> session = system.systemActorOf(LiveStoreSession.create(service, store, outbound.first()),
         "livestore-" + store.storeId() + "-" + sessions.incrementAndGet(), Props.empty());

@@ -9,6 +9,7 @@ import static io.lakeshard.node.http.WebSocketCloseCodes.UNSUPPORTED_DATA;
 import io.lakeshard.core.action.WireActions;
 import io.lakeshard.core.delta.WireDeltas;
 import io.lakeshard.core.gateway.SyncGateway;
+import io.lakeshard.node.http.SessionBuffers;
 import io.lakeshard.node.http.WebSocketCloseCodes.CloseWith;
 import io.lakeshard.node.http.WebSocketMessages;
 import io.lakeshard.protocol.Frames;
@@ -55,12 +56,13 @@ final class SyncSocket {
    */
   Flow<Message, Message, NotUsed> flow() {
     AtomicReference<ActorRef<SyncGateway.Broadcast>> session = new AtomicReference<>();
-    Source<Message, ActorRef<SyncGateway.Broadcast>> outbound = ActorSource.<SyncGateway.Broadcast>actorRef(
-            message -> false,
-            message -> Optional.empty(),
-            broadcastBuffer,
-            // A client that cannot keep up loses broadcasts, never data: it pulls from its cursor.
-            OverflowStrategy.dropHead())
+    Source<Message, ActorRef<SyncGateway.Broadcast>> outbound = SessionBuffers.growing(
+            ActorSource.<SyncGateway.Broadcast>actorRef(
+                message -> false,
+                message -> Optional.empty(),
+                broadcastBuffer,
+                // A client that cannot keep up loses broadcasts, never data: it pulls from its cursor.
+                OverflowStrategy.dropHead()))
         .map(broadcast -> (Message) BinaryMessage.create(ByteString.fromArrayUnsafe(broadcast.frame())));
 
     return Flow.<Message>create()
