@@ -366,8 +366,8 @@ public final class LakeshardNode {
         new RequestBodies(settings.askTimeout(), settings.refusedBodyDrainBytes(), JsonErrors.Family.STREAMS));
     Route sync = new SyncRoutes(system, settings, syncService, gatewayAuth, openSessions, bodies).routes();
     AdminRoutes admin = new AdminRoutes(system, settings, tokens, gatewayAuth, bodies);
-    Route livestore = new LiveStoreRoutes(system, liveStore, new WebSocketCloseCodes(system, settings.wsCloseTimeout()),
-        bodies, openSessions).routes();
+    Route livestore = new LiveStoreRoutes(system, liveStore, new WebSocketCloseCodes(system, liveStore.maxMessageBytes(),
+        settings.wsCloseTimeout()), bodies, openSessions).routes();
     Route openApi = OpenApiRoutes.load().routes();
     return new CommonHeaders(new Cors(settings.allowedOrigins())).around(() -> Directives.concat(
         streams.routes(),

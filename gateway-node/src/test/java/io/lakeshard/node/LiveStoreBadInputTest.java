@@ -77,6 +77,16 @@ class LiveStoreBadInputTest extends LiveStoreTestBase {
   }
 
   @Test
+  void aMessageOver900000BytesInFragmentsCloses1009AndOneWithinInFragmentsIsAnswered() throws Exception {
+    LiveStoreTestClient client = connect(STORE);
+    client.sendInFragments("{\"_tag\":\"Ping\"}", 3);
+    assertThat(client.next().toString()).isEqualTo("{\"_tag\":\"Pong\"}");
+    String big = "{\"storeId\":\"ls-bad\",\"batch\":[" + event(1, "x".repeat(900_001)) + "],\"backendId\":{\"_tag\":\"None\"}}";
+    client.sendInFragments(request("4", "SyncWsRpc.Push", big), 10);
+    assertThat(client.closeCode()).isEqualTo(1009);
+  }
+
+  @Test
   void theUpgradeRefusesMissingOrInvalidStoreIdsAndPayloads() throws Exception {
     HttpResponse<String> noParams = get("/livestore");
     assertThat(noParams.statusCode()).isEqualTo(400);

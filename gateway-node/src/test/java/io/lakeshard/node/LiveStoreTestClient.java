@@ -103,6 +103,15 @@ final class LiveStoreTestClient implements WebSocket.Listener {
     socket.sendText(frame, true).join();
   }
 
+  /** {@code message} as {@code fragments} text frames (a first one and continuations). */
+  void sendInFragments(String message, int fragments) {
+    int size = (message.length() + fragments - 1) / fragments;
+    for (int from = 0; from < message.length(); from += size) {
+      int to = Math.min(from + size, message.length());
+      socket.sendText(message.substring(from, to), to == message.length()).join();
+    }
+  }
+
   JsonNode next() throws InterruptedException {
     JsonNode message = messages.poll(10, TimeUnit.SECONDS);
     assertThat(message).as("a message within 10 s").isNotNull();

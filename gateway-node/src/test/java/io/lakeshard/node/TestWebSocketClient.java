@@ -25,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 final class TestWebSocketClient implements WebSocket.Listener {
   final BlockingQueue<byte[]> messages = new LinkedBlockingQueue<>();
   final CompletableFuture<Integer> closed = new CompletableFuture<>();
+  final BlockingQueue<ByteBuffer> pongs = new LinkedBlockingQueue<>();
   private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
   WebSocket socket;
 
@@ -57,6 +58,13 @@ final class TestWebSocketClient implements WebSocket.Listener {
   }
 
   @Override
+  public CompletionStage<?> onPong(WebSocket webSocket, ByteBuffer message) {
+    pongs.add(ByteBuffer.allocate(message.remaining()).put(message).flip());
+    webSocket.request(1);
+    return null;
+  }
+
+  @Override
   public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
     closed.complete(statusCode);
     return null;
@@ -75,6 +83,18 @@ final class TestWebSocketClient implements WebSocket.Listener {
 
   void send(byte[] frame) {
     socket.sendBinary(ByteBuffer.wrap(frame), true).join();
+  }
+
+  /** {@code message} as {@code fragments} frames (a first binary frame and continuations), a ping after each but the last. */
+  void sendInFragments(byte[] message, int fragments) {
+    int size = (message.length + fragments - 1) / fragments;
+    for (int from = 0; from < message.length; from += size) {
+      boolean last = from + size >= message.length;
+      socket.sendBinary(ByteBuffer.wrap(message, from, Math.min(size, message.length - from)), last).join();
+      if (!last) {
+        socket.sendPing(ByteBuffer.wrap(new byte[] {(byte) from})).join();
+      }
+    }
   }
 
   /** Subscribed once it has had the reply to a first pull: the gateway then knows the session. */

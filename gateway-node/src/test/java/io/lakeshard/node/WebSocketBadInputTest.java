@@ -82,6 +82,15 @@ class WebSocketBadInputTest extends SentinelNodeTestBase {
     assertThat(closeCode(client)).isEqualTo(1009);
   }
 
+  @Test
+  void aMessageOver1MiBSentInFragmentsCloses1009() throws Exception {
+    TestWebSocketClient client = connect();
+    byte[] huge = new byte[1_100_000];
+    huge[0] = Frames.TAG_PUSH;
+    client.sendInFragments(huge, 11);
+    assertThat(closeCode(client)).isEqualTo(1009);
+  }
+
   @ParameterizedTest(name = "tag {0}")
   @CsvSource({"1", "2"})
   void malformedProtobufCloses1008(byte tag) throws Exception {

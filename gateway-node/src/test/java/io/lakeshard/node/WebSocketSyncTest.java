@@ -55,6 +55,20 @@ class WebSocketSyncTest extends NodeTestBase {
     assertThat(alice.messages).as("no broadcast back to the pusher").isEmpty();
   }
 
+  /** A client may split a message into frames and ping between them: the push is still one message. */
+  @Test
+  void aPushSentInFragmentsWithPingsBetweenIsAnsweredAsOneAndEveryPingIsAnswered() throws Exception {
+    TestWebSocketClient client = connect("alice");
+    byte[] frame = Frames.encodePush(push("alice", "fragmented"));
+    client.sendInFragments(frame, 3);
+    assertThat(SyncResponse.parseFrom(client.next()).getServerHlc()).isPositive();
+    for (int i = 0; i < 2; i++) {
+      assertThat(client.pongs.poll(10, TimeUnit.SECONDS)).as("pong %d within 10 s", i).isNotNull();
+    }
+    client.send(Frames.encodePull(SyncPull.newBuilder().setClientId("alice").setMaxDeltas(100).build()));
+    assertThat(SyncResponse.parseFrom(client.next()).getDeltasList()).extracting(RowDelta::getRowId).contains("fragmented");
+  }
+
   /**
    * LakeSync's client drops replies shorter than 2 bytes and waits for them forever: a reply with
    * serverHlc 0 and no deltas would encode as zero bytes. The gateway answers with its clock's time.

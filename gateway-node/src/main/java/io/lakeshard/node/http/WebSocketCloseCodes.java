@@ -11,7 +11,6 @@ import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.event.Logging;
 import org.apache.pekko.event.LoggingAdapter;
-import org.apache.pekko.http.impl.engine.ws.FrameHandler;
 import org.apache.pekko.http.impl.engine.ws.UpgradeToWebSocketLowLevel;
 import org.apache.pekko.http.impl.engine.ws.WebSocket;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -26,11 +25,12 @@ import scala.Option;
 import scala.concurrent.duration.FiniteDuration;
 
 /**
- * Serves a message-level WebSocket handler on Pekko HTTP's own WebSocket layers, with one layer
- * added: a handler that fails with {@link CloseWith} closes the connection with that status code
- * (Pekko HTTP's public API closes every failed handler with 1011). This uses Pekko HTTP's
- * internal WebSocket stack (the layers {@code WebSocket.stack} composes), pinned with the
- * Pekko HTTP version in the parent pom.
+ * Serves a message-level WebSocket handler on Pekko HTTP's own lower WebSocket layers and our
+ * message layer ({@link MessageLayer}): every inbound message arrives strict, and a handler that
+ * fails with {@link CloseWith} closes the connection with that status code (Pekko HTTP's public
+ * API closes every failed handler with 1011). This uses Pekko HTTP's internal WebSocket stack
+ * (the layers {@code WebSocket.stack} composes), pinned with the Pekko HTTP version in the parent
+ * pom. The handler sends strict messages only.
  */
 public final class WebSocketCloseCodes {
   public static final int PROTOCOL_ERROR = 1002;
@@ -88,15 +88,18 @@ public final class WebSocketCloseCodes {
     });
   }
 
-  /** Pekko HTTP's server-side layers with the close-code one: a blueprint built once, shared by every connection. */
+  /** Pekko HTTP's server-side layers under ours: a blueprint built once, shared by every connection. */
   @SuppressWarnings("rawtypes")
   private final org.apache.pekko.stream.scaladsl.BidiFlow stack;
 
-  /** {@code closeTimeout}: how long a close handshake may take before the connection is dropped. */
-  public WebSocketCloseCodes(ActorSystem<?> system, Duration closeTimeout) {
-    FiniteDuration closeWithin = FiniteDuration.apply(closeTimeout.toMillis(), TimeUnit.MILLISECONDS);
+  /**
+   * {@code maxMessageBytes}: how much of one inbound message is collected (see {@link
+   * WholeMessages}); {@code closeTimeout}: how long a close handshake may take before the
+   * connection is dropped.
+   */
+  public WebSocketCloseCodes(ActorSystem<?> system, long maxMessageBytes, Duration closeTimeout) {
     WebSocketSettings settings = (WebSocketSettings) ServerSettings.create(system.classicSystem()).getWebsocketSettings();
-    this.stack = stack(settings, closeWithin, Logging.getLogger(system.classicSystem(), WebSocketCloseCodes.class));
+    this.stack = stack(settings, maxMessageBytes, closeTimeout, Logging.getLogger(system.classicSystem(), WebSocketCloseCodes.class));
   }
 
   /** The upgrade response that runs {@code handler}, or empty when the request is no WebSocket upgrade. */
@@ -105,35 +108,20 @@ public final class WebSocketCloseCodes {
     if (!(upgrade instanceof UpgradeToWebSocketLowLevel lowLevel)) {
       return Optional.empty();
     }
-    Flow<org.apache.pekko.http.scaladsl.model.ws.Message, org.apache.pekko.http.scaladsl.model.ws.Message, ?> scalaHandler =
-        Flow.<org.apache.pekko.http.scaladsl.model.ws.Message>create()
-            .map(Message::adapt)
-            .via(handler)
-            .map(Message::asScala);
-    org.apache.pekko.stream.scaladsl.Flow frames = stack.join((org.apache.pekko.stream.Graph) scalaHandler.asScala());
+    org.apache.pekko.stream.scaladsl.Flow frames = stack.join((org.apache.pekko.stream.Graph) handler);
     return Optional.of(lowLevel.handleFrames(frames, Option.empty()));
   }
 
+  /** Masking, frame handling (control frames, the close handshake) and keep-alive are Pekko HTTP's; messages ours. */
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private static org.apache.pekko.stream.scaladsl.BidiFlow stack(WebSocketSettings settings, FiniteDuration closeTimeout,
-                                                                  LoggingAdapter log) {
-    org.apache.pekko.stream.scaladsl.BidiFlow closeCodes = BidiFlow.fromFunctions(
-        (Object in) -> in,
-        (Object out) -> {
-          if (out instanceof FrameHandler.UserHandlerErredOut failed) {
-            for (Throwable cause = failed.cause(); cause != null; cause = cause.getCause()) {
-              if (cause instanceof CloseWith close) {
-                log.info("closing WebSocket with {}: {}", close.code, close.getMessage());
-                return new FrameHandler.ActivelyCloseWithCode(Option.apply((Object) close.code), close.frameReason());
-              }
-            }
-          }
-          return out;
-        }).asScala();
+  private static org.apache.pekko.stream.scaladsl.BidiFlow stack(WebSocketSettings settings, long maxMessageBytes,
+                                                                  Duration closeTimeout, LoggingAdapter log) {
+    FiniteDuration closeWithin = FiniteDuration.apply(closeTimeout.toMillis(), TimeUnit.MILLISECONDS);
     org.apache.pekko.stream.scaladsl.BidiFlow masking = WebSocket.masking(true, settings.randomFactory());
-    org.apache.pekko.stream.scaladsl.BidiFlow frameHandling = WebSocket.frameHandling(true, closeTimeout, log);
+    org.apache.pekko.stream.scaladsl.BidiFlow frameHandling = WebSocket.frameHandling(true, closeWithin, log);
     org.apache.pekko.stream.scaladsl.BidiFlow keepAlive = WebSocket.periodicKeepAlive(settings);
-    org.apache.pekko.stream.scaladsl.BidiFlow messages = WebSocket.messageAPI(true, closeTimeout);
-    return masking.atop(frameHandling).atop(keepAlive).atop(closeCodes).atop(messages);
+    org.apache.pekko.stream.scaladsl.BidiFlow messages =
+        org.apache.pekko.stream.scaladsl.BidiFlow.fromGraph(new MessageLayer(maxMessageBytes, closeTimeout, log));
+    return masking.atop(frameHandling).atop(keepAlive).atop(messages);
   }
 }

@@ -4,10 +4,10 @@ import static io.lakeshard.node.http.WebSocketCloseCodes.MESSAGE_TOO_BIG;
 import static io.lakeshard.node.http.WebSocketCloseCodes.PROTOCOL_ERROR;
 
 import io.lakeshard.node.claims.OpenSessions;
+import io.lakeshard.node.http.SessionBuffers;
 import io.lakeshard.node.http.WebSocketCloseCodes.CloseWith;
 import io.lakeshard.node.http.WebSocketMessages;
 import java.util.Optional;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -22,6 +22,7 @@ import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.typed.javadsl.ActorSink;
 import org.apache.pekko.stream.typed.javadsl.ActorSource;
+import org.apache.pekko.util.ByteString;
 
 /**
  * A LiveStore WebSocket connection: each message (text, or binary as LiveStore also takes) is read
@@ -46,16 +47,16 @@ final class LiveStoreSocket {
   }
 
   Flow<Message, Message, NotUsed> flow(LiveStoreService.Store store) {
-    Pair<ActorRef<Object>, Source<Object, NotUsed>> outbound = ActorSource.<Object>actorRef(
+    Pair<ActorRef<Object>, Source<Object, NotUsed>> outbound = SessionBuffers.growing(ActorSource.<Object>actorRef(
             message -> false,
             message -> message instanceof CloseWith close ? Optional.of(close) : Optional.empty(),
             service.settings().sessionBuffer(),
-            OverflowStrategy.fail())
+            OverflowStrategy.fail()))
         .preMaterialize(system);
     ActorRef<Object> session = system.systemActorOf(LiveStoreSession.create(service, store, outbound.first()),
         "livestore-" + store.storeId() + "-" + sessions.incrementAndGet(), Props.empty());
     Sink<Message, NotUsed> inbound = Flow.<Message>create()
-        .mapAsync(1, this::read)
+        .map(this::read)
         .map(frame -> (Object) new LiveStoreSession.Inbound(frame))
         .to(ActorSink.actorRef(session, LiveStoreSession.Ended.INSTANCE, failed -> LiveStoreSession.Ended.INSTANCE));
     Flow<Message, Message, NotUsed> flow = service.webSockets().counting(Flow.fromSinkAndSourceCoupled(inbound,
@@ -64,17 +65,16 @@ final class LiveStoreSocket {
   }
 
   /** The message's frame, or the close it earns. */
-  private CompletionStage<Object> read(Message message) {
+  private Object read(Message message) {
     long limit = service.maxMessageBytes();
-    return WebSocketMessages.read(message, limit, system).thenApply(read -> {
-      if (read.isEmpty()) {
-        return new CloseWith(MESSAGE_TOO_BIG, "message over " + limit + " bytes");
-      }
-      try {
-        return RpcFrames.decode(read.get().toArray(), RpcFrames.Transport.WS);
-      } catch (RpcFrames.Malformed e) {
-        return new CloseWith(PROTOCOL_ERROR, e.getMessage());
-      }
-    });
+    Optional<ByteString> read = WebSocketMessages.read(message, limit);
+    if (read.isEmpty()) {
+      return new CloseWith(MESSAGE_TOO_BIG, "message over " + limit + " bytes");
+    }
+    try {
+      return RpcFrames.decode(read.get().toArray(), RpcFrames.Transport.WS);
+    } catch (RpcFrames.Malformed e) {
+      return new CloseWith(PROTOCOL_ERROR, e.getMessage());
+    }
   }
 }

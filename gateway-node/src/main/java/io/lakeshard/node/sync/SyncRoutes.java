@@ -61,7 +61,7 @@ public final class SyncRoutes extends AllDirectives {
     this.auth = auth;
     this.openSessions = openSessions;
     this.bodies = bodies;
-    this.webSockets = new WebSocketCloseCodes(system, settings.wsCloseTimeout());
+    this.webSockets = new WebSocketCloseCodes(system, settings.wsMaxFrameBytes(), settings.wsCloseTimeout());
   }
 
   /** LakeSync's checkpoint download: length-prefixed protobuf SyncResponse frames. */
@@ -106,7 +106,7 @@ public final class SyncRoutes extends AllDirectives {
   /** A session of a workspace token is cut when the token is revoked or past its grace. */
   private Flow<Message, Message, NotUsed> socket(SyncService.Gateway gateway, Optional<OpenSessions.SessionHolder> holder) {
     Flow<Message, Message, NotUsed> flow = service.webSockets().counting(
-        new SyncSocket(system, gateway, settings.wsMaxFrameBytes(), settings.wsBroadcastBuffer()).flow());
+        new SyncSocket(gateway, settings.wsMaxFrameBytes(), settings.wsBroadcastBuffer()).flow());
     return openSessions.revocable(holder, flow);
   }
 

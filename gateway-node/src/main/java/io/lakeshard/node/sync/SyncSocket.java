@@ -9,6 +9,7 @@ import static io.lakeshard.node.http.WebSocketCloseCodes.UNSUPPORTED_DATA;
 import io.lakeshard.core.action.WireActions;
 import io.lakeshard.core.delta.WireDeltas;
 import io.lakeshard.core.gateway.SyncGateway;
+import io.lakeshard.node.http.SessionBuffers;
 import io.lakeshard.node.http.WebSocketCloseCodes.CloseWith;
 import io.lakeshard.node.http.WebSocketMessages;
 import io.lakeshard.protocol.Frames;
@@ -21,12 +22,10 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.model.ws.BinaryMessage;
 import org.apache.pekko.http.javadsl.model.ws.Message;
 import org.apache.pekko.stream.OverflowStrategy;
 import org.apache.pekko.stream.javadsl.Flow;
-import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.typed.javadsl.ActorSource;
 import org.apache.pekko.util.ByteString;
@@ -40,13 +39,11 @@ import org.apache.pekko.util.ByteString;
  * the gateway knows and watches.
  */
 final class SyncSocket {
-  private final ActorSystem<?> system;
   private final SyncService.Gateway gateway;
   private final long maxFrameBytes;
   private final int broadcastBuffer;
 
-  SyncSocket(ActorSystem<?> system, SyncService.Gateway gateway, long maxFrameBytes, int broadcastBuffer) {
-    this.system = system;
+  SyncSocket(SyncService.Gateway gateway, long maxFrameBytes, int broadcastBuffer) {
     this.gateway = gateway;
     this.maxFrameBytes = maxFrameBytes;
     this.broadcastBuffer = broadcastBuffer;
@@ -59,12 +56,13 @@ final class SyncSocket {
    */
   Flow<Message, Message, NotUsed> flow() {
     AtomicReference<ActorRef<SyncGateway.Broadcast>> session = new AtomicReference<>();
-    Source<Message, ActorRef<SyncGateway.Broadcast>> outbound = ActorSource.<SyncGateway.Broadcast>actorRef(
-            message -> false,
-            message -> Optional.empty(),
-            broadcastBuffer,
-            // A client that cannot keep up loses broadcasts, never data: it pulls from its cursor.
-            OverflowStrategy.dropHead())
+    Source<Message, ActorRef<SyncGateway.Broadcast>> outbound = SessionBuffers.growing(
+            ActorSource.<SyncGateway.Broadcast>actorRef(
+                message -> false,
+                message -> Optional.empty(),
+                broadcastBuffer,
+                // A client that cannot keep up loses broadcasts, never data: it pulls from its cursor.
+                OverflowStrategy.dropHead()))
         .map(broadcast -> (Message) BinaryMessage.create(ByteString.fromArrayUnsafe(broadcast.frame())));
 
     return Flow.<Message>create()
@@ -78,31 +76,27 @@ final class SyncSocket {
 
   private CompletionStage<Message> handle(Message message, ActorRef<SyncGateway.Broadcast> session) {
     if (message.isText()) {
-      message.asTextMessage().getStreamedText().runWith(Sink.ignore(), system);
       return CompletableFuture.failedFuture(
           new CloseWith(UNSUPPORTED_DATA, "text frames are not part of the protocol"));
     }
-    return WebSocketMessages.read(message, maxFrameBytes, system)
-        .thenCompose(read -> {
-          if (read.isEmpty()) {
-            return CompletableFuture.failedFuture(
-                new CloseWith(MESSAGE_TOO_BIG, "frame over " + maxFrameBytes + " bytes"));
-          }
-          Frames.ClientFrame frame;
-          try {
-            frame = Frames.decode(read.get().toArray());
-          } catch (Frames.UnknownTagException e) {
-            return CompletableFuture.failedFuture(new CloseWith(PROTOCOL_ERROR, e.getMessage()));
-          } catch (ProtocolException e) {
-            return CompletableFuture.failedFuture(new CloseWith(POLICY_VIOLATION, e.getMessage()));
-          }
-          if (frame instanceof Frames.Push push) {
-            return gateway.push(push.message(), session).thenCompose(SyncSocket::reply);
-          }
-          return frame instanceof Frames.Pull pull
-              ? pull(pull.message())
-              : gateway.act(((Frames.Actions) frame).message()).thenCompose(SyncSocket::reply);
-        });
+    Optional<ByteString> read = WebSocketMessages.read(message, maxFrameBytes);
+    if (read.isEmpty()) {
+      return CompletableFuture.failedFuture(new CloseWith(MESSAGE_TOO_BIG, "frame over " + maxFrameBytes + " bytes"));
+    }
+    Frames.ClientFrame frame;
+    try {
+      frame = Frames.decode(read.get().toArray());
+    } catch (Frames.UnknownTagException e) {
+      return CompletableFuture.failedFuture(new CloseWith(PROTOCOL_ERROR, e.getMessage()));
+    } catch (ProtocolException e) {
+      return CompletableFuture.failedFuture(new CloseWith(POLICY_VIOLATION, e.getMessage()));
+    }
+    if (frame instanceof Frames.Push push) {
+      return gateway.push(push.message(), session).thenCompose(SyncSocket::reply);
+    }
+    return frame instanceof Frames.Pull pull
+        ? pull(pull.message())
+        : gateway.act(((Frames.Actions) frame).message()).thenCompose(SyncSocket::reply);
   }
 
   private CompletionStage<Message> pull(SyncPull pull) {
