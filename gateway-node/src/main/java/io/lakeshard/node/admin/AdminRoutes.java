@@ -124,7 +124,7 @@ public final class AdminRoutes extends AllDirectives {
 
   /** A sharded gateway's metrics are its shards' together, as LakeSync's shard router sums them. */
   private Route metrics(String gatewayId) {
-    return ServerTiming.entity(everyShard(gatewayId, SyncGateway.GetStats::new, askTimeout),
+    return ServerTiming.entity(() -> everyShard(gatewayId, SyncGateway.GetStats::new, askTimeout),
         stats -> JsonBodies.complete(StatusCodes.OK, AdminBodies.Metrics.of(stats)));
   }
 
@@ -140,12 +140,13 @@ public final class AdminRoutes extends AllDirectives {
   /** Flushes now (every shard) and answers with what was written (LakeSync's admin flush). */
   private Route flush(String gatewayId) {
     // A flush is the lake's work (data files, the catalogue commit) with two journal writes around it.
-    return ServerTiming.lake(everyShard(gatewayId, SyncGateway.Flush::new, lakeWriteTimeout), replies -> replies.stream()
-        .filter(SyncGateway.FlushFailed.class::isInstance)
-        .map(failed -> error(StatusCodes.SERVICE_UNAVAILABLE, FLUSH_ERROR, ((SyncGateway.FlushFailed) failed).message()
-            + "; the buffer is kept and the flush retried with backoff"))
-        .findFirst()
-        .orElseGet(() -> JsonBodies.complete(StatusCodes.OK, AdminBodies.Flushed.of(replies))));
+    return ServerTiming.lake(() -> everyShard(gatewayId, SyncGateway.Flush::new, lakeWriteTimeout),
+        replies -> replies.stream()
+            .filter(SyncGateway.FlushFailed.class::isInstance)
+            .map(failed -> error(StatusCodes.SERVICE_UNAVAILABLE, FLUSH_ERROR, ((SyncGateway.FlushFailed) failed).message()
+                + "; the buffer is kept and the flush retried with backoff"))
+            .findFirst()
+            .orElseGet(() -> JsonBodies.complete(StatusCodes.OK, AdminBodies.Flushed.of(replies))));
   }
 
   /**

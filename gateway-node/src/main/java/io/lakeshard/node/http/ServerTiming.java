@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
 import org.apache.pekko.http.javadsl.model.AttributeKey;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
@@ -74,8 +75,14 @@ public final class ServerTiming {
     return RawHeader.create(RESPONSE_HEADER, timing.header());
   }
 
+  /*
+   * The calls are suppliers, made once the clock runs: a stage made before it would leave its
+   * first moments (the ask sent, on a cold node also class loading) out of the figure, and the
+   * entity's own journal figure could come out longer than the entity's.
+   */
+
   /** {@link Directives#onSuccess}, the stage's time reported as {@code entity}. */
-  public static <T> Route entity(CompletionStage<T> call, Function<T, Route> inner) {
+  public static <T> Route entity(Supplier<CompletionStage<T>> call, Function<T, Route> inner) {
     return timed(RequestTiming.Part.ENTITY, call, null, inner);
   }
 
@@ -83,25 +90,26 @@ public final class ServerTiming {
    * {@link Directives#onSuccess}, the stage's time reported as {@code entity}, and as
    * {@code journal} what {@code journalNanos} reads from its result (the entity's own figure).
    */
-  public static <T> Route entity(CompletionStage<T> call, ToLongFunction<T> journalNanos, Function<T, Route> inner) {
+  public static <T> Route entity(Supplier<CompletionStage<T>> call, ToLongFunction<T> journalNanos,
+                                 Function<T, Route> inner) {
     return timed(RequestTiming.Part.ENTITY, call, journalNanos, inner);
   }
 
   /** {@link Directives#onSuccess}, the stage's time reported as {@code lake} (lake I/O the route waits for). */
-  public static <T> Route lake(CompletionStage<T> call, Function<T, Route> inner) {
+  public static <T> Route lake(Supplier<CompletionStage<T>> call, Function<T, Route> inner) {
     return timed(RequestTiming.Part.LAKE, call, null, inner);
   }
 
   /** {@code journalNanos}: null when the reply carries no journal figure. */
-  private static <T> Route timed(RequestTiming.Part part, CompletionStage<T> call, ToLongFunction<T> journalNanos,
+  private static <T> Route timed(RequestTiming.Part part, Supplier<CompletionStage<T>> call, ToLongFunction<T> journalNanos,
                                  Function<T, Route> inner) {
     return Directives.extractRequest(request -> {
       Optional<RequestTiming> timing = of(request);
       if (timing.isEmpty()) {
-        return Directives.onSuccess(call, inner);
+        return Directives.onSuccess(call.get(), inner);
       }
       long started = System.nanoTime();
-      return Directives.onSuccess(call.whenComplete((reply, failure) -> {
+      return Directives.onSuccess(call.get().whenComplete((reply, failure) -> {
         timing.get().add(part, System.nanoTime() - started);
         if (reply != null && journalNanos != null) {
           timing.get().add(RequestTiming.Part.JOURNAL, journalNanos.applyAsLong(reply));

@@ -84,7 +84,7 @@ public final class LiveStoreRoutes extends AllDirectives {
       if (!(frame instanceof RpcFrame.Request request)) {
         return text(StatusCodes.BAD_REQUEST, LiveStoreError.Code.INVALID_REQUEST + ": one Request per POST");
       }
-      return ServerTiming.entity(service.admit(store, request).thenCompose(refusal -> refusal
+      return ServerTiming.entity(() -> service.admit(store, request).thenCompose(refusal -> refusal
               .map(error -> CompletableFuture.completedFuture(List.of(RpcReplies.failure(request.id(), error))))
               .orElseGet(() -> answer(store, request).toCompletableFuture())),
           messages -> complete(HttpResponse.create().withStatus(StatusCodes.OK)

@@ -26,6 +26,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
@@ -76,23 +77,23 @@ public final class StreamRoutes extends AllDirectives {
     }
     String method = request.method().value();
     return switch (method) {
-      case "PUT" -> withBody(body -> answer(service.create(caller, id, StreamHeaders.create(request, body)),
+      case "PUT" -> withBody(body -> answer(() -> service.create(caller, id, StreamHeaders.create(request, body)),
           outcome -> created(id, request, outcome)));
-      case "POST" -> withBody(body -> answer(service.append(caller, id, StreamHeaders.append(request, body)),
+      case "POST" -> withBody(body -> answer(() -> service.append(caller, id, StreamHeaders.append(request, body)),
           this::appended));
       case "GET" -> read(caller, StreamHeaders.read(id, request), request);
       // A HEAD answer has no body, so a refusal is its status alone.
-      case "HEAD" -> ServerTiming.entity(service.head(caller, id), outcome -> outcome instanceof StreamOutcome.Refused refused
+      case "HEAD" -> ServerTiming.entity(() -> service.head(caller, id), outcome -> outcome instanceof StreamOutcome.Refused refused
           ? complete(HttpResponse.create().withStatus(status(refused.refused().reason())))
           : outcome(outcome, described -> described(id, described)));
-      case "DELETE" -> answer(service.delete(caller, id), outcome -> complete(StatusCodes.NO_CONTENT));
+      case "DELETE" -> answer(() -> service.delete(caller, id), outcome -> complete(StatusCodes.NO_CONTENT));
       default -> JsonErrors.error(STREAMS, StatusCodes.METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED",
           method + " is not supported on streams");
     };
   }
 
   /** Refusals map the same for every operation; {@code success} maps the rest. */
-  private Route answer(CompletionStage<StreamOutcome> outcome, Function<StreamOutcome, Route> success) {
+  private Route answer(Supplier<CompletionStage<StreamOutcome>> outcome, Function<StreamOutcome, Route> success) {
     return ServerTiming.entity(outcome, result -> outcome(result, success));
   }
 
@@ -170,7 +171,7 @@ public final class StreamRoutes extends AllDirectives {
   // ---- reads ----
 
   private Route read(StreamService.Caller caller, StreamService.Read read, HttpRequest request) {
-    Route route = answer(service.read(caller, read), outcome -> {
+    Route route = answer(() -> service.read(caller, read), outcome -> {
       if (outcome instanceof StreamOutcome.Subscribed subscribed) {
         return sse(subscribed);
       }

@@ -117,7 +117,7 @@ public final class SyncRoutes extends AllDirectives {
     } catch (ProtocolException e) {
       return error(StatusCodes.BAD_REQUEST, VALIDATION_ERROR, e.getMessage());
     }
-    return ServerTiming.entity(gateway.push(push, null), SyncRoutes::journalNanos, outcome ->
+    return ServerTiming.entity(() -> gateway.push(push, null), SyncRoutes::journalNanos, outcome ->
         outcome instanceof PushOutcome.Accepted accepted
         ? complete(JsonBodies.json(StatusCodes.OK, JsonCodec.encodePushAck(accepted.ack().serverHlc(),
             accepted.ack().accepted(), WireDeltas.toWire(accepted.ack().deltas()))))
@@ -133,7 +133,7 @@ public final class SyncRoutes extends AllDirectives {
     } catch (NumberFormatException e) {
       return error(StatusCodes.BAD_REQUEST, VALIDATION_ERROR, "since must be a decimal HLC and limit an integer");
     }
-    return ServerTiming.entity(gateway.pull(since, limit), outcome -> outcome instanceof PullOutcome.Page page
+    return ServerTiming.entity(() -> gateway.pull(since, limit), outcome -> outcome instanceof PullOutcome.Page page
         ? complete(JsonBodies.json(StatusCodes.OK, JsonCodec.encodeResponse(SyncResponse.newBuilder()
                 .addAllDeltas(WireDeltas.toWire(page.page().deltas()))
                 .setServerHlc(page.page().serverHlc())
@@ -146,7 +146,7 @@ public final class SyncRoutes extends AllDirectives {
   /** Streamed (chunked) as the store gives the chunks, with the snapshot stamp the client pulls from next. */
   private Route checkpoint(SyncService.Gateway gateway) {
     // The manifest's read from the object store (the chunks stream after the headers).
-    return ServerTiming.lake(gateway.checkpoint(), outcome -> outcome instanceof CheckpointOutcome.Found found
+    return ServerTiming.lake(gateway::checkpoint, outcome -> outcome instanceof CheckpointOutcome.Found found
         ? complete(HttpResponse.create()
             .withStatus(StatusCodes.OK)
             .addHeader(RawHeader.create("X-Checkpoint-Hlc", found.snapshotHlc()))
@@ -161,7 +161,7 @@ public final class SyncRoutes extends AllDirectives {
     } catch (ProtocolException e) {
       return refused(new Refused(SyncRefusal.INVALID_ACTION, e.getMessage()));
     }
-    return ServerTiming.entity(gateway.act(push), outcome -> outcome instanceof ActionOutcome.Answered answered
+    return ServerTiming.entity(() -> gateway.act(push), outcome -> outcome instanceof ActionOutcome.Answered answered
         ? complete(JsonBodies.json(StatusCodes.OK,
             JsonCodec.encodeActionResponse(WireActions.toWire(answered.answers()))))
         : notServed(outcome));
