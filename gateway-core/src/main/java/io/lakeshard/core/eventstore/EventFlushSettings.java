@@ -8,7 +8,8 @@ import java.time.Duration;
  * When a store flushes its events to the lake ({@code lakeshard.livestore.flush}), the same
  * rules as a gateway's: at once past {@code maxBufferBytes} unflushed (encoded) bytes, else
  * {@code maxBufferAge} after the oldest unflushed event; a failed flush is retried with
- * {@code backoff}, and past twice {@code maxBufferBytes} pushes are refused until one succeeds.
+ * {@code backoff}, and past twice {@code maxBufferBytes} pushes are refused until one succeeds;
+ * while a healthy flush is only slow, pushes are refused past sixteen times it.
  */
 public record EventFlushSettings(long maxBufferBytes, Duration maxBufferAge, Backoff backoff) {
 
@@ -18,7 +19,16 @@ public record EventFlushSettings(long maxBufferBytes, Duration maxBufferAge, Bac
         Backoff.fromConfig(flush.getConfig("backoff")));
   }
 
+  /** Past this much unflushed data while flushes fail, pushes are refused until one succeeds. */
   public long backpressureBytes() {
     return 2 * maxBufferBytes;
+  }
+
+  /**
+   * Past this much while a healthy flush still runs, pushes are refused too: a busy store keeps
+   * accepting (the next flush follows at once), but a slow lake cannot make it hold the heap.
+   */
+  public long busyLimitBytes() {
+    return 16 * maxBufferBytes;
   }
 }

@@ -17,7 +17,8 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * once past {@code max-buffer-bytes}, else one timer {@code max-buffer-age} after the oldest
  * unflushed event; one flush at a time, its plan journaled first and the lake call run off the
  * actor (result as a message); a failure is retried after a backoff, and meanwhile the
- * backoff timer, not new pushes, decides the next attempt. Past twice the limit pushes are refused.
+ * backoff timer, not new pushes, decides the next attempt. Past twice the limit pushes are refused
+ * while flushes fail, past sixteen times it while a healthy flush is only slow.
  */
 final class StoreFlushes {
   private static final Object FLUSH_TIMER = "flush";
@@ -54,13 +55,14 @@ final class StoreFlushes {
     return flushing;
   }
 
-  /** Why a push is refused now (the lake is behind by twice the limit), or null. */
+  /** Why a push is refused now (the lake is behind; see the class comment), or null. */
   String backpressure() {
-    if (level.bytes() < settings.backpressureBytes()) {
+    long limit = retry.failing() ? settings.backpressureBytes() : settings.busyLimitBytes();
+    if (level.bytes() < limit) {
       return null;
     }
-    return "store " + storeId + " holds " + level.bytes() + " unflushed bytes (limit " + settings.backpressureBytes()
-        + ") while the lake catches up; retry";
+    return "store " + storeId + " holds " + level.bytes() + " unflushed bytes (limit " + limit + ") while "
+        + (retry.failing() ? "its flushes to the lake fail" : "a slow flush to the lake runs") + "; retry";
   }
 
   /** At start or after the ledger restarted: an unfinished flush is finished first. */

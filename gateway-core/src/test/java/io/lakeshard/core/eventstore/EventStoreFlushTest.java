@@ -312,6 +312,56 @@ class EventStoreFlushTest {
     assertThat(inLake("fl-full", info(store).backendId())).containsExactlyElementsOf(range(1, head + 1));
   }
 
+  @Test
+  void whileAHealthySlowFlushRunsPushesGoOnPastTwiceTheLimitAndNothingAcceptedIsLost() throws Exception {
+    EventFlushSettings settings = flushSettings("max-buffer-bytes = 4KiB, backoff { min = 1h, max = 1h }");
+    FailingLake failing = new FailingLake();
+    failing.failing.set(true);
+    long refusedWhileFailingAt = pushUntilRefused(start("fl-failing", settings, failing), 100_000).accepted();
+
+    CountDownLatch started = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    EventLogLake slow = new EventLogLake() {
+      @Override
+      public EventFlushResult append(EventFlush flush) throws Exception {
+        started.countDown();
+        assertThat(release.await(60, TimeUnit.SECONDS)).as("the test released the flush").isTrue();
+        return LAKE.append(flush);
+      }
+
+      @Override
+      public List<StoredEvent> read(String storeId, String backendId, long afterSeqNum, int limit) throws Exception {
+        return LAKE.read(storeId, backendId, afterSeqNum, limit);
+      }
+    };
+    ActorRef<Command> store = start("fl-slow", settings, slow);
+    Refusal busy = pushUntilRefused(store, 100_000);
+    assertThat(started.getCount()).as("a full buffer started the held flush").isZero();
+    assertThat(busy.accepted()).as("accepted past where a failing lake refuses").isGreaterThan(4 * refusedWhileFailingAt);
+    assertThat(busy.reply().message()).contains("slow flush");
+
+    release.countDown();
+    awaitFlushedUpTo(store, busy.accepted()); // the next flushes (by size) drain the rest
+    assertThat(push(store, busy.accepted(), 10)).isEqualTo(new Accepted(busy.accepted() + 10));
+    assertThat(inLake("fl-slow", info(store).backendId())).containsExactlyElementsOf(range(1, busy.accepted()));
+  }
+
+  /** The first refusal of pushes of 10, and how many events were accepted before it. */
+  private record Refusal(long accepted, Unavailable reply) {}
+
+  private static Refusal pushUntilRefused(ActorRef<Command> store, int maxEvents) {
+    long head = 0;
+    while (head < maxEvents) {
+      PushReply reply = push(store, head, 10);
+      if (reply instanceof Unavailable refused) {
+        return new Refusal(head, refused);
+      }
+      assertThat(reply).isEqualTo(new Accepted(head + 10));
+      head += 10;
+    }
+    throw new AssertionError("no refusal within " + maxEvents + " events");
+  }
+
   /** No alarm (an hour) and no size trigger: only passivation flushes, and the store stops after. */
   @Test
   void aPassivatedStoreFlushesBeforeItStops() throws Exception {
