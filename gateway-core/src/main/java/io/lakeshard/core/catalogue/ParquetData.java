@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.iceberg.DataFile;
+import org.apache.iceberg.MetricsConfig;
 import org.apache.iceberg.PartitionKey;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.StructLike;
@@ -67,6 +68,8 @@ final class ParquetData {
         .schema(table.schema())
         .withSpec(table.spec())
         .withPartition(partition)
+        // the table's metrics modes (e.g. livestore.events keeps storeId bounds whole); the builder's default truncates
+        .metricsConfig(MetricsConfig.forTable(table))
         .set(TableProperties.PARQUET_DICT_SIZE_BYTES, Integer.toString(DICTIONARY_BYTES))
         .setAll(table.properties())
         .set(TableProperties.PARQUET_COMPRESSION, "snappy")

@@ -160,6 +160,26 @@ public abstract class EventLogLakeContract {
     assertThat(log().read(a, "another-incarnation00", 0, 100)).isEmpty();
   }
 
+  /**
+   * The commit's conflict check and reads match files to a store by their storeId bounds: those
+   * must be the whole id. Iceberg's writers truncate string bounds to 16 characters by default,
+   * and then two stores with a longer common prefix in one bucket conflict on every concurrent flush.
+   */
+  @Test
+  void aFlushedFileCarriesItsWholeStoreIdAsBothBounds() throws Exception {
+    String store = "a-store-id-longer-than-sixteen-characters";
+    log().append(new EventFlush(store, BACKEND, 1, events(1, 3, WALL)));
+    Table table = catalogue().catalog().loadTable(IcebergEventLog.TABLE);
+    int field = table.schema().findField("storeId").fieldId();
+    List<org.apache.iceberg.DataFile> files = Lists.newArrayList(table.currentSnapshot().addedDataFiles(table.io()));
+    assertThat(files).isNotEmpty().allSatisfy(file -> {
+      assertThat(org.apache.iceberg.types.Conversions.<CharSequence>fromByteBuffer(
+          org.apache.iceberg.types.Types.StringType.get(), file.lowerBounds().get(field)).toString()).isEqualTo(store);
+      assertThat(org.apache.iceberg.types.Conversions.<CharSequence>fromByteBuffer(
+          org.apache.iceberg.types.Types.StringType.get(), file.upperBounds().get(field)).toString()).isEqualTo(store);
+    });
+  }
+
   @Test
   void anEmptyStoreReadsNothing() throws Exception {
     assertThat(log().read("store-never-flushed", BACKEND, 0, 100)).isEmpty();
