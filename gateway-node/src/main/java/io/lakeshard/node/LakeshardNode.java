@@ -10,10 +10,10 @@ import io.lakeshard.core.action.GatewayActions;
 import io.lakeshard.core.catalogue.IcebergEventLog;
 import io.lakeshard.core.catalogue.IcebergLake;
 import io.lakeshard.core.checkpoint.CheckpointStore;
-import io.lakeshard.core.eventstore.EventFlushSettings;
 import io.lakeshard.core.eventstore.EventStore;
 import io.lakeshard.core.eventstore.EventStoreSettings;
 import io.lakeshard.core.eventstore.LiveStoreHooks;
+import io.lakeshard.core.flush.FlushLimits;
 import io.lakeshard.core.gateway.GatewaySettings;
 import io.lakeshard.core.gateway.SyncGateway;
 import io.lakeshard.core.lake.LakeAdapter;
@@ -164,7 +164,7 @@ public final class LakeshardNode {
           StreamSettings streams = StreamSettings.fromConfig(system.settings().config());
           DurableStream.init(system, streams, store);
           EventStoreSettings eventStores = EventStoreSettings.fromConfig(system.settings().config());
-          EventStore.init(system, eventStores, EventFlushSettings.fromConfig(system.settings().config()),
+          EventStore.init(system, eventStores, FlushLimits.fromConfig(system.settings().config().getConfig("lakeshard.livestore.flush")),
               new IcebergEventLog(lake.catalogue(), IcebergEventLog.Settings.fromConfig(system.settings().config())),
               metrics.liveStore().flushes());
           GatewayActions.init(system, actionSettings, actionHandlers);

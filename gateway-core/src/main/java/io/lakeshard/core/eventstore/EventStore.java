@@ -9,6 +9,7 @@ import io.lakeshard.core.eventstore.EventStoreLedger.FlushReady;
 import io.lakeshard.core.eventstore.EventStoreLedger.FlushRecorded;
 import io.lakeshard.core.eventstore.EventStoreLedger.GroupWritten;
 import io.lakeshard.core.eventstore.EventStoreLedger.Ready;
+import io.lakeshard.core.flush.FlushLimits;
 import io.lakeshard.core.flush.FlushObserver;
 import java.util.ArrayList;
 import java.util.List;
@@ -208,7 +209,7 @@ public final class EventStore extends AbstractBehavior<EventStore.Command> {
 
   // ---- wiring ----
 
-  public static void init(ActorSystem<?> system, EventStoreSettings settings, EventFlushSettings flush,
+  public static void init(ActorSystem<?> system, EventStoreSettings settings, FlushLimits flush,
                           EventLogLake lake, FlushObserver observer) {
     ClusterSharding.get(system).init(
         Entity.of(ENTITY_TYPE_KEY, entityContext ->
@@ -219,13 +220,13 @@ public final class EventStore extends AbstractBehavior<EventStore.Command> {
   /** Commands waiting for the ledger's recovery (more are dropped, as a restart stash drops them). */
   private static final int STARTING_STASH = 1_000;
 
-  public static Behavior<Command> create(String storeId, EventStoreSettings settings, EventFlushSettings flush,
+  public static Behavior<Command> create(String storeId, EventStoreSettings settings, FlushLimits flush,
                                          EventLogLake lake) {
     return create(storeId, settings, flush, lake, System::currentTimeMillis, FlushObserver.NONE);
   }
 
   /** {@code wallMillis}: the flush alarm's clock (tests set their own); {@code observer}: told of every flush. */
-  static Behavior<Command> create(String storeId, EventStoreSettings settings, EventFlushSettings flush,
+  static Behavior<Command> create(String storeId, EventStoreSettings settings, FlushLimits flush,
                                   EventLogLake lake, LongSupplier wallMillis, FlushObserver observer) {
     return Behaviors.withStash(STARTING_STASH, stash -> Behaviors.setup(context -> Behaviors.withTimers(timers -> {
       ActorRef<EventStoreLedger.Command> ledger = context.spawn(EventStoreLedger.create(storeId, settings, lake,

@@ -51,7 +51,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  * a time, run on the lake dispatcher with its result sent back, while pushes go on into the
  * buffer; a failure keeps the buffer and retries with backoff, and past twice the limit pushes are
  * turned away (503) until a flush succeeds. A healthy flush that is merely slow turns pushes away
- * only past {@link GatewaySettings#busyLimitBytes()}.
+ * only past {@link io.lakeshard.core.flush.FlushLimits#busyLimitBytes()}.
  *
  * <p>After flushes (as {@code lakeshard.gateway.checkpoint} says) and on {@link Checkpoint}, it
  * writes a checkpoint of its rows through the {@link CheckpointWriter}, one at a time, off the

@@ -13,6 +13,7 @@ import io.lakeshard.core.eventstore.EventStore.Info;
 import io.lakeshard.core.eventstore.EventStore.Page;
 import io.lakeshard.core.eventstore.EventStore.PushReply;
 import io.lakeshard.core.eventstore.EventStore.Unavailable;
+import io.lakeshard.core.flush.FlushLimits;
 import io.lakeshard.core.flush.FlushObserver;
 import io.lakeshard.core.lake.LocalLakeAdapter;
 import java.nio.file.Files;
@@ -40,7 +41,7 @@ import org.junit.jupiter.api.Test;
  */
 class EventStoreFlushTest {
   /** Never flushes by itself: for tests that are not about the lake. */
-  static final EventFlushSettings NEVER = flushSettings("max-buffer-bytes = 1GiB");
+  static final FlushLimits NEVER = flushSettings("max-buffer-bytes = 1GiB");
   static final EventLogLake NO_LAKE = new EventLogLake() {
     @Override
     public EventFlushResult append(EventFlush flush) {
@@ -62,7 +63,7 @@ class EventStoreFlushTest {
       "jdbc:h2:file:" + DIR.resolve("catalogue") + ";DB_CLOSE_ON_EXIT=FALSE", "sa", "", new LocalLakeAdapter(DIR.resolve("lake")));
   private static final IcebergEventLog LAKE = new IcebergEventLog(CATALOGUE, new IcebergEventLog.Settings(4, 10));
   /** Flushes after every write (the age alarm is due at once), far from backpressure. */
-  private static final EventFlushSettings EAGER = flushSettings("max-buffer-age = 0s");
+  private static final FlushLimits EAGER = flushSettings("max-buffer-age = 0s");
 
   @AfterAll
   static void shutdown() throws Exception {
@@ -79,13 +80,13 @@ class EventStoreFlushTest {
   }
 
   /** {@code flush} over reference.conf, with the age alarm an hour away unless it says otherwise. */
-  private static EventFlushSettings flushSettings(String flush) {
-    return EventFlushSettings.fromConfig(ConfigFactory.parseString("lakeshard.livestore.flush {" + flush + "}")
+  private static FlushLimits flushSettings(String flush) {
+    return FlushLimits.fromConfig(ConfigFactory.parseString("lakeshard.livestore.flush {" + flush + "}")
         .withFallback(ConfigFactory.parseString("lakeshard.livestore.flush.max-buffer-age = 1h"))
-        .withFallback(ConfigFactory.load()));
+        .withFallback(ConfigFactory.load()).getConfig("lakeshard.livestore.flush"));
   }
 
-  private static ActorRef<Command> start(String storeId, EventFlushSettings flush, EventLogLake lake) {
+  private static ActorRef<Command> start(String storeId, FlushLimits flush, EventLogLake lake) {
     return testKit.spawn(EventStore.create(storeId, SETTINGS, flush, lake));
   }
 
@@ -314,7 +315,7 @@ class EventStoreFlushTest {
 
   @Test
   void whileAHealthySlowFlushRunsPushesGoOnPastTwiceTheLimitAndNothingAcceptedIsLost() throws Exception {
-    EventFlushSettings settings = flushSettings("max-buffer-bytes = 4KiB, backoff { min = 1h, max = 1h }");
+    FlushLimits settings = flushSettings("max-buffer-bytes = 4KiB, backoff { min = 1h, max = 1h }");
     FailingLake failing = new FailingLake();
     failing.failing.set(true);
     long refusedWhileFailingAt = pushUntilRefused(start("fl-failing", settings, failing), 100_000).accepted();

@@ -384,7 +384,7 @@ class SyncGatewayFlushTest {
   void whileAHealthySlowFlushRunsPushesPastTwiceTheLimitAreStillAcceptedAndLandOnce() throws Exception {
     HeldGateway held = HeldGateway.spawn("f-busy");
     ActorRef<SyncGateway.Command> gateway = held.ref();
-    long limit = held.settings().maxBufferBytes();
+    long limit = held.settings().flush().maxBufferBytes();
     Set<String> acknowledged = pushUntil(gateway, "busy", 3 * limit, 1_000);
     assertThat(held.started().await(20, TimeUnit.SECONDS)).as("a full buffer started a flush").isTrue();
     SyncGateway.Stats during = stats(gateway);
@@ -406,7 +406,7 @@ class SyncGatewayFlushTest {
     SyncGateway.Stats refusing = stats(gateway);
     assertThat(refusing.flushing().backpressure()).as("refusing once past the busy limit").isTrue();
     assertThat(refusing.flushing().throttledPushes()).isOne();
-    assertThat(refusing.bufferedBytes()).isGreaterThanOrEqualTo(held.settings().busyLimitBytes());
+    assertThat(refusing.bufferedBytes()).isGreaterThanOrEqualTo(held.settings().flush().busyLimitBytes());
     assertThat(refusing.flushing().failuresInARow()).as("nothing failed: the lake is only slow").isZero();
 
     held.release().countDown();
