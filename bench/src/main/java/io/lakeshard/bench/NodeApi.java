@@ -10,6 +10,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.CompletionException;
 
 /** The node's routes the scenarios set up and check with: WebSocket URLs with a client token, and the admin API. */
 final class NodeApi {
@@ -55,5 +56,16 @@ final class NodeApi {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     }
+  }
+
+  /** The answer of a request that must succeed (HTTP 200), as {@code items} done now; else the failure. */
+  static Load.Done ok(HttpResponse<byte[]> response, long items) {
+    long now = System.nanoTime();
+    if (response.statusCode() != 200) {
+      String body = new String(response.body(), StandardCharsets.UTF_8);
+      throw new CompletionException(new IOException("HTTP " + response.statusCode() + " "
+          + body.substring(0, Math.min(100, body.length()))));
+    }
+    return new Load.Done(items, now);
   }
 }
