@@ -130,8 +130,8 @@ public final class DurableStream
   record AppendBatch(List<MessageAppended> events, List<ActorRef<AppendReply>> replyTo)
       implements Command, NoSerializationVerificationNeeded {}
 
-  /** A live read's timer. */
-  record WaitExpired(long waiter) implements Command, NoSerializationVerificationNeeded {}
+  /** The live reads' timer: the oldest waits may be over. */
+  enum WaitsDue implements Command, NoSerializationVerificationNeeded { INSTANCE }
 
   /** A segment write ended: {@code error} null when the lake has the object, and it may join the index. */
   record SegmentWriteDone(Segment segment, Throwable error) implements Command, NoSerializationVerificationNeeded {}
@@ -289,7 +289,7 @@ public final class DurableStream
     this.timers = timers;
     this.fencing = new ProducerFencing(settings.producerStateTtl());
     this.paging = new StreamPaging(settings.readMaxBytes());
-    this.readers = new LiveReaders(timers, settings.longPollTimeout(), WaitExpired::new);
+    this.readers = new LiveReaders(timers, settings.longPollTimeout(), WaitsDue.INSTANCE);
     this.tiering = new SegmentTiering(streamId, settings, lake, OffActor.of(context.getSystem()), context);
     this.registry = new RegistryOutbox(streamId, streams.stream(REGISTRY_ID), settings, context, timers);
     this.batcher = new AppendBatcher(settings.appendBatch(), context.getSelf());
@@ -439,8 +439,8 @@ public final class DurableStream
         .onCommand(DetachFork.class, this::onDetachFork)
         .onCommand(Delete.class, afterAppends(Delete::replyTo, this::onDelete))
         .onCommand(ForkFrom.class, afterAppends(ForkFrom::replyTo, this::onForkFrom))
-        .onCommand(WaitExpired.class, (state, expired) -> {
-          readers.expire(expired.waiter(), after -> live(state) ? new TimedOut(state.meta(), after) : notFound());
+        .onCommand(WaitsDue.class, (state, due) -> {
+          readers.expire(after -> live(state) ? new TimedOut(state.meta(), after) : notFound());
           return Effect().noReply();
         })
         .onCommand(SegmentWriteDone.class, this::onSegmentWriteDone)

@@ -4,41 +4,52 @@ import io.lakeshard.core.stream.DurableStream.Chunk;
 import io.lakeshard.core.stream.DurableStream.Command;
 import io.lakeshard.core.stream.DurableStream.ReadReply;
 import java.time.Duration;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
+import java.util.ArrayDeque;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
-import java.util.function.LongFunction;
+import java.util.function.LongSupplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
  * Caught-up live reads (a long-poll, or an SSE connection between appends): each waits here for
- * the next append, close or delete, or its timer ({@code timeout}), whichever comes first. Owned
+ * the next append, close or delete, or its {@code timeout}, whichever comes first. Every wait
+ * lasts as long, so they end in the order they began: one timer, set for the oldest, serves them
+ * all (1 000 SSE readers wait again after every append: a timer each cost a schedule and a cancel). Owned
  * by the stream's actor; not thread-safe.
  */
 final class LiveReaders {
-  /** A reader caught up at {@code after}. */
-  record Waiter(String after, ActorRef<ReadReply> replyTo) {}
+  private static final Object TIMER = "live-readers";
+
+  /** A reader caught up at {@code after}, answered "nothing new" at {@code deadlineNanos}. */
+  record Waiter(String after, ActorRef<ReadReply> replyTo, long deadlineNanos) {}
 
   private final TimerScheduler<Command> timers;
   private final Duration timeout;
-  private final LongFunction<Command> expiry;
-  private final Map<Long, Waiter> waiters = new LinkedHashMap<>();
-  private long nextId;
+  private final Command due;
+  private final LongSupplier nanoTime;
+  /** In the order they began, which is the order of their deadlines. */
+  private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
 
-  /** {@code expiry}: the message the timer of the waiter with this id sends the actor. */
-  LiveReaders(TimerScheduler<Command> timers, Duration timeout, LongFunction<Command> expiry) {
+  /** {@code due}: the message the timer sends the actor, which then calls {@link #expire}. */
+  LiveReaders(TimerScheduler<Command> timers, Duration timeout, Command due) {
+    this(timers, timeout, due, System::nanoTime);
+  }
+
+  LiveReaders(TimerScheduler<Command> timers, Duration timeout, Command due, LongSupplier nanoTime) {
     this.timers = timers;
     this.timeout = timeout;
-    this.expiry = expiry;
+    this.due = due;
+    this.nanoTime = nanoTime;
   }
 
   void await(String after, ActorRef<ReadReply> replyTo) {
-    long id = nextId++;
-    waiters.put(id, new Waiter(after, replyTo));
-    timers.startSingleTimer(id, expiry.apply(id), timeout);
+    waiters.add(new Waiter(after, replyTo, nanoTime.getAsLong() + timeout.toNanos()));
+    if (!timers.isTimerActive(TIMER)) {
+      timers.startSingleTimer(TIMER, due, timeout);
+    }
   }
 
   int waiting() {
@@ -47,41 +58,57 @@ final class LiveReaders {
 
   /**
    * After a write: answers every reader that now has something. {@code pageAfter} is the page a
-   * reader at an offset would get; {@code gone}: the answer for everyone when the stream went
-   * (null while it exists).
+   * reader at an offset would get (asked once per offset: readers mostly wait at the same one);
+   * {@code gone}: the answer for everyone when the stream went (null while it exists).
    */
   void wake(StreamState state, Function<String, Chunk> pageAfter, ReadReply gone) {
-    Iterator<Map.Entry<Long, Waiter>> pending = waiters.entrySet().iterator();
-    while (pending.hasNext()) {
-      Map.Entry<Long, Waiter> entry = pending.next();
-      Waiter waiter = entry.getValue();
-      ReadReply reply;
-      if (gone != null) {
-        reply = gone;
-      } else {
-        Chunk chunk = pageAfter.apply(waiter.after());
-        if (chunk.messages().isEmpty() && !state.closed) {
-          continue;
+    Map<String, ReadReply> replies = new HashMap<>();
+    for (int left = waiters.size(); left > 0; left--) {
+      Waiter waiter = waiters.poll();
+      ReadReply reply = gone;
+      if (reply == null) {
+        if (!replies.containsKey(waiter.after())) {
+          replies.put(waiter.after(), replyAt(state, pageAfter, waiter.after()));
         }
-        reply = chunk.messages().isEmpty() ? new Chunk(state.meta(), List.of(), waiter.after(), true, true) : chunk;
+        reply = replies.get(waiter.after());
       }
-      waiter.replyTo().tell(reply);
-      timers.cancel(entry.getKey());
-      pending.remove();
+      if (reply != null) {
+        waiter.replyTo().tell(reply);
+      } else {
+        waiters.add(waiter); // behind the others, as it was: the order stays the deadlines'
+      }
+    }
+    if (waiters.isEmpty()) {
+      timers.cancel(TIMER);
     }
   }
 
-  /** Answers every waiting reader with {@code answer} (of its offset): after a restart, which cancelled their timers. */
-  void expireAll(Function<String, ReadReply> answer) {
-    waiters.values().forEach(waiter -> waiter.replyTo().tell(answer.apply(waiter.after())));
-    waiters.clear();
+  /** What a reader waiting at {@code after} gets now: new messages, the close, or null (it waits on). */
+  private static ReadReply replyAt(StreamState state, Function<String, Chunk> pageAfter, String after) {
+    Chunk chunk = pageAfter.apply(after);
+    if (chunk.messages().isEmpty()) {
+      return state.closed ? new Chunk(state.meta(), List.of(), after, true, true) : null;
+    }
+    return chunk;
   }
 
-  /** The timer of waiter {@code id} fired: it is answered with {@code answer} (of its offset), if still waiting. */
-  void expire(long id, Function<String, ReadReply> answer) {
-    Waiter waiter = waiters.remove(id);
-    if (waiter != null) {
-      waiter.replyTo().tell(answer.apply(waiter.after()));
+  /** Answers every waiting reader with {@code answer} (of its offset): after a restart, which cancelled the timer. */
+  void expireAll(Function<String, ReadReply> answer) {
+    waiters.forEach(waiter -> waiter.replyTo().tell(answer.apply(waiter.after())));
+    waiters.clear();
+    timers.cancel(TIMER);
+  }
+
+  /** The timer fired: who waited out the timeout is answered with {@code answer} (of its offset); the timer is set for the next. */
+  void expire(Function<String, ReadReply> answer) {
+    long now = nanoTime.getAsLong();
+    while (!waiters.isEmpty()) {
+      Waiter oldest = waiters.peek();
+      if (oldest.deadlineNanos() - now > 0) {
+        timers.startSingleTimer(TIMER, due, Duration.ofNanos(oldest.deadlineNanos() - now));
+        return;
+      }
+      waiters.poll().replyTo().tell(answer.apply(oldest.after()));
     }
   }
 }

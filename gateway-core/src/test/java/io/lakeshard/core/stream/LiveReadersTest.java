@@ -10,6 +10,8 @@ import io.lakeshard.core.stream.DurableStream.Refusal;
 import io.lakeshard.core.stream.DurableStream.Refused;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -34,10 +36,11 @@ class LiveReadersTest {
   private static final Refused GONE = Refused.of(Refusal.NOT_FOUND, "gone");
 
   /** The state the readers see; {@code waiting} counts the waiting readers at each Head. */
-  private static Behavior<Command> readers(Duration timeout, StreamState state, TestProbe<Integer> waiting) {
+  private static Behavior<Command> readers(Duration timeout, StreamState state, TestProbe<Integer> waiting,
+                                           LongSupplier nanoTime) {
     StreamPaging paging = new StreamPaging(1024);
     return Behaviors.withTimers(timers -> {
-      LiveReaders readers = new LiveReaders(timers, timeout, DurableStream.WaitExpired::new);
+      LiveReaders readers = new LiveReaders(timers, timeout, DurableStream.WaitsDue.INSTANCE, nanoTime);
       return Behaviors.receiveMessage(command -> {
         if (command instanceof DurableStream.Read read) {
           readers.await(read.offset(), read.replyTo());
@@ -46,8 +49,8 @@ class LiveReadersTest {
           readers.wake(state, after -> paging.hot(state, after), null);
         } else if (command instanceof DurableStream.Delete) {
           readers.wake(state, after -> paging.hot(state, after), GONE);
-        } else if (command instanceof DurableStream.WaitExpired expired) {
-          readers.expire(expired.waiter(), after -> new DurableStream.TimedOut(state.meta(), after));
+        } else if (command == DurableStream.WaitsDue.INSTANCE) {
+          readers.expire(after -> new DurableStream.TimedOut(state.meta(), after));
         } else if (command instanceof DurableStream.Head) {
           waiting.getRef().tell(readers.waiting());
         }
@@ -57,7 +60,12 @@ class LiveReadersTest {
   }
 
   private static ActorRef<Command> spawn(Duration timeout, StreamState state, TestProbe<Integer> waiting) {
-    return testKit.spawn(readers(timeout, state, waiting), "readers-" + actors.incrementAndGet());
+    return spawn(timeout, state, waiting, System::nanoTime);
+  }
+
+  private static ActorRef<Command> spawn(Duration timeout, StreamState state, TestProbe<Integer> waiting,
+                                         LongSupplier nanoTime) {
+    return testKit.spawn(readers(timeout, state, waiting, nanoTime), "readers-" + actors.incrementAndGet());
   }
 
   /** A reader that starts waiting at the (empty) stream's tail. */
@@ -109,5 +117,52 @@ class LiveReadersTest {
     TestProbe<ReadReply> reader = waitAtTail(actor);
     actor.tell(new DurableStream.Delete(null));
     assertThat(reader.receiveMessage()).isEqualTo(GONE);
+  }
+
+  /** The one timer serves readers that began at different times: each is answered at its own deadline, oldest first. */
+  @Test
+  void readersThatBeganLaterAreAnsweredAtTheirOwnDeadline() {
+    AtomicLong now = new AtomicLong();
+    TestProbe<Integer> waiting = testKit.createTestProbe();
+    Duration timeout = Duration.ofMillis(50);
+    ActorRef<Command> actor = spawn(timeout, StreamStates.created("text/plain"), waiting, now::get);
+    TestProbe<ReadReply> first = waitAtTail(actor);
+    actor.tell(new DurableStream.Head(null));
+    assertThat(waiting.receiveMessage()).isEqualTo(1);
+    now.set(Duration.ofMillis(30).toNanos());
+    TestProbe<ReadReply> second = waitAtTail(actor);
+    actor.tell(new DurableStream.Head(null));
+    assertThat(waiting.receiveMessage()).isEqualTo(2);
+
+    // the timer fires while neither deadline has passed on this clock: nobody is answered yet
+    first.expectNoMessage(Duration.ofMillis(150));
+    now.set(Duration.ofMillis(60).toNanos()); // past the first's deadline (50 ms), not the second's (80 ms)
+    assertThat(first.receiveMessage(Duration.ofSeconds(10))).isInstanceOf(DurableStream.TimedOut.class);
+    actor.tell(new DurableStream.Head(null));
+    assertThat(waiting.receiveMessage()).isEqualTo(1);
+    second.expectNoMessage(Duration.ZERO);
+
+    now.set(Duration.ofMillis(90).toNanos());
+    assertThat(second.receiveMessage(Duration.ofSeconds(10))).isInstanceOf(DurableStream.TimedOut.class);
+  }
+
+  @Test
+  void readersAtTheSameOffsetShareOnePageAndAReaderAtAnotherGetsItsOwn() {
+    StreamState state = StreamStates.created("text/plain");
+    TestProbe<Integer> waiting = testKit.createTestProbe();
+    ActorRef<Command> actor = spawn(Duration.ofMinutes(1), state, waiting);
+    TestProbe<ReadReply> first = waitAtTail(actor);
+    TestProbe<ReadReply> second = waitAtTail(actor);
+    actor.tell(append("one"));
+    Chunk toFirst = (Chunk) first.receiveMessage();
+    assertThat(second.receiveMessage()).isSameAs(toFirst);
+    assertThat(text(toFirst.messages())).isEqualTo("one");
+
+    TestProbe<ReadReply> atTail = testKit.createTestProbe();
+    actor.tell(new DurableStream.Read(toFirst.next(), true, atTail.getRef()));
+    TestProbe<ReadReply> behind = waitAtTail(actor); // still at the start: it gets both messages
+    actor.tell(append("two"));
+    assertThat(text(((Chunk) atTail.receiveMessage()).messages())).isEqualTo("two");
+    assertThat(text(((Chunk) behind.receiveMessage()).messages())).isEqualTo("onetwo");
   }
 }
