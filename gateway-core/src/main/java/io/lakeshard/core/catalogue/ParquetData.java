@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.MetricsConfig;
+import org.apache.iceberg.PartitionField;
 import org.apache.iceberg.PartitionKey;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.StructLike;
@@ -44,15 +45,33 @@ final class ParquetData {
 
   private ParquetData() {}
 
-  /** The (internal) records grouped by their partition in {@code table}, in order of first appearance. */
+  private static final long MICROS_PER_DAY = 86_400_000_000L;
+
+  /**
+   * The (internal) records grouped by their partition in {@code table}, in order of first
+   * appearance. Rows come in stamp order, so a partition (a day) is a run: its key is computed
+   * and looked up only when the run changes. When the spec is one day of a timestamp column
+   * (the gateways' tables), the run is found by dividing the column's microseconds, not by the
+   * transform (DateTimeUtil makes a date-time per row: ~6 % of a 16 000-row flush).
+   */
   static Map<StructLike, List<Record>> byPartition(Table table, Iterable<Record> records) {
     PartitionKey key = new PartitionKey(table.spec(), table.schema());
+    String dayColumn = onlyDayColumn(table);
     Map<StructLike, List<Record>> byPartition = new LinkedHashMap<>();
     StructLike currentKey = null;
     List<Record> current = null;
+    Long currentDay = null;
     for (Record record : records) {
+      if (dayColumn != null) {
+        Long micros = (Long) record.getField(dayColumn);
+        Long day = micros == null ? null : Math.floorDiv(micros, MICROS_PER_DAY);
+        if (day != null && day.equals(currentDay)) {
+          current.add(record); // the same day as the row before: the same partition
+          continue;
+        }
+        currentDay = day;
+      }
       key.partition(record);
-      // Rows come in stamp order, so a partition (a day) is a run: a map look-up only when it changes.
       if (!key.equals(currentKey)) {
         currentKey = key.copy();
         current = byPartition.computeIfAbsent(currentKey, partition -> new ArrayList<>());
@@ -60,6 +79,16 @@ final class ParquetData {
       current.add(record);
     }
     return byPartition;
+  }
+
+  /** The source column when the table is partitioned by one day of a timestamp (microseconds) column, else null. */
+  private static String onlyDayColumn(Table table) {
+    List<PartitionField> fields = table.spec().fields();
+    if (fields.size() != 1 || !"day".equals(fields.get(0).transform().toString())) {
+      return null;
+    }
+    Types.NestedField source = table.schema().findField(fields.get(0).sourceId());
+    return source != null && source.type() instanceof Types.TimestampType ? source.name() : null;
   }
 
   /** Writes {@code records} (internal, all in {@code partition}) as one data file. */
