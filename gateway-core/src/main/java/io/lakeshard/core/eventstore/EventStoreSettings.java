@@ -12,12 +12,10 @@ import io.lakeshard.core.retry.Backoff;
  * @param pageEvents        events in one pull page or live batch at most
  * @param pageBytes         encoded bytes of one page at most ({@link EventPages} counts them as LiveStore does)
  * @param maxGroupEvents    events in one journal write at most (group commit takes pushes up to this)
- * @param snapshotEvery     journal writes between snapshots
- * @param keepSnapshots     snapshots kept; the events before the oldest kept one are deleted
  * @param journalBackoff    restart backoff of the journal actor
  */
 public record EventStoreSettings(int maxPushEvents, long maxMessageBytes, int pageEvents, long pageBytes,
-                                 int maxGroupEvents, int snapshotEvery, int keepSnapshots, Backoff journalBackoff) {
+                                 int maxGroupEvents, Backoff journalBackoff) {
 
   public static EventStoreSettings fromConfig(Config config) {
     Config livestore = config.getConfig("lakeshard.livestore");
@@ -27,8 +25,6 @@ public record EventStoreSettings(int maxPushEvents, long maxMessageBytes, int pa
         livestore.getInt("page.max-events"),
         livestore.getBytes("page.max-bytes"),
         livestore.getInt("group-commit.max-events"),
-        livestore.getInt("snapshot.every"),
-        livestore.getInt("snapshot.keep"),
         Backoff.fromConfig(config.getConfig("lakeshard.entity.journal-backoff")));
   }
 }

@@ -4,7 +4,6 @@ import static io.lakeshard.core.eventstore.PushRuleTest.event;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.typesafe.config.ConfigFactory;
 import io.lakeshard.core.HeldWrite;
 import io.lakeshard.core.InMemoryPersistence;
 import io.lakeshard.core.eventstore.EventStore.Accepted;
@@ -24,11 +23,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.LongStream;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
+import org.apache.pekko.persistence.testkit.javadsl.SnapshotTestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,6 +39,7 @@ class EventStoreTest {
   private static final ActorTestKit testKit = ActorTestKit.create(InMemoryPersistence.config(
       "lakeshard.entity.journal-backoff { min = 50ms, max = 200ms }"));
   private static final PersistenceTestKit journal = PersistenceTestKit.create(testKit.system());
+  private static final SnapshotTestKit snapshots = SnapshotTestKit.create(testKit.system());
   private static final EventStoreSettings SETTINGS = EventStoreSettings.fromConfig(testKit.system().settings().config());
   private static final AtomicInteger names = new AtomicInteger();
 
@@ -45,6 +47,7 @@ class EventStoreTest {
   void clearJournal() {
     journal.resetPolicy();
     journal.clearAll();
+    snapshots.clearAll();
   }
 
   @AfterAll
@@ -202,22 +205,32 @@ class EventStoreTest {
   }
 
   @Test
-  void recoversFromSnapshotsWithTheOlderEventsDeleted() {
-    EventStoreSettings everyTwo = EventStoreSettings.fromConfig(ConfigFactory.parseString(
-        "lakeshard.livestore.snapshot { every = 2, keep = 1 }").withFallback(testKit.system().settings().config()));
-    ActorRef<Command> store = start("snapshots", everyTwo);
-    for (int seq = 1; seq <= 5; seq++) {
+  void recoversEveryUnflushedWriteFromTheJournalWithoutASnapshotByCount() {
+    ActorRef<Command> store = start("no-snapshots");
+    int writes = 600; // more than the 500 writes of the count-based snapshot this store no longer takes
+    for (int seq = 1; seq <= writes; seq++) {
       assertThat(push(store, event(seq, seq - 1))).isEqualTo(new Accepted(seq));
     }
     String backendId = info(store).backendId();
     stop(store);
+    assertThat(snapshots.persistedInStorage("EventStore|no-snapshots")).as("no snapshot before a flush").isEmpty();
+    assertThat(journal.persistedInStorage("EventStore|no-snapshots")).as("the backendId and every write")
+        .hasSize(writes + 1);
 
-    ActorRef<Command> again = start("snapshots", everyTwo);
+    ActorRef<Command> again = start("no-snapshots");
 
     assertThat(info(again).backendId()).isEqualTo(backendId);
-    assertThat(seqNums(((Page) pull(again, 0, Optional.empty())).events())).containsExactly(1L, 2L, 3L, 4L, 5L);
-    assertThat(journal.persistedInStorage("EventStore|snapshots")).as("events before the kept snapshot are deleted")
-        .hasSizeLessThan(6);
+    assertThat(info(again).head()).isEqualTo(writes);
+    List<Long> recovered = new ArrayList<>();
+    long after = 0;
+    Page page;
+    do {
+      page = (Page) pull(again, after, Optional.of(backendId));
+      recovered.addAll(seqNums(page.events()));
+      after = recovered.isEmpty() ? 0 : recovered.get(recovered.size() - 1);
+    } while (page.remaining() > 0);
+    assertThat(recovered).containsExactlyElementsOf(LongStream.rangeClosed(1, writes).boxed().toList());
+    assertThat(push(again, event(writes + 1, writes))).isEqualTo(new Accepted(writes + 1));
   }
 
   @Test
