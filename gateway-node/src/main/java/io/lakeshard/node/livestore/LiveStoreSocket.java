@@ -64,17 +64,22 @@ final class LiveStoreSocket {
     return openSessions.revocable(store.holder(), flow);
   }
 
-  /** The message's frame, or the close it earns. */
+  /** The message's frame, or the close it earns. A text message is parsed as the String Pekko decoded. */
   private Object read(Message message) {
     long limit = service.maxMessageBytes();
-    Optional<ByteString> read = WebSocketMessages.read(message, limit);
-    if (read.isEmpty()) {
-      return new CloseWith(MESSAGE_TOO_BIG, "message over " + limit + " bytes");
-    }
     try {
-      return RpcFrames.decode(read.get().toArray(), RpcFrames.Transport.WS);
+      if (message.isText()) {
+        Optional<String> text = WebSocketMessages.readText(message.asTextMessage(), limit);
+        return text.isEmpty() ? tooBig(limit) : RpcFrames.decode(text.get(), RpcFrames.Transport.WS);
+      }
+      Optional<ByteString> bytes = WebSocketMessages.read(message, limit);
+      return bytes.isEmpty() ? tooBig(limit) : RpcFrames.decode(bytes.get().toArray(), RpcFrames.Transport.WS);
     } catch (RpcFrames.Malformed e) {
       return new CloseWith(PROTOCOL_ERROR, e.getMessage());
     }
+  }
+
+  private static CloseWith tooBig(long limit) {
+    return new CloseWith(MESSAGE_TOO_BIG, "message over " + limit + " bytes");
   }
 }

@@ -48,12 +48,23 @@ final class RpcFrames {
   private RpcFrames() {}
 
   static RpcFrame decode(byte[] message, Transport transport) throws Malformed {
-    JsonNode frame;
     try {
-      frame = MAPPER.readTree(message);
+      return decode(MAPPER.readTree(message), transport);
     } catch (IOException e) {
       throw new Malformed("not JSON: " + firstLine(e));
     }
+  }
+
+  /** A WebSocket text message, parsed as the String it arrives as rather than encoded back to UTF-8. */
+  static RpcFrame decode(String message, Transport transport) throws Malformed {
+    try {
+      return decode(MAPPER.readTree(message), transport);
+    } catch (JsonProcessingException e) {
+      throw new Malformed("not JSON: " + firstLine(e));
+    }
+  }
+
+  private static RpcFrame decode(JsonNode frame, Transport transport) throws Malformed {
     if (frame == null || !frame.isObject() || !frame.path("_tag").isTextual()) {
       throw new Malformed("not an Effect RPC message (an object with a _tag)");
     }
