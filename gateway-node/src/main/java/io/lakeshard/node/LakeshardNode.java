@@ -64,6 +64,7 @@ import io.lakeshard.node.workspace.WorkspacePayloadCheck;
 import io.lakeshard.node.workspace.WorkspaceSettings;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -103,12 +104,12 @@ public final class LakeshardNode {
 
   private final ActorSystem<Void> system;
   private final ServerBinding binding;
-  private final Optional<ServerBinding> router;
+  private final Optional<InetSocketAddress> router;
   private final int managementPort;
   /** Completes once the actor system has terminated and the lake's catalogue is closed. */
   private final CompletionStage<Void> stopped;
 
-  private LakeshardNode(ActorSystem<Void> system, ServerBinding binding, Optional<ServerBinding> router,
+  private LakeshardNode(ActorSystem<Void> system, ServerBinding binding, Optional<InetSocketAddress> router,
                         int managementPort, CompletionStage<Void> stopped) {
     this.system = system;
     this.stopped = stopped;
@@ -433,7 +434,7 @@ public final class LakeshardNode {
 
   /** The x-backend router's port, when it is on. */
   public Optional<Integer> routerPort() {
-    return router.map(bound -> bound.localAddress().getPort());
+    return router.map(InetSocketAddress::getPort);
   }
 
   public ActorSystem<Void> system() {

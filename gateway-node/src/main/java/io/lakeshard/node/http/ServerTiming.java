@@ -47,9 +47,13 @@ public final class ServerTiming {
 
   /** The timing of {@code request}, started now, when it asks for one (or every request is timed). */
   public Optional<RequestTiming> start(HttpRequest request) {
-    boolean asked = mode == Mode.ALWAYS
-        || request.getHeader(REQUEST_HEADER).map(HttpHeader::value).filter("1"::equals).isPresent();
-    return asked ? Optional.of(new RequestTiming(System.nanoTime())) : Optional.empty();
+    return start(request.getHeader(REQUEST_HEADER).map(HttpHeader::value));
+  }
+
+  /** The timing of a request whose {@value #REQUEST_HEADER} header is {@code asked}, started now, when it wants one. */
+  public Optional<RequestTiming> start(Optional<String> asked) {
+    return mode == Mode.ALWAYS || asked.filter("1"::equals).isPresent()
+        ? Optional.of(new RequestTiming(System.nanoTime())) : Optional.empty();
   }
 
   /** {@code inner}, its answer with a Server-Timing header when the request is timed. */

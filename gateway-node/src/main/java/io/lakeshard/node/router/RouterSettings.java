@@ -19,9 +19,9 @@ public record RouterSettings(
     Duration healthInterval,
     Duration healthTimeout,
     Duration healthCacheTtl,
-    int maxConnections,
-    int maxOpenRequests,
-    int maxRetries,
+    int eventLoopThreads,
+    int maxIdleConnections,
+    Duration connectTimeout,
     Duration registryWriteTimeout) {
 
   public RouterSettings {
@@ -47,9 +47,9 @@ public record RouterSettings(
         router.getDuration("health.interval"),
         router.getDuration("health.timeout"),
         router.getDuration("health.cache-ttl"),
-        router.getInt("pool.max-connections"),
-        router.getInt("pool.max-open-requests"),
-        router.getInt("pool.max-retries"),
+        router.getInt("event-loop-threads"),
+        router.getInt("pool.max-idle-connections"),
+        router.getDuration("pool.connect-timeout"),
         router.getDuration("registry.write-timeout"));
   }
 }
