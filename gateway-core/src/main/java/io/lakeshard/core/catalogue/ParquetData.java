@@ -46,6 +46,8 @@ final class ParquetData {
   private ParquetData() {}
 
   private static final long MICROS_PER_DAY = 86_400_000_000L;
+  /** No day yet, or a row without one (no day of real microseconds is this). */
+  private static final long NO_DAY = Long.MIN_VALUE;
 
   /**
    * The (internal) records grouped by their partition in {@code table}, in order of first
@@ -56,16 +58,16 @@ final class ParquetData {
    */
   static Map<StructLike, List<Record>> byPartition(Table table, Iterable<Record> records) {
     PartitionKey key = new PartitionKey(table.spec(), table.schema());
-    String dayColumn = onlyDayColumn(table);
+    int dayPosition = onlyDayPosition(table);
     Map<StructLike, List<Record>> byPartition = new LinkedHashMap<>();
     StructLike currentKey = null;
     List<Record> current = null;
-    Long currentDay = null;
+    long currentDay = NO_DAY;
     for (Record record : records) {
-      if (dayColumn != null) {
-        Long micros = (Long) record.getField(dayColumn);
-        Long day = micros == null ? null : Math.floorDiv(micros, MICROS_PER_DAY);
-        if (day != null && day.equals(currentDay)) {
+      if (dayPosition >= 0) {
+        Object micros = record.get(dayPosition);
+        long day = micros == null ? NO_DAY : Math.floorDiv((Long) micros, MICROS_PER_DAY);
+        if (day != NO_DAY && day == currentDay) {
           current.add(record); // the same day as the row before: the same partition
           continue;
         }
@@ -81,14 +83,17 @@ final class ParquetData {
     return byPartition;
   }
 
-  /** The source column when the table is partitioned by one day of a timestamp (microseconds) column, else null. */
-  private static String onlyDayColumn(Table table) {
+  /**
+   * The position of the source column when the table is partitioned by one day of a top-level
+   * timestamp (microseconds) column, else -1.
+   */
+  private static int onlyDayPosition(Table table) {
     List<PartitionField> fields = table.spec().fields();
     if (fields.size() != 1 || !"day".equals(fields.get(0).transform().toString())) {
-      return null;
+      return -1;
     }
     Types.NestedField source = table.schema().findField(fields.get(0).sourceId());
-    return source != null && source.type() instanceof Types.TimestampType ? source.name() : null;
+    return source != null && source.type() instanceof Types.TimestampType ? table.schema().columns().indexOf(source) : -1;
   }
 
   /** Writes {@code records} (internal, all in {@code partition}) as one data file. */
