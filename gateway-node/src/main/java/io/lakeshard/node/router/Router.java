@@ -88,12 +88,13 @@ public final class Router {
           (int) settings.connectTimeout().toMillis(), tls));
     }
     long timeoutNanos = settings.upstreamTimeout().toNanos();
+    long idleNanos = settings.idleTimeout().toNanos();
     ServerBootstrap server = new ServerBootstrap().group(loops).channel(NioServerSocketChannel.class)
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel channel) {
             channel.pipeline().addLast(new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADERS, UpstreamConnection.CHUNK_BYTES),
-                new HttpServerKeepAliveHandler(), new HttpServerExpectContinueHandler(),
+                new ClientIdleTimeout(idleNanos), new HttpServerKeepAliveHandler(), new HttpServerExpectContinueHandler(),
                 new RouterConnection(service, timing, pools.get(channel.eventLoop()), timeoutNanos));
           }
         });

@@ -156,8 +156,10 @@ final class RouterConnection extends ChannelInboundHandlerAdapter {
     private final Optional<RequestTiming> timed;
     private Backend backend;
     private long forwardedNanos;
-    /** The upstream connection while this exchange holds it. */
+    /** The upstream connection while this exchange holds it, and what went over it. */
     private Channel upstream;
+    private UpstreamAttempt attempt;
+    private final ChannelFutureListener sentToTheEnd = this::sentToTheEnd;
     /** The request's body read before its upstream connection was ready. */
     private ArrayDeque<HttpContent> queued;
     private ScheduledFuture<?> timeout;
@@ -206,9 +208,10 @@ final class RouterConnection extends ChannelInboundHandlerAdapter {
         ctx.channel().config().setAutoRead(false); // a pipelined request waits for this one's answer
       }
       if (upstream != null) {
+        sendBody(content);
         if (last) {
-          upstream.writeAndFlush(content).addListener(this::sentToTheEnd);
-        } else if (!upstream.write(content).channel().isWritable()) {
+          upstream.flush();
+        } else if (!upstream.isWritable()) {
           ctx.channel().config().setAutoRead(false); // until the upstream connection drains
         }
       } else if (queued != null) {
@@ -224,14 +227,21 @@ final class RouterConnection extends ChannelInboundHandlerAdapter {
     private void forward(Backend target) {
       backend = target;
       forwardedNanos = System.nanoTime();
+      Channel idle = pool.idle(target);
+      if (idle != null) {
+        attach(idle, true);
+        upstream.flush();
+      } else {
+        connect();
+      }
+    }
+
+    /** A new upstream connection; the request's body read meanwhile waits in {@code queued}. */
+    private void connect() {
       queued = new ArrayDeque<>(2);
       ctx.channel().config().setAutoRead(false); // until the connection is there
-      ChannelFuture connecting = pool.acquire(target, this);
-      if (connecting.isDone()) {
-        connected(connecting);
-      } else {
-        connecting.addListener(future -> connected(connecting));
-      }
+      ChannelFuture connecting = pool.connect(backend);
+      connecting.addListener(future -> connected(connecting));
     }
 
     private void connected(ChannelFuture connecting) {
@@ -240,19 +250,14 @@ final class RouterConnection extends ChannelInboundHandlerAdapter {
         return;
       }
       if (queued == null) { // the client went away meanwhile
-        UpstreamConnection.of(connecting.channel()).release(connecting.channel(), true);
+        UpstreamConnection.of(connecting.channel()).release(connecting.channel(), true); // never held: idle
         return;
       }
-      upstream = connecting.channel();
-      upstream.write(upstreamHead(pool.target(backend)));
+      attach(connecting.channel(), false);
       ArrayDeque<HttpContent> body = queued;
       queued = null;
       for (HttpContent content; (content = body.poll()) != null; ) {
-        if (content instanceof LastHttpContent) {
-          upstream.write(content).addListener(this::sentToTheEnd);
-        } else {
-          upstream.write(content);
-        }
+        sendBody(content);
       }
       upstream.flush();
       if (!received) {
@@ -260,10 +265,26 @@ final class RouterConnection extends ChannelInboundHandlerAdapter {
       }
     }
 
+    /** {@code channel} carries this request from here: its head goes first. */
+    private void attach(Channel channel, boolean reused) {
+      upstream = channel;
+      UpstreamConnection.of(channel).exchange(this);
+      attempt = new UpstreamAttempt(reused);
+      upstream.write(upstreamHead(pool.target(backend))).addListener(attempt);
+    }
+
+    private void sendBody(HttpContent content) {
+      attempt.sending(content);
+      ChannelFuture written = upstream.write(content);
+      if (content instanceof LastHttpContent) {
+        written.addListener(sentToTheEnd);
+      }
+    }
+
     /** The upstream timeout counts from here, so a large upload is not cut off while it is still being written. */
-    private void sentToTheEnd(io.netty.util.concurrent.Future<? super Void> written) {
-      if (!written.isSuccess() || upstream == null) {
-        return; // the connection's close reports it
+    private void sentToTheEnd(ChannelFuture written) {
+      if (!written.isSuccess() || written.channel() != upstream) {
+        return; // the connection's close reports it, or it is an earlier attempt's
       }
       sent = true;
       if (!responded) {
@@ -282,6 +303,7 @@ final class RouterConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void upstreamRead(HttpObject message) {
+      attempt.heard();
       if (message instanceof HttpResponse response && response.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
         informational = true; // e.g. 103 Early Hints: not the answer, which follows
         ReferenceCountUtil.release(message);
@@ -333,10 +355,25 @@ final class RouterConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void upstreamClosed(String reason) {
       upstream = null;
-      if (!responded) {
+      if (!responded && attempt.retryable(head.method())) {
+        retry(reason);
+      } else if (!responded) {
         unreachable(reason);
       } else if (!answered) {
         ctx.close(); // the answer was cut short: so is the client's copy
+      }
+    }
+
+    /** Again on a fresh connection, as the reused one failed before it could have served the request. */
+    private void retry(String reason) {
+      service.retried(backend, head.method().name(), path, reason);
+      if (timeout != null) {
+        timeout.cancel(false);
+      }
+      sent = false;
+      connect();
+      if (received) {
+        queued.add(LastHttpContent.EMPTY_LAST_CONTENT); // the (empty) end went to the failed connection
       }
     }
 

@@ -104,6 +104,11 @@ final class RouterService {
     meters.answered(backend.id(), startedNanos);
   }
 
+  /** A reused connection to {@code backend} failed before it could have served the request: it goes again on a new one. */
+  void retried(Backend backend, String method, String path, String reason) {
+    log.debug("retrying {} {} to {} on a new connection: the reused one failed ({})", method, path, backend.id(), reason);
+  }
+
   /** The answer to a request {@code backend} gave none to (504 or 503), counted and logged. */
   Answer failed(Backend backend, String method, String path, RouterMeters.Failure failure, String reason) {
     meters.failed(backend.id(), failure);

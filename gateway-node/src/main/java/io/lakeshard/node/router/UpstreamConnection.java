@@ -33,16 +33,16 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   private final String url;
   private Exchange exchange;
 
-  UpstreamConnection(UpstreamPool pool, String url, Exchange exchange) {
+  UpstreamConnection(UpstreamPool pool, String url) {
     this.pool = pool;
     this.url = url;
-    this.exchange = exchange;
   }
 
   static UpstreamConnection of(Channel channel) {
     return channel.pipeline().get(UpstreamConnection.class);
   }
 
+  /** {@code next} holds the connection from here: what the backend sends is its. */
   void exchange(Exchange next) {
     exchange = next;
   }

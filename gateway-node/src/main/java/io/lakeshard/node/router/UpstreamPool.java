@@ -47,15 +47,19 @@ final class UpstreamPool {
     this.connectTimeoutMillis = connectTimeoutMillis;
   }
 
-  /** An idle connection to {@code backend}'s host (made its exchange's), or a new one being connected. */
-  ChannelFuture acquire(Backend backend, UpstreamConnection.Exchange exchange) {
+  /** An idle connection to {@code backend}'s host, no longer waiting; null when none is idle. */
+  Channel idle(Backend backend) {
     ArrayDeque<Channel> waiting = idle.get(backend.url());
     for (Channel channel; waiting != null && (channel = waiting.pollLast()) != null; ) {
       if (channel.isActive()) {
-        UpstreamConnection.of(channel).exchange(exchange);
-        return channel.newSucceededFuture();
+        return channel;
       }
     }
+    return null;
+  }
+
+  /** A new connection to {@code backend}'s host, being connected. */
+  ChannelFuture connect(Backend backend) {
     Target target = target(backend);
     return new Bootstrap().group(loop).channel(NioSocketChannel.class)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
@@ -66,7 +70,7 @@ final class UpstreamPool {
               channel.pipeline().addLast(tls.newHandler(channel.alloc(), target.host(), target.port()));
             }
             channel.pipeline().addLast(new HttpClientCodec(4096, 8192, UpstreamConnection.CHUNK_BYTES),
-                new UpstreamConnection(UpstreamPool.this, backend.url(), exchange));
+                new UpstreamConnection(UpstreamPool.this, backend.url()));
           }
         })
         .connect(target.host(), target.port());
