@@ -1,7 +1,6 @@
 package io.lakeshard.node.router;
 
 import java.util.Optional;
-import java.util.regex.Pattern;
 import org.apache.pekko.http.javadsl.model.Uri;
 
 /**
@@ -10,8 +9,6 @@ import org.apache.pekko.http.javadsl.model.Uri;
  */
 public record Backend(String id, String name, String url, String type, String healthPath,
                       Optional<Credential> credential) {
-  /** The ids the router accepts (the spec's ids: bun-sqlite, java-spring-boot, ...). */
-  private static final Pattern ID = Pattern.compile("[a-z0-9-]{1,64}");
   public static final String DEFAULT_HEALTH_PATH = "/health";
 
   /**
@@ -36,8 +33,18 @@ public record Backend(String id, String name, String url, String type, String he
     }
   }
 
+  /** The ids the router accepts, 1 to 64 of [a-z0-9-] (the spec's: bun-sqlite, java-spring-boot, ...); checked per request, so no regex. */
   public static boolean validId(String id) {
-    return id != null && ID.matcher(id).matches();
+    if (id == null || id.isEmpty() || id.length() > 64) {
+      return false;
+    }
+    for (int i = 0; i < id.length(); i++) {
+      char c = id.charAt(i);
+      if (!(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-')) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**

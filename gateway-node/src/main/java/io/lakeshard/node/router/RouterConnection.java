@@ -11,9 +11,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.DefaultHttpRequest;
-import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -28,14 +26,12 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -46,6 +42,9 @@ import java.util.concurrent.TimeUnit;
  * pieces. Requests are answered one at a time, in order; a pipelined one waits.
  */
 final class RouterConnection extends ChannelInboundHandlerAdapter {
+  private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
+  private static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
+  private static final AsciiString HTTP = AsciiString.cached("http");
   private final RouterService service;
   private final ServerTiming timing;
   private final UpstreamPool pool;
@@ -159,6 +158,7 @@ final class RouterConnection extends ChannelInboundHandlerAdapter {
     /** The upstream connection while this exchange holds it, and what went over it. */
     private Channel upstream;
     private UpstreamAttempt attempt;
+    private HttpRequest forwardedHead;
     private final ChannelFutureListener sentToTheEnd = this::sentToTheEnd;
     /** The request's body read before its upstream connection was ready. */
     private ArrayDeque<HttpContent> queued;
@@ -270,7 +270,10 @@ final class RouterConnection extends ChannelInboundHandlerAdapter {
       upstream = channel;
       UpstreamConnection.of(channel).exchange(this);
       attempt = new UpstreamAttempt(reused);
-      upstream.write(upstreamHead(pool.target(backend))).addListener(attempt);
+      if (forwardedHead == null) {
+        forwardedHead = upstreamHead(pool.target(backend));
+      }
+      upstream.write(forwardedHead).addListener(attempt); // a retry writes the same head again
     }
 
     private void sendBody(HttpContent content) {
@@ -441,55 +444,42 @@ final class RouterConnection extends ChannelInboundHandlerAdapter {
       timed.ifPresent(t -> headers.set(ServerTiming.RESPONSE_HEADER, t.header()));
     }
 
-    /** The request as the backend gets it: below its base path, with the forwarding headers and its credential. */
+    /**
+     * The request as the backend gets it: below its base path, with the forwarding headers and its
+     * credential. The client's head is edited, not copied (it is this exchange's alone).
+     */
     private HttpRequest upstreamHead(UpstreamPool.Target target) {
-      HttpHeaders from = head.headers();
-      Set<String> dropped = HeaderRules.dropped(from);
-      String credential = backend.credential().map(c -> c.header().toLowerCase(Locale.ROOT)).orElse(null);
-      HttpHeaders to = new DefaultHttpHeaders(false);
-      String forwardedFor = null;
-      for (Map.Entry<String, String> header : from) {
-        String name = header.getKey().toLowerCase(Locale.ROOT);
-        if (name.equals(HeaderRules.FORWARDED_FOR)) {
-          forwardedFor = forwardedFor == null ? header.getValue() : forwardedFor + ", " + header.getValue();
-        } else if (!dropped.contains(name) && !name.equals(credential)) {
-          to.add(header.getKey(), header.getValue());
-        }
-      }
-      to.set("X-Forwarded-For", HeaderRules.forwardedFor(forwardedFor, clientAddress));
-      to.set("X-Forwarded-Proto", "http");
-      String host = from.get(HttpHeaderNames.HOST);
+      HttpHeaders headers = head.headers();
+      boolean chunked = HttpUtil.isTransferEncodingChunked(head);
+      String host = headers.get(HttpHeaderNames.HOST);
+      String forwardedFor = HeaderRules.forwardedFor(headers.getAll(HeaderRules.FORWARDED_FOR), clientAddress);
+      HeaderRules.removeNotForwarded(headers);
+      headers.set(HeaderRules.FORWARDED_FOR, forwardedFor);
+      headers.set(X_FORWARDED_PROTO, HTTP);
       if (host != null) {
-        to.set("X-Forwarded-Host", host);
+        headers.set(X_FORWARDED_HOST, host);
       }
-      to.set(HttpHeaderNames.HOST, target.authority());
-      backend.credential().ifPresent(c -> to.set(c.header(), c.value()));
-      HttpRequest request = new DefaultHttpRequest(HttpVersion.HTTP_1_1, head.method(),
-          target.basePath() + relative(head.uri()), to);
-      if (HttpUtil.isTransferEncodingChunked(head)) {
-        HttpUtil.setTransferEncodingChunked(request, true); // Transfer-Encoding is hop-by-hop: set again for this hop
+      headers.set(HttpHeaderNames.HOST, target.authority());
+      backend.credential().ifPresent(c -> headers.set(c.header(), c.value())); // replaces the client's, if any
+      if (chunked) {
+        HttpUtil.setTransferEncodingChunked(head, true); // Transfer-Encoding is hop-by-hop: set again for this hop
       }
-      return request;
+      return new DefaultHttpRequest(HttpVersion.HTTP_1_1, head.method(), target.basePath() + relative(head.uri()), headers);
     }
 
     /** The backend's answer head as the client gets it: without hop-by-hop and CORS headers, with the router's. */
     private HttpResponse clientHead(HttpResponse response) {
-      HttpHeaders to = new DefaultHttpHeaders(false);
-      Set<String> dropped = HeaderRules.dropped(response.headers());
-      for (Map.Entry<String, String> header : response.headers()) {
-        String name = header.getKey().toLowerCase(Locale.ROOT);
-        if (!dropped.contains(name) && !RouterCors.replaces(name)) {
-          to.add(header.getKey(), header.getValue());
-        }
-      }
-      withRouterHeaders(to);
-      HttpResponse answer = new DefaultHttpResponse(HttpVersion.HTTP_1_1, response.status(), to);
+      HttpHeaders headers = response.headers();
+      HeaderRules.removeNotForwarded(headers);
+      RouterCors.removeUpstreams(headers);
+      withRouterHeaders(headers);
+      response.setProtocolVersion(HttpVersion.HTTP_1_1);
       int status = response.status().code();
       boolean bodied = !head.method().equals(HttpMethod.HEAD) && status >= 200 && status != 204 && status != 304;
-      if (bodied && !HttpUtil.isContentLengthSet(answer)) {
-        HttpUtil.setTransferEncodingChunked(answer, true); // its length is known once it ends
+      if (bodied && !HttpUtil.isContentLengthSet(response)) {
+        HttpUtil.setTransferEncodingChunked(response, true); // its length is known once it ends
       }
-      return answer;
+      return response;
     }
   }
 

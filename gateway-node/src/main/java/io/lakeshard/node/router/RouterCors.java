@@ -1,5 +1,9 @@
 package io.lakeshard.node.router;
 
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
+import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -18,8 +22,19 @@ final class RouterCors {
 
   private RouterCors() {}
 
-  /** {@code lowercaseName} is an upstream CORS header the router's replace. */
-  static boolean replaces(String lowercaseName) {
-    return lowercaseName.startsWith("access-control-allow-");
+  private static final String REPLACED = "access-control-allow-";
+
+  /** Removes an upstream's own {@code Access-Control-Allow-*} headers from {@code headers}, which the router's replace. */
+  static void removeUpstreams(HttpHeaders headers) {
+    List<String> theirs = null;
+    for (Iterator<Map.Entry<CharSequence, CharSequence>> all = headers.iteratorCharSequence(); all.hasNext(); ) {
+      CharSequence name = all.next().getKey();
+      if (AsciiString.regionMatches(name, true, 0, REPLACED, 0, REPLACED.length())) {
+        (theirs == null ? theirs = new ArrayList<>(3) : theirs).add(name.toString());
+      }
+    }
+    if (theirs != null) {
+      theirs.forEach(headers::remove);
+    }
   }
 }

@@ -89,7 +89,9 @@ final class RouterService {
       log.info("refused a request for {}: backend {} is unhealthy", path, backend.id());
       return new Answer(503, new RouterBodies.Unavailable("Backend '" + backend.id() + "' is unhealthy", backend.id()));
     }
-    log.debug("routing {} {} to {} ({})", method, path, backend.id(), location.get().wire());
+    if (log.isDebugEnabled()) { // four arguments: an array per request otherwise
+      log.debug("routing {} {} to {} ({})", method, path, backend.id(), location.get().wire());
+    }
     return new Forward(backend);
   }
 
