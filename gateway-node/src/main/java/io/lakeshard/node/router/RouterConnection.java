@@ -278,9 +278,10 @@ final class RouterConnection extends ChannelInboundHandlerAdapter {
 
     private void sendBody(HttpContent content) {
       attempt.sending(content);
-      ChannelFuture written = upstream.write(content);
       if (content instanceof LastHttpContent) {
-        written.addListener(sentToTheEnd);
+        upstream.write(content).addListener(sentToTheEnd);
+      } else {
+        upstream.write(content, upstream.voidPromise()); // a failure closes the connection, which reports it
       }
     }
 
@@ -325,17 +326,17 @@ final class RouterConnection extends ChannelInboundHandlerAdapter {
         timed.ifPresent(t -> t.add(RequestTiming.Part.UPSTREAM, System.nanoTime() - forwardedNanos));
         upstreamReusable = HttpUtil.isKeepAlive(response);
         responded = true;
-        ctx.write(clientHead(response));
+        ctx.write(clientHead(response), ctx.voidPromise()); // a failed write closes the client's connection
       }
       if (message instanceof HttpContent content) {
         if (!(content instanceof LastHttpContent)) {
-          if (!ctx.write(content).channel().isWritable()) {
+          if (!ctx.write(content, ctx.voidPromise()).channel().isWritable()) {
             upstream.config().setAutoRead(false); // until the client drains
           }
           return;
         }
         answered = true;
-        ctx.writeAndFlush(content);
+        ctx.writeAndFlush(content, ctx.voidPromise());
         detachUpstream(upstreamReusable && sent);
         if (received) {
           finished(this);
