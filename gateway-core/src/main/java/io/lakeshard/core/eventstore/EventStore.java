@@ -12,6 +12,7 @@ import io.lakeshard.core.eventstore.EventStoreLedger.Ready;
 import io.lakeshard.core.flush.FlushLimits;
 import io.lakeshard.core.flush.FlushObserver;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -35,9 +36,10 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  * One LiveStore store (the entity id is the store id): the single owner of its event log, its
  * head and its backendId (LiveStore's sync Durable Object). Like {@code SyncGateway} it is two
  * actors: this one holds the live subscribers and groups pushes (pushes that arrive while a
- * journal write is in flight go to the {@link EventStoreLedger} together as the next write), the
- * ledger journals. A push is answered only after its write committed, and its events reach every
- * subscriber before that answer.
+ * journal write is in flight go to the {@link EventStoreLedger} together as the next write; those
+ * the head known here already refuses are answered at once), the ledger journals. A push is
+ * answered only after its write committed, and its events reach every subscriber before that
+ * answer.
  *
  * <p>Its events go to the lake ({@link EventLogLake}) by the flush alarm ({@link StoreFlushes});
  * once flushed they leave memory and the journal, and pulls from below the tail read them back.
@@ -261,6 +263,7 @@ public final class EventStore extends AbstractBehavior<EventStore.Command> {
   }
 
   private final String storeId;
+  private final String backendId;
   private final EventStoreSettings settings;
   private final ActorRef<EventStoreLedger.Command> ledger;
   private final LiveSubscribers subscribers;
@@ -268,13 +271,17 @@ public final class EventStore extends AbstractBehavior<EventStore.Command> {
   private List<Push> waiting = new ArrayList<>();
   private boolean writing;
   private boolean stopping;
-  /** The head as of the last write the ledger reported (the ledger decides pushes on its own). */
+  /**
+   * The head as of the last write the ledger reported: the ledger's head while no write is in
+   * flight, and never above it (heads only grow). The ledger decides what it accepts.
+   */
   private long head;
 
   private EventStore(ActorContext<Command> context, String storeId, EventStoreSettings settings,
                      ActorRef<EventStoreLedger.Command> ledger, StoreFlushes flushes, Ready ready) {
     super(context);
     this.storeId = storeId;
+    this.backendId = ready.backendId();
     this.settings = settings;
     this.ledger = ledger;
     this.flushes = flushes;
@@ -357,11 +364,47 @@ public final class EventStore extends AbstractBehavior<EventStore.Command> {
       push.replyTo().tell(new Unavailable(backpressure)); // nothing accepted: the client retries
       return this;
     }
+    PushReply refused = knownRefusal(push, !writing && waiting.isEmpty());
+    if (refused != null) {
+      push.replyTo().tell(refused);
+      return this;
+    }
     waiting.add(push);
     if (!writing) {
       writeWaiting();
     }
     return this;
+  }
+
+  /**
+   * The refusal the ledger would answer, when the head known here settles it: {@code exact} (no
+   * write in flight, every push before this one refused) this head is the ledger's; else a batch
+   * whose first parent is below it is behind whatever the writes before it leave, and its
+   * ServerAhead names this head as the minimum expected. Under contention most pushes are refused:
+   * answered here they skip the round trip through the ledger, and a pusher's rebased push is not
+   * held behind the refusal of its last one. Null: the ledger decides.
+   */
+  private PushReply knownRefusal(Push push, boolean exact) {
+    LiveEvent first = push.batch().get(0);
+    if (!exact && first != null && first.parentSeqNum() >= head) {
+      return null;
+    }
+    return PushRule.refusal(push.batch(), push.backendId(), backendId, head, settings);
+  }
+
+  /** After a write: the waiting pushes the new head refuses are answered at once. */
+  private void refuseWaiting() {
+    boolean exact = true;
+    for (Iterator<Push> pending = waiting.iterator(); pending.hasNext(); ) {
+      Push push = pending.next();
+      PushReply refused = knownRefusal(push, exact);
+      if (refused == null) {
+        exact = false;
+      } else {
+        push.replyTo().tell(refused);
+        pending.remove();
+      }
+    }
   }
 
   /** Sends the waiting pushes, up to {@code group-commit.max-events} (at least one push), as one write. */
@@ -389,6 +432,7 @@ public final class EventStore extends AbstractBehavior<EventStore.Command> {
     }
     head = written.head();
     writing = false;
+    refuseWaiting();
     flushes.schedule(written.level());
     if (!waiting.isEmpty()) {
       writeWaiting();

@@ -23,13 +23,7 @@ final class PushRule {
 
   static Decision decide(List<LiveEvent> batch, Optional<String> backendId, String storeBackendId, long head,
                          long createdAt, EventStoreSettings limits) {
-    PushReply refused = shape(batch, limits);
-    if (refused == null && backendId.isPresent() && !backendId.get().equals(storeBackendId)) {
-      refused = new BackendIdMismatch(storeBackendId, backendId.get());
-    }
-    if (refused == null) {
-      refused = chain(batch, head);
-    }
+    PushReply refused = refusal(batch, backendId, storeBackendId, head, limits);
     if (refused != null) {
       return new Decision(List.of(), refused);
     }
@@ -50,6 +44,19 @@ final class PushRule {
           + limits.maxMessageBytes()));
     }
     return new Decision(events, null);
+  }
+
+  /**
+   * The refusal of the checks that need no encoding (shape, backendId, chain at {@code head}), or
+   * null when they pass; {@link #decide} may still refuse on the encoded size.
+   */
+  static PushReply refusal(List<LiveEvent> batch, Optional<String> backendId, String storeBackendId, long head,
+                           EventStoreSettings limits) {
+    PushReply refused = shape(batch, limits);
+    if (refused == null && backendId.isPresent() && !backendId.get().equals(storeBackendId)) {
+      refused = new BackendIdMismatch(storeBackendId, backendId.get());
+    }
+    return refused != null ? refused : chain(batch, head);
   }
 
   private static PushReply shape(List<LiveEvent> batch, EventStoreSettings limits) {

@@ -260,6 +260,26 @@ class EventStoreTest {
     assertThat(seqNums(((EventStoreLedger.EventsAppended) written.get(2)).events())).containsExactly(2L, 3L, 4L);
   }
 
+  /** A push behind the head is refused at once, not after the write in flight (which only raises the head). */
+  @Test
+  void aPushBehindTheHeadIsRefusedWithoutWaitingForTheWriteInFlight() throws Exception {
+    ActorRef<Command> store = start("behind");
+    assertThat(push(store, event(1, 0))).isEqualTo(new Accepted(1));
+    HeldWrite held = new HeldWrite("EventStore|behind");
+    journal.withPolicy(held);
+    TestProbe<PushReply> winner = testKit.createTestProbe();
+    store.tell(new EventStore.Push(List.of(event(2, 1)), Optional.empty(), winner.ref()));
+    held.awaitHeld();
+    try {
+      assertThat(push(store, event(1, 0))).isEqualTo(new ServerAhead(1, 0));
+      winner.expectNoMessage(Duration.ofMillis(50)); // the write is still held
+    } finally {
+      held.release();
+    }
+    assertThat(winner.receiveMessage(Duration.ofSeconds(10))).isEqualTo(new Accepted(2));
+    assertThat(push(store, event(2, 1))).isEqualTo(new ServerAhead(2, 1));
+  }
+
   @Test
   void aSubscriberGetsEachBatchBeforeThePushReply() {
     ActorRef<Command> store = start("fanout");
