@@ -28,6 +28,7 @@ import java.io.NotSerializableException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorRefResolver;
@@ -55,6 +56,19 @@ public final class GatewaySerializer extends SerializerWithStringManifest {
   private static final String FLUSH_PLANNED = "flush-planned";
   private static final String FLUSHED = "flushed";
 
+  private static final Map<Class<?>, String> MANIFESTS = Map.ofEntries(
+      Map.entry(Push.class, PUSH),
+      Map.entry(PushAccepted.class, PUSH_ACCEPTED),
+      Map.entry(PushRefused.class, PUSH_REFUSED),
+      Map.entry(PushThrottled.class, PUSH_THROTTLED),
+      Map.entry(PushNotJournaled.class, PUSH_NOT_JOURNALED),
+      Map.entry(Broadcast.class, BROADCAST),
+      Map.entry(DeltasAccepted.class, DELTAS_ACCEPTED),
+      Map.entry(SchemaRegistered.class, SCHEMA_REGISTERED),
+      Map.entry(SyncRulesSet.class, SYNC_RULES_SET),
+      Map.entry(FlushPlanned.class, FLUSH_PLANNED),
+      Map.entry(Flushed.class, FLUSHED));
+
   private final ExtendedActorSystem system;
   /** Made on first use: Pekko makes serializers before the typed system it belongs to is ready. */
   private volatile ActorRefResolver resolver;
@@ -70,30 +84,11 @@ public final class GatewaySerializer extends SerializerWithStringManifest {
 
   @Override
   public String manifest(Object o) {
-    if (o instanceof Push) {
-      return PUSH;
-    } else if (o instanceof PushAccepted) {
-      return PUSH_ACCEPTED;
-    } else if (o instanceof PushRefused) {
-      return PUSH_REFUSED;
-    } else if (o instanceof PushThrottled) {
-      return PUSH_THROTTLED;
-    } else if (o instanceof PushNotJournaled) {
-      return PUSH_NOT_JOURNALED;
-    } else if (o instanceof Broadcast) {
-      return BROADCAST;
-    } else if (o instanceof DeltasAccepted) {
-      return DELTAS_ACCEPTED;
-    } else if (o instanceof SchemaRegistered) {
-      return SCHEMA_REGISTERED;
-    } else if (o instanceof SyncRulesSet) {
-      return SYNC_RULES_SET;
-    } else if (o instanceof FlushPlanned) {
-      return FLUSH_PLANNED;
-    } else if (o instanceof Flushed) {
-      return FLUSHED;
+    String manifest = MANIFESTS.get(o.getClass());
+    if (manifest == null) {
+      throw new IllegalArgumentException("not a gateway message: " + o.getClass().getName());
     }
-    throw new IllegalArgumentException("not a gateway message: " + o.getClass().getName());
+    return manifest;
   }
 
   @Override
