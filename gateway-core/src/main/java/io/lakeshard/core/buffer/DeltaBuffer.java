@@ -32,6 +32,8 @@ public final class DeltaBuffer {
   /** In order of each row's last write: the unflushed rows are the newest, the next to forget the oldest. */
   private final LinkedHashMap<String, RowVersion> rows;
   private final DeltaIdWindow seenDeltaIds;
+  /** How many of the newest ids in the window were admitted and their deltas not yet appended. */
+  private int admittedAhead;
   private long bytes;
 
   public DeltaBuffer() {
@@ -55,8 +57,18 @@ public final class DeltaBuffer {
     }
   }
 
-  public boolean hasSeen(String deltaId) {
-    return seenDeltaIds.contains(deltaId);
+  /**
+   * Marks {@code deltaId} seen ahead of its delta's {@link #append}, checking and inserting in one
+   * lookup: false (and no change) when it was seen already. Every admitted delta must be appended
+   * next, in the order admitted, before anything else changes the buffer; its append then skips
+   * the window, where an append of a delta not admitted (a replayed one) adds its id.
+   */
+  public boolean admit(String deltaId) {
+    boolean added = seenDeltaIds.addIfAbsent(deltaId);
+    if (added) {
+      admittedAhead++;
+    }
+    return added;
   }
 
   public RowVersion row(String rowKey) {
@@ -71,7 +83,11 @@ public final class DeltaBuffer {
     log.add(accepted);
     rows.remove(rowKey); // so it goes to the newest end
     rows.put(rowKey, rowAfter);
-    seenDeltaIds.add(accepted.delta().deltaId());
+    if (admittedAhead > 0) {
+      admittedAhead--;
+    } else {
+      seenDeltaIds.addIfAbsent(accepted.delta().deltaId());
+    }
     bytes += accepted.delta().sizeBytes();
   }
 

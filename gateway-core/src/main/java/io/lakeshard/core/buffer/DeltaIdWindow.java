@@ -64,8 +64,11 @@ public final class DeltaIdWindow {
     return slotOf(bits(deltaId)) >= 0;
   }
 
-  /** Adds {@code deltaId} as the newest; false (and no change) when it is already in the window. */
-  public boolean add(String deltaId) {
+  /**
+   * Adds {@code deltaId} as the newest unless it is already in the window (then false, and no
+   * change): the check and the insert are one probe of the table.
+   */
+  public boolean addIfAbsent(String deltaId) {
     return add(bits(deltaId));
   }
 

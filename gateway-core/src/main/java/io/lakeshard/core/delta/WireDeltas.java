@@ -67,6 +67,19 @@ public final class WireDeltas {
         List.copyOf(columns), wire.getHlc(), deltaId);
   }
 
+  /**
+   * A delta as a node wrote it with {@link #toWire} (between nodes, in the journal), checked when
+   * its client sent it: read back exactly, without {@link #fromWire}'s checks and defaults.
+   */
+  public static RowDelta fromNode(io.lakeshard.protocol.v1.RowDelta wire) throws ProtocolException {
+    List<ColumnValue> columns = new ArrayList<>(wire.getColumnsCount());
+    for (ColumnDelta column : wire.getColumnsList()) {
+      columns.add(new ColumnValue(shared(column.getColumn()), column.getValue().toStringUtf8()));
+    }
+    return new RowDelta(op(wire.getOp()), shared(wire.getTable()), wire.getRowId(), shared(wire.getClientId()),
+        List.copyOf(columns), wire.getHlc(), wire.getDeltaId());
+  }
+
   public static List<io.lakeshard.protocol.v1.RowDelta> toWire(List<RowDelta> deltas) {
     List<io.lakeshard.protocol.v1.RowDelta> wire = new ArrayList<>(deltas.size());
     for (RowDelta delta : deltas) {

@@ -212,7 +212,7 @@ final class GatewayLedger
         return DeltaIdWindow.fromBytes(seenIds);
       }
       DeltaIdWindow window = new DeltaIdWindow();
-      (seenDeltaIds == null ? List.<String>of() : seenDeltaIds).forEach(window::add);
+      (seenDeltaIds == null ? List.<String>of() : seenDeltaIds).forEach(window::addIfAbsent);
       return window;
     }
   }
@@ -416,8 +416,11 @@ final class GatewayLedger
     Set<String> pendingIds = new HashSet<>(capacity);
     List<Decision> decisions = new ArrayList<>(append.pushes().size());
     List<Accepted> all = new ArrayList<>();
+    // Deciding admits the winners' ids into the buffer ahead of the event (one dedupe lookup per
+    // delta); never into the empty state's buffer, which a recovery after a failed write reuses.
+    State deciding = writable(state);
     for (Push push : append.pushes()) {
-      Decision decision = decide(state, push, pendingRows, pendingIds);
+      Decision decision = decide(deciding, push, pendingRows, pendingIds);
       decisions.add(decision);
       all.addAll(decision.accepted());
     }
@@ -445,9 +448,10 @@ final class GatewayLedger
   }
 
   /**
-   * Decides which deltas of a push win, without changing the buffer (the event handler applies
-   * them once journaled). Later deltas in the group merge against earlier ones through the
-   * pending maps. A refused push leaves the pending maps as they were.
+   * Decides which deltas of a push win. Of the buffer it changes only the dedupe window, admitting
+   * each winner's id (see {@link DeltaBuffer#admit}); the event handler applies the rest, and the
+   * ids on replay. Later deltas in the group merge against earlier ones through the pending maps.
+   * A refused push leaves the pending maps as they were.
    */
   private static Decision decide(State state, Push push, Map<String, RowVersion> pendingRows, Set<String> pendingIds) {
     for (RowDelta delta : push.deltas()) {
@@ -465,13 +469,15 @@ final class GatewayLedger
     }
     List<Accepted> accepted = new ArrayList<>(push.deltas().size());
     for (RowDelta delta : push.deltas()) {
-      if (state.buffer.hasSeen(delta.deltaId()) || !pendingIds.add(delta.deltaId())) {
+      // A delta is taken when it is new to the group, wins its merge and is new to the window:
+      // the window, the one lookup that misses the cache, is asked last and only for winners.
+      if (!pendingIds.add(delta.deltaId())) {
         continue;
       }
       String rowKey = delta.rowKey();
       RowVersion row = pendingRows.get(rowKey);
       RowVersion.Merge merge = (row != null ? row : state.buffer.row(rowKey)).merge(delta);
-      if (merge != null) {
+      if (merge != null && state.buffer.admit(delta.deltaId())) {
         pendingRows.put(rowKey, merge.after());
         accepted.add(new Accepted(merge.winning(), state.clock.now()));
       }

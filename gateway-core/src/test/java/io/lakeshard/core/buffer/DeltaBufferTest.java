@@ -81,4 +81,38 @@ class DeltaBufferTest {
     fromEarlier.dropThrough(stamp - 1, 100, 3);
     assertThat(fromEarlier.rows().keySet()).containsExactly("t:r28", "t:r29", "t:r20", "t:r30");
   }
+
+  private Accepted accepted(String row) {
+    RowDelta delta = new RowDelta(Op.INSERT, "t", row, "c", List.of(new ColumnValue("n", "1")), ++stamp,
+        "id-" + stamp);
+    return new Accepted(delta, stamp);
+  }
+
+  private static void append(DeltaBuffer buffer, Accepted accepted) {
+    RowDelta delta = accepted.delta();
+    buffer.append(accepted, delta.rowKey(), buffer.row(delta.rowKey()).merge(delta).after());
+  }
+
+  @Test
+  void admittedDeltasLeaveTheWindowAsTheSameDeltasReplayedDo() {
+    List<Accepted> deltas = List.of(accepted("a"), accepted("b"), accepted("c"));
+    DeltaBuffer live = new DeltaBuffer();
+    for (Accepted delta : deltas) {
+      assertThat(live.admit(delta.delta().deltaId())).isTrue();
+    }
+    assertThat(live.admit("id-2")).as("admitted already").isFalse();
+    deltas.forEach(delta -> append(live, delta));
+    DeltaBuffer replayed = new DeltaBuffer();
+    deltas.forEach(delta -> append(replayed, delta));
+
+    assertThat(live.seenDeltaIds()).isEqualTo(replayed.seenDeltaIds()).hasSize(3 * 32);
+    assertThat(live.admit("id-1")).as("appended").isFalse();
+    // Appends after the admitted ones add their ids again, in order, so eviction drops the oldest.
+    Accepted later = accepted("d");
+    append(live, later);
+    assertThat(live.admit(later.delta().deltaId())).isFalse();
+    live.dropThrough(stamp, 1, 10);
+    assertThat(live.admit("id-3")).as("evicted").isTrue();
+    assertThat(live.admit(later.delta().deltaId())).as("the newest stays").isFalse();
+  }
 }

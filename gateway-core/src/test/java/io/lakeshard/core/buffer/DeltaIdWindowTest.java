@@ -39,7 +39,7 @@ class DeltaIdWindowTest {
       for (int i = 0; i < adds; i++) {
         String id = random.nextInt(10) == 0 && !everAdded.isEmpty()
             ? everAdded.get(random.nextInt(everAdded.size())) : id(random, everAdded.size());
-        boolean added = window.add(id);
+        boolean added = window.addIfAbsent(id);
         assertThat(added).as("add %s", id).isEqualTo(members.add(id));
         if (added) {
           expected.addLast(id);
@@ -65,10 +65,24 @@ class DeltaIdWindowTest {
   void hexIdsAreTheirOwnBitsAndCaseMatters() {
     String lower = "ab".repeat(32);
     DeltaIdWindow window = new DeltaIdWindow();
-    window.add(lower);
+    window.addIfAbsent(lower);
     assertThat(window.contains(lower)).isTrue();
     assertThat(window.contains(lower.toUpperCase())).isFalse();
     assertThat(window.contains("ab".repeat(31) + "ac")).isFalse();
     assertThat(window.toBytes()).hasSize(32).containsOnly((byte) 0xab);
+  }
+
+  @Test
+  void addIfAbsentOfAPresentIdChangesNeitherTheOrderNorWhatIsEvictedFirst() {
+    DeltaIdWindow window = new DeltaIdWindow();
+    assertThat(window.addIfAbsent("first")).isTrue();
+    assertThat(window.addIfAbsent("second")).isTrue();
+    byte[] before = window.toBytes();
+    assertThat(window.addIfAbsent("first")).isFalse();
+    assertThat(window.toBytes()).isEqualTo(before);
+    window.retainNewest(1);
+    assertThat(window.contains("first")).isFalse();
+    assertThat(window.addIfAbsent("second")).isFalse();
+    assertThat(window.addIfAbsent("first")).isTrue();
   }
 }
