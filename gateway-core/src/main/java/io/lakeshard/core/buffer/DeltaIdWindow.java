@@ -2,6 +2,7 @@ package io.lakeshard.core.buffer;
 
 import io.lakeshard.core.Sha256;
 import java.nio.ByteBuffer;
+import java.security.SecureRandom;
 import java.util.Arrays;
 
 /**
@@ -14,19 +15,23 @@ import java.util.Arrays;
  * snapshot; here it is 48 to 80 bytes and no objects, and half the snapshot. A LakeSync deltaId is
  * the hex SHA-256 of its delta: those 256 bits are kept as they are, so two ids are equal exactly
  * when their bits are. Any other id is kept as the SHA-256 of its text.
+ *
+ * <p>A client picks its hex ids, so an id's slot and tag come from all 256 bits mixed with a seed
+ * drawn per process: ids chosen to share a prefix or a word still spread over the table.
  */
 public final class DeltaIdWindow {
   private static final int WORDS = 4;
   private static final int MIN_CAPACITY = 16;
+  private static final long SEED = new SecureRandom().nextLong();
 
   /** Ids in arrival order, {@link #WORDS} longs each; the oldest at position {@code head}. */
   private long[] ring = new long[WORDS * MIN_CAPACITY];
   private int head;
   private int size;
   /**
-   * Linear probing, at most half full; a slot holds 32 bits of its id (the tag, compared before
-   * the ring is read, so a probe past other ids costs no cache miss in the ring) and its ring
-   * position + 1 in the low 32 bits; 0 when free.
+   * Linear probing, at most half full; a slot holds 32 bits of its id's hash (the tag, compared
+   * before the ring is read, so a probe past other ids costs no cache miss in the ring) and its
+   * ring position + 1 in the low 32 bits; 0 when free.
    */
   private long[] table = new long[2 * MIN_CAPACITY];
 
@@ -130,16 +135,34 @@ public final class DeltaIdWindow {
     }
   }
 
-  private int home(long firstWord) {
-    return (int) ((firstWord * 0x9E3779B97F4A7C15L) >>> 33) & (table.length - 1);
+  /** The seeded hash of the id at {@code base} in {@code words}: its high bits pick the home slot, its low ones are the tag. */
+  private static long hash(long[] words, int base) {
+    long h = SEED;
+    for (int w = 0; w < WORDS; w++) {
+      h = fmix64(h ^ words[base + w]);
+    }
+    return h;
   }
 
-  private static int tag(long secondWord) {
-    return (int) secondWord;
+  /** MurmurHash3's 64-bit finalizer: every input bit flips each output bit with probability ~1/2. */
+  private static long fmix64(long h) {
+    h ^= h >>> 33;
+    h *= 0xff51afd7ed558ccdL;
+    h ^= h >>> 33;
+    h *= 0xc4ceb9fe1a85ec53L;
+    return h ^ (h >>> 33);
+  }
+
+  private int home(long hash) {
+    return (int) (hash >>> 32) & (table.length - 1);
+  }
+
+  private int homeOf(int at) {
+    return home(hash(ring, WORDS * at));
   }
 
   private long entry(int at) {
-    return (long) tag(ring[WORDS * at + 1]) << 32 | (at + 1L);
+    return hash(ring, WORDS * at) << 32 | (at + 1L);
   }
 
   private static int positionOf(long entry) {
@@ -154,8 +177,9 @@ public final class DeltaIdWindow {
   /** The id's slot, or -(the free slot where its probe ended) - 1. */
   private int slotOf(long[] id) {
     int mask = table.length - 1;
-    int tag = tag(id[1]);
-    int slot = home(id[0]);
+    long hash = hash(id, 0);
+    int tag = (int) hash;
+    int slot = home(hash);
     for (; table[slot] != 0; slot = (slot + 1) & mask) {
       if ((int) (table[slot] >>> 32) == tag && idAt(positionOf(table[slot]), id)) {
         return slot;
@@ -166,7 +190,7 @@ public final class DeltaIdWindow {
 
   private void insertIntoTable(int at) {
     int mask = table.length - 1;
-    int slot = home(ring[WORDS * at]);
+    int slot = homeOf(at);
     while (table[slot] != 0) {
       slot = (slot + 1) & mask;
     }
@@ -176,12 +200,12 @@ public final class DeltaIdWindow {
   /** Removes ring position {@code at}, shifting later entries of its probe run back over the hole. */
   private void removeFromTable(int at) {
     int mask = table.length - 1;
-    int hole = home(ring[WORDS * at]);
+    int hole = homeOf(at);
     while (positionOf(table[hole]) != at) {
       hole = (hole + 1) & mask;
     }
     for (int next = (hole + 1) & mask; table[next] != 0; next = (next + 1) & mask) {
-      int home = home(ring[WORDS * positionOf(table[next])]);
+      int home = homeOf(positionOf(table[next]));
       // The entry at next stays unless the hole lies on its probe path, between its home and next.
       boolean homeAfterHole = hole <= next ? home > hole && home <= next : home > hole || home <= next;
       if (!homeAfterHole) {
@@ -190,6 +214,19 @@ public final class DeltaIdWindow {
       }
     }
     table[hole] = 0;
+  }
+
+  /** The longest run of occupied slots: what a lookup may have to probe past. */
+  int longestProbeRun() {
+    int longest = 0;
+    int run = 0;
+    for (int pass = 0; pass < 2; pass++) { // twice round, for a run that wraps
+      for (long slot : table) {
+        run = slot == 0 ? 0 : run + 1;
+        longest = Math.max(longest, Math.min(run, table.length));
+      }
+    }
+    return longest;
   }
 
   /** A LakeSync id's 256 bits (64 lowercase hex digits), else the SHA-256 of the id's text. */

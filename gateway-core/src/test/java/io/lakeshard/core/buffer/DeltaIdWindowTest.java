@@ -85,4 +85,17 @@ class DeltaIdWindowTest {
     assertThat(window.addIfAbsent("second")).isFalse();
     assertThat(window.addIfAbsent("first")).isTrue();
   }
+
+  @Test
+  void hexIdsSharingTheirFirstDigitsDoNotShareAProbeRun() {
+    // A client picks its hex ids: 50 000 that differ only in their last 16 digits, the shape that
+    // once put every id of a gateway on one probe run (a quadratic fill, seconds per thousand).
+    DeltaIdWindow window = new DeltaIdWindow();
+    for (int n = 0; n < 50_000; n++) {
+      assertThat(window.addIfAbsent("ab".repeat(24) + String.format("%016x", n))).isTrue();
+    }
+    assertThat(window.size()).isEqualTo(50_000);
+    // At most half full with a uniform hash, the longest run here is a few dozen slots.
+    assertThat(window.longestProbeRun()).isLessThan(400);
+  }
 }
