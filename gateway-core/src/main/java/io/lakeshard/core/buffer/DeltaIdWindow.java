@@ -29,9 +29,10 @@ public final class DeltaIdWindow {
   private int head;
   private int size;
   /**
-   * Linear probing, at most half full; a slot holds 32 bits of its id's hash (the tag, compared
-   * before the ring is read, so a probe past other ids costs no cache miss in the ring) and its
-   * ring position + 1 in the low 32 bits; 0 when free.
+   * Linear probing, at most half full; a slot holds its id's 32-bit tag in the high half and its
+   * ring position + 1 in the low half; 0 when free. The tag is compared before the ring is read, so
+   * a probe past other ids costs no cache miss in the ring, and its low bits are the id's home
+   * slot, so moving or rebuilding entries never hashes an id again.
    */
   private long[] table = new long[2 * MIN_CAPACITY];
 
@@ -66,7 +67,8 @@ public final class DeltaIdWindow {
   }
 
   public boolean contains(String deltaId) {
-    return slotOf(bits(deltaId)) >= 0;
+    long[] id = bits(deltaId);
+    return slotOf(id, tag(id, 0)) >= 0;
   }
 
   /**
@@ -96,52 +98,61 @@ public final class DeltaIdWindow {
   }
 
   private boolean add(long[] id) {
-    int slot = slotOf(id);
-    if (slot >= 0) {
+    int tag = tag(id, 0);
+    int found = slotOf(id, tag);
+    if (found >= 0) {
       return false;
     }
-    boolean reshaped = size == capacity();
-    if (reshaped) {
+    int free = -found - 1; // where the lookup ended
+    if (size == capacity()) {
       growRing();
+      free = freeSlotFrom(home(tag));
     }
     int at = position(size);
     System.arraycopy(id, 0, ring, WORDS * at, WORDS);
     size++;
+    table[free] = entry(tag, at);
     if (2 * size > table.length) {
-      rehash(2 * table.length);
-    } else if (reshaped) {
-      insertIntoTable(at);
-    } else {
-      table[-slot - 1] = entry(at); // the free slot the lookup ended on
+      rebuildTable(2 * table.length, 0, capacity());
     }
     return true;
   }
 
   /** Doubles the ring, oldest first from position 0; positions change, so the table is rebuilt. */
   private void growRing() {
+    int oldHead = head;
+    int oldCapacity = capacity();
     long[] grown = new long[2 * ring.length];
     for (int i = 0; i < size; i++) {
       System.arraycopy(ring, WORDS * position(i), grown, WORDS * i, WORDS);
     }
     ring = grown;
     head = 0;
-    rehash(table.length);
+    rebuildTable(table.length, oldHead, oldCapacity);
   }
 
-  private void rehash(int slots) {
+  /**
+   * Re-inserts every entry into a table of {@code slots}, from the tags the entries hold; a ring
+   * position p becomes (p - oldHead) mod oldCapacity, the identity when the ring did not move.
+   */
+  private void rebuildTable(int slots, int oldHead, int oldCapacity) {
+    long[] old = table;
     table = new long[slots];
-    for (int i = 0; i < size; i++) {
-      insertIntoTable(position(i));
+    for (long entry : old) {
+      if (entry != 0) {
+        int tag = tagOf(entry);
+        table[freeSlotFrom(home(tag))] = entry(tag, Math.floorMod(positionOf(entry) - oldHead, oldCapacity));
+      }
     }
   }
 
-  /** The seeded hash of the id at {@code base} in {@code words}: its high bits pick the home slot, its low ones are the tag. */
-  private static long hash(long[] words, int base) {
+  /** The high 32 bits of the seeded hash of the id at {@code base} in {@code words}. */
+  private static int tag(long[] words, int base) {
     long h = SEED;
     for (int w = 0; w < WORDS; w++) {
       h = fmix64(h ^ words[base + w]);
     }
-    return h;
+    return (int) (h >>> 32);
   }
 
   /** MurmurHash3's 64-bit finalizer: every input bit flips each output bit with probability ~1/2. */
@@ -153,16 +164,16 @@ public final class DeltaIdWindow {
     return h ^ (h >>> 33);
   }
 
-  private int home(long hash) {
-    return (int) (hash >>> 32) & (table.length - 1);
+  private int home(int tag) {
+    return tag & (table.length - 1);
   }
 
-  private int homeOf(int at) {
-    return home(hash(ring, WORDS * at));
+  private static long entry(int tag, int at) {
+    return (long) tag << 32 | (at + 1L);
   }
 
-  private long entry(int at) {
-    return hash(ring, WORDS * at) << 32 | (at + 1L);
+  private static int tagOf(long entry) {
+    return (int) (entry >>> 32);
   }
 
   private static int positionOf(long entry) {
@@ -175,37 +186,34 @@ public final class DeltaIdWindow {
   }
 
   /** The id's slot, or -(the free slot where its probe ended) - 1. */
-  private int slotOf(long[] id) {
+  private int slotOf(long[] id, int tag) {
     int mask = table.length - 1;
-    long hash = hash(id, 0);
-    int tag = (int) hash;
-    int slot = home(hash);
+    int slot = home(tag);
     for (; table[slot] != 0; slot = (slot + 1) & mask) {
-      if ((int) (table[slot] >>> 32) == tag && idAt(positionOf(table[slot]), id)) {
+      if (tagOf(table[slot]) == tag && idAt(positionOf(table[slot]), id)) {
         return slot;
       }
     }
     return -slot - 1;
   }
 
-  private void insertIntoTable(int at) {
+  private int freeSlotFrom(int slot) {
     int mask = table.length - 1;
-    int slot = homeOf(at);
     while (table[slot] != 0) {
       slot = (slot + 1) & mask;
     }
-    table[slot] = entry(at);
+    return slot;
   }
 
   /** Removes ring position {@code at}, shifting later entries of its probe run back over the hole. */
   private void removeFromTable(int at) {
     int mask = table.length - 1;
-    int hole = homeOf(at);
+    int hole = home(tag(ring, WORDS * at));
     while (positionOf(table[hole]) != at) {
       hole = (hole + 1) & mask;
     }
     for (int next = (hole + 1) & mask; table[next] != 0; next = (next + 1) & mask) {
-      int home = homeOf(positionOf(table[next]));
+      int home = home(tagOf(table[next]));
       // The entry at next stays unless the hole lies on its probe path, between its home and next.
       boolean homeAfterHole = hole <= next ? home > hole && home <= next : home > hole || home <= next;
       if (!homeAfterHole) {
