@@ -10,15 +10,12 @@ import io.lakeshard.core.stream.StreamEvent.MessageAppended;
 import io.lakeshard.core.stream.StreamEvent.RegistryChange;
 import io.lakeshard.core.stream.StreamEvent.RegistryRecorded;
 import io.lakeshard.core.stream.StreamEvent.SegmentSealed;
-import io.lakeshard.core.stream.StreamEvent.StreamClosed;
-import io.lakeshard.core.stream.StreamEvent.StreamCreated;
 import io.lakeshard.core.stream.StreamEvent.StreamDeleted;
 import io.lakeshard.core.stream.StreamEvent.StreamSoftDeleted;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -50,7 +47,7 @@ import org.slf4j.LoggerFactory;
 /**
  * One durable stream (Durable Streams protocol): the single sequencer of its appends. An append is
  * journaled before it is acknowledged, so every offset a client was given is readable after any
- * crash. The rules live beside it: {@link ProducerFencing}, {@link StreamPaging}, {@link LiveReaders}
+ * crash. The rules live beside it: {@link AppendRule} (with {@link ProducerFencing}), {@link StreamPaging}, {@link LiveReaders}
  * (caught-up long-polls and SSE connections wait here), {@link SegmentTiering} (the cold part in
  * the lake), {@link ForkCut}, {@link RegistryOutbox} and {@link AppendBatcher} (plain appends go to the
  * journal in groups, one write per group); {@link StreamState} is its state and snapshot.
@@ -265,7 +262,7 @@ public final class DurableStream
   private final StreamDirectory streams;
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
-  private final ProducerFencing fencing;
+  private final AppendRule appendRule;
   private final StreamPaging paging;
   private final LiveReaders readers;
   private final SegmentTiering tiering;
@@ -287,7 +284,7 @@ public final class DurableStream
     this.streams = streams;
     this.context = context;
     this.timers = timers;
-    this.fencing = new ProducerFencing(settings.producerStateTtl());
+    this.appendRule = new AppendRule(settings.producerStateTtl());
     this.paging = new StreamPaging(settings.readMaxBytes());
     this.readers = new LiveReaders(timers, settings.longPollTimeout(), WaitsDue.INSTANCE);
     this.tiering = new SegmentTiering(streamId, settings, lake, OffActor.of(context.getSystem()), context);
@@ -506,13 +503,10 @@ public final class DurableStream
   // ---- create ----
 
   private ReplyEffect<StreamEvent, StreamState> onCreate(StreamState state, Create create) {
-    if (state.exists && state.softDeleted) {
-      return Effect().reply(create.replyTo(),
-          Refused.of(Refusal.CONFLICT, "stream was deleted but forks still read from it; its id is not free yet"));
-    }
     ForkPoint fork = create.spec().fork();
-    if (fork == null) {
-      return createFrom(state, create.spec(), null, create, create.replyTo());
+    if (fork == null || state.exists && state.softDeleted) {
+      return create(state, create, create.replyTo(), CreateRule.decide(state, live(state), create.spec(), null,
+          recorded(), System.currentTimeMillis()));
     }
     // A fork asks its source first; the answer comes back as a message, handled in onForkAnswered.
     context.ask(ForkReply.class, streams.stream(fork.source()), settings.askTimeout(),
@@ -527,73 +521,20 @@ public final class DurableStream
       log.warn("stream {}: its fork source {} did not answer: {}", streamId, spec.fork().source(), answer.error().toString());
       return Effect().reply(replyTo, Refused.of(Refusal.UNAVAILABLE, "the fork source did not answer; retry"));
     }
-    if (answer.reply() instanceof Refused refused) {
-      return Effect().reply(replyTo, switch (refused.reason()) {
-        case NOT_FOUND -> Refused.of(Refusal.SOURCE_NOT_FOUND, "fork source not found");
-        case GONE -> Refused.of(Refusal.SOURCE_GONE, "fork source was deleted");
-        default -> refused;
-      });
-    }
-    ForkBase base = (ForkBase) answer.reply();
-    if (spec.contentType() != null
-        && !JsonMode.mediaType(spec.contentType()).equals(JsonMode.mediaType(base.source().contentType()))) {
-      return Effect().reply(replyTo, Refused.of(Refusal.CONTENT_TYPE_MISMATCH, "a fork keeps its source's content type"));
-    }
-    // Without its own TTL or expiry a fork inherits the source's.
-    CreateSpec inherited = spec.ttlSeconds() != null || spec.expiresAt() != null ? spec
-        : new CreateSpec(spec.contentType(), base.source().ttlSeconds(), base.source().expiresAt(), spec.closed(),
-            spec.body(), spec.fork());
-    return createFrom(state, inherited, base, answer, replyTo);
+    return create(state, answer, replyTo, CreateRule.decideFork(state, live(state), spec, answer.reply(), recorded(),
+        System.currentTimeMillis()));
   }
 
-  /** {@code base}: the source's side when the spec is a fork, else null; {@code command}: what asked for it. */
-  private ReplyEffect<StreamEvent, StreamState> createFrom(StreamState state, CreateSpec spec, ForkBase base,
-                                                           Command command, ActorRef<CreateReply> replyTo) {
-    if (state.exists && state.softDeleted) {
-      return Effect().reply(replyTo, Refused.of(Refusal.CONFLICT, "stream was deleted but forks still read from it"));
+  /** Journals the creation {@code command} was decided to; then the old stream's objects go and its fork source learns of it. */
+  private ReplyEffect<StreamEvent, StreamState> create(StreamState state, Command command, ActorRef<CreateReply> replyTo,
+                                                       CreateRule.Decision decision) {
+    if (decision instanceof CreateRule.Answer answer) {
+      return Effect().reply(replyTo, answer.reply());
     }
-    String contentType = spec.contentType() != null ? spec.contentType()
-        : base != null ? base.source().contentType() : DEFAULT_CONTENT_TYPE;
-    if (live(state)) {
-      return Effect().reply(replyTo, sameConfig(state, spec, contentType)
-          ? new Created(state.meta(), false)
-          : Refused.of(Refusal.CONFLICT, "stream exists with another configuration"));
-    }
-    List<Segment> segments = base != null ? base.segments() : List.of();
-    List<Message> messages = new ArrayList<>();
-    String start = Offsets.ZERO;
-    if (base != null) {
-      messages.addAll(base.messages());
-      start = base.forkOffset();
-    }
-    String tail = StreamState.tailOf(start, segments, messages);
-    if (spec.body() != null && spec.body().length > 0) {
-      byte[] stored = spec.body();
-      if (JsonMode.isJson(contentType)) {
-        try {
-          stored = JsonMode.normalize(spec.body(), true);
-        } catch (JsonMode.InvalidJson e) {
-          return Effect().reply(replyTo, Refused.of(Refusal.INVALID, e.getMessage()));
-        }
-      }
-      if (stored.length > 0) {
-        messages.add(new Message(Offsets.next(tail, stored.length), stored));
-      }
-    }
-    long now = System.currentTimeMillis();
-    List<StreamEvent> events = new ArrayList<>(3);
-    // An expired stream is still in the journal: drop it first so nothing of it survives recovery.
-    if (state.exists) {
-      events.add(new StreamDeleted(now));
-    }
-    events.add(new StreamCreated(contentType, spec.ttlSeconds(), spec.expiresAt(), spec.closed(), spec.fork(), start,
-        segments, messages, now));
-    if (recorded()) {
-      events.add(new RegistryChange(true, contentType, now));
-    }
+    List<StreamEvent> events = ((CreateRule.Write) decision).events();
     ForkPoint previousFork = state.exists ? state.fork : null;
     List<String> expiredSegments = tiering.ownKeys(state);
-    lastReadMillis = now;
+    lastReadMillis = System.currentTimeMillis();
     return journal(command, events)
         .thenRun(after -> {
           wake(after);
@@ -603,25 +544,11 @@ public final class DurableStream
           if (previousFork != null) {
             streams.stream(previousFork.source()).tell(new DetachFork(streamId));
           }
-          if (spec.fork() != null) {
-            streams.stream(spec.fork().source()).tell(new AttachFork(streamId));
+          if (after.fork != null) {
+            streams.stream(after.fork.source()).tell(new AttachFork(streamId));
           }
         })
         .thenReply(replyTo, after -> new Created(after.meta(), true));
-  }
-
-  private static boolean sameConfig(StreamState state, CreateSpec spec, String contentType) {
-    ForkPoint fork = spec.fork();
-    boolean sameFork = fork == null ? state.fork == null
-        : state.fork != null && fork.source().equals(state.fork.source())
-            && (fork.offset() == null || state.fork.offset() == null
-                || Offsets.canonical(fork.offset()).equals(Offsets.canonical(state.fork.offset())))
-            && fork.subOffset() == state.fork.subOffset();
-    return JsonMode.mediaType(contentType).equals(JsonMode.mediaType(state.contentType))
-        && Objects.equals(spec.ttlSeconds(), state.ttlSeconds)
-        && Objects.equals(spec.expiresAt(), state.expiresAt)
-        && spec.closed() == state.closed
-        && sameFork;
   }
 
   // ---- append and close ----
@@ -636,67 +563,26 @@ public final class DurableStream
     if (!live(state)) {
       return Effect().reply(replyTo, missing(state));
     }
-    boolean closeOnly = spec.close() && spec.data().length == 0;
-    if (state.closed) {
-      Producer by = state.closedBy;
-      if (spec.producer() != null && spec.producer().equals(by)) {
-        return Effect().reply(replyTo, new Duplicate(state.tail, true, by.epoch(), by.seq()));
-      }
-      if (closeOnly && spec.producer() == null) {
-        return Effect().reply(replyTo, new Appended(state.tail, true));
-      }
-      return Effect().reply(replyTo, new Refused(Refusal.STREAM_CLOSED, "stream is closed", state.tail, 0, 0, 0));
+    AppendRule.Decision decision = appendRule.decide(state, spec, batcher, System.currentTimeMillis());
+    if (decision instanceof AppendRule.Answer answer) {
+      return Effect().reply(replyTo, answer.reply());
     }
-    if (!closeOnly) {
-      if (spec.data().length == 0) {
-        return Effect().reply(replyTo, Refused.of(Refusal.INVALID, "empty body"));
-      }
-      String sent = JsonMode.mediaType(spec.contentType());
-      if (sent.isEmpty()) {
-        return Effect().reply(replyTo, Refused.of(Refusal.CONTENT_TYPE_MISSING, "Content-Type " + state.contentType + " required"));
-      }
-      if (!sent.equals(JsonMode.mediaType(state.contentType))) {
-        return Effect().reply(replyTo, Refused.of(Refusal.CONTENT_TYPE_MISMATCH, "stream has content type " + state.contentType));
-      }
+    if (decision instanceof AppendRule.WaitForBatch) {
+      return waitBehindAppends(replyTo);
     }
-    long now = System.currentTimeMillis();
-    if (spec.producer() != null) {
-      Optional<AppendReply> instead = fencing.check(state.producers.get(spec.producer().id()), spec.producer(), now,
-          state.tail, state.closed);
-      if (instead.isPresent()) {
-        return Effect().reply(replyTo, instead.get());
-      }
-    }
-    if (closeOnly) {
-      return journal(append, new StreamClosed(spec.producer(), now))
+    if (decision instanceof AppendRule.Close close) {
+      return journal(append, close.event())
           .thenRun(this::wake)
           .thenReply(replyTo, after -> new Appended(after.tail, true));
     }
-    String lastSeq = batcher.lastSeq(state);
-    if (spec.seq() != null && lastSeq != null && spec.seq().compareTo(lastSeq) <= 0) {
-      if (batcher.holdsSeq()) {
-        return waitBehindAppends(replyTo); // refused only for a Stream-Seq that is durable
-      }
-      return Effect().reply(replyTo, Refused.of(Refusal.SEQ_CONFLICT,
-          "Stream-Seq " + spec.seq() + " is not above " + lastSeq));
-    }
-    byte[] stored = spec.data();
-    if (JsonMode.isJson(state.contentType)) {
-      try {
-        stored = JsonMode.normalize(spec.data(), false);
-      } catch (JsonMode.InvalidJson e) {
-        return Effect().reply(replyTo, Refused.of(Refusal.INVALID, e.getMessage()));
-      }
-    }
-    Message message = new Message(Offsets.next(batcher.tail(state), stored.length), stored);
-    MessageAppended appended = new MessageAppended(message, spec.seq(), spec.producer(), spec.close(), now);
+    MessageAppended appended = ((AppendRule.Take) decision).event();
     if (AppendBatcher.batchable(spec)) {
       batcher.add(appended, replyTo);
       return Effect().noReply();
     }
     return journal(append, appended)
         .thenRun(this::appended)
-        .thenReply(replyTo, after -> new Appended(message.offset(), after.closed));
+        .thenReply(replyTo, after -> new Appended(appended.message().offset(), after.closed));
   }
 
   /** One write for the open batch; each append is answered as it would have been alone, then what waited goes. */
