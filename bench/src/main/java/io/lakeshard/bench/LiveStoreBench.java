@@ -31,6 +31,8 @@ final class LiveStoreBench {
   }
 
   static final int CATCH_UP_EVENTS = 10_000;
+  /** Unmeasured seconds on each scenario's own connections before its window, in both modes. */
+  private static final Duration WARMUP = Duration.ofSeconds(1);
 
   static final List<Scenario> SCENARIOS = List.of(
       new Scenario("livestore-b1", "LiveStore b1, 1 store 1 cl", 1, 1, 1, 5),
@@ -58,25 +60,22 @@ final class LiveStoreBench {
   }
 
   Map<String, Object> run(Scenario scenario, LoadGenerator.Target target) {
-    return scenario.catchUp() ? catchUp(scenario, target) : push(scenario, target, warmup(), measure());
+    return scenario.catchUp() ? catchUp(scenario, target) : push(scenario, target, WARMUP, measure());
   }
 
   /** Unmeasured pushes of 100 on each server first, so the JITs (HotSpot and V8) have compiled the hot paths. */
   void warmUp(LoadGenerator.Target target) {
     Scenario warm = new Scenario("livestore-warmup", "", 1, 1, 100, 0);
-    push(warm, target, quick ? Duration.ofSeconds(1) : Duration.ofSeconds(5), Duration.ofMillis(100));
+    push(warm, target, quick ? Duration.ofSeconds(1) : Duration.ofSeconds(3), Duration.ofMillis(100));
   }
 
-  private Duration warmup() {
-    return quick ? Duration.ofSeconds(1) : Duration.ofSeconds(2);
-  }
 
   /**
    * Long enough for the worker, which answers ten stores' pushes of 100 about 3 s after they were
    * sent (one workerd thread, chunks split in quadratic time); LIVESTORE.md's figures took 15 s.
    */
   private Duration measure() {
-    return quick ? Duration.ofSeconds(4) : Duration.ofSeconds(8);
+    return quick ? Duration.ofSeconds(4) : Duration.ofSeconds(6);
   }
 
   private String store(Scenario scenario, LoadGenerator.Target target, int k) {

@@ -76,9 +76,9 @@ public final class RouterBench {
     this.backend = backend;
     this.serving = serving;
     this.scripts = scripts;
-    this.jitWarmupSeconds = quick ? 3 : 8;
-    this.warmupSeconds = quick ? 1 : 2;
-    this.measureSeconds = quick ? 2 : 5;
+    this.jitWarmupSeconds = quick ? 3 : 6;
+    this.warmupSeconds = 1;
+    this.measureSeconds = quick ? 2 : 4;
   }
 
   public static void main(String[] args) throws Exception {
