@@ -69,7 +69,6 @@ final class LiveStoreBench {
     push(warm, target, quick ? Duration.ofSeconds(1) : Duration.ofSeconds(3), Duration.ofMillis(100));
   }
 
-
   /**
    * Long enough for the worker, which answers ten stores' pushes of 100 about 3 s after they were
    * sent (one workerd thread, chunks split in quadratic time); LIVESTORE.md's figures took 15 s.

@@ -69,13 +69,11 @@ final class AppendRule {
       return batcher.holdsSeq() ? new WaitForBatch() : new Answer(Refused.of(Refusal.SEQ_CONFLICT,
           "Stream-Seq " + spec.seq() + " is not above " + lastSeq));
     }
-    byte[] stored = spec.data();
-    if (JsonMode.isJson(state.contentType)) {
-      try {
-        stored = JsonMode.normalize(spec.data(), false);
-      } catch (JsonMode.InvalidJson e) {
-        return new Answer(Refused.of(Refusal.INVALID, e.getMessage()));
-      }
+    byte[] stored;
+    try {
+      stored = JsonMode.stored(state.contentType, spec.data(), false);
+    } catch (JsonMode.InvalidJson e) {
+      return new Answer(Refused.of(Refusal.INVALID, e.getMessage()));
     }
     Message message = new Message(Offsets.next(batcher.tail(state), stored.length), stored);
     return new Take(new MessageAppended(message, spec.seq(), spec.producer(), spec.close(), nowMillis));
@@ -102,7 +100,7 @@ final class AppendRule {
     if (sent.isEmpty()) {
       return Refused.of(Refusal.CONTENT_TYPE_MISSING, "Content-Type " + state.contentType + " required");
     }
-    if (!sent.equals(JsonMode.mediaType(state.contentType))) {
+    if (!JsonMode.sameMediaType(sent, state.contentType)) {
       return Refused.of(Refusal.CONTENT_TYPE_MISMATCH, "stream has content type " + state.contentType);
     }
     return null;

@@ -59,13 +59,11 @@ final class CreateRule {
       start = base.forkOffset();
     }
     if (spec.body() != null && spec.body().length > 0) {
-      byte[] stored = spec.body();
-      if (JsonMode.isJson(contentType)) {
-        try {
-          stored = JsonMode.normalize(spec.body(), true);
-        } catch (JsonMode.InvalidJson e) {
-          return new Answer(Refused.of(Refusal.INVALID, e.getMessage()));
-        }
+      byte[] stored;
+      try {
+        stored = JsonMode.stored(contentType, spec.body(), true);
+      } catch (JsonMode.InvalidJson e) {
+        return new Answer(Refused.of(Refusal.INVALID, e.getMessage()));
       }
       if (stored.length > 0) {
         messages.add(new Message(Offsets.next(StreamState.tailOf(start, segments, messages), stored.length), stored));
@@ -99,7 +97,7 @@ final class CreateRule {
     }
     ForkBase base = (ForkBase) sourceReply;
     if (spec.contentType() != null
-        && !JsonMode.mediaType(spec.contentType()).equals(JsonMode.mediaType(base.source().contentType()))) {
+        && !JsonMode.sameMediaType(spec.contentType(), base.source().contentType())) {
       return new Answer(Refused.of(Refusal.CONTENT_TYPE_MISMATCH, "a fork keeps its source's content type"));
     }
     CreateSpec inherited = spec.ttlSeconds() != null || spec.expiresAt() != null ? spec
@@ -115,7 +113,7 @@ final class CreateRule {
             && (fork.offset() == null || state.fork.offset() == null
                 || Offsets.canonical(fork.offset()).equals(Offsets.canonical(state.fork.offset())))
             && fork.subOffset() == state.fork.subOffset();
-    return JsonMode.mediaType(contentType).equals(JsonMode.mediaType(state.contentType))
+    return JsonMode.sameMediaType(contentType, state.contentType)
         && Objects.equals(spec.ttlSeconds(), state.ttlSeconds)
         && Objects.equals(spec.expiresAt(), state.expiresAt)
         && spec.closed() == state.closed

@@ -44,6 +44,16 @@ public final class JsonMode {
     return (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).trim().toLowerCase(Locale.ROOT);
   }
 
+  /** Whether two content types name the same media type (parameters and case aside). */
+  static boolean sameMediaType(String a, String b) {
+    return mediaType(a).equals(mediaType(b));
+  }
+
+  /** How a stream of {@code contentType} stores {@code body}: as it is, or {@link #normalize normalized} JSON. */
+  static byte[] stored(String contentType, byte[] body, boolean allowEmpty) throws InvalidJson {
+    return isJson(contentType) ? normalize(body, allowEmpty) : body;
+  }
+
   /**
    * The stored form of an appended body: its values joined by commas; empty for an empty array
    * when {@code allowEmpty} (a create may start a JSON stream empty, an append may not).
