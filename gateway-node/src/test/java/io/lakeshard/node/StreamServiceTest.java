@@ -2,7 +2,7 @@ package io.lakeshard.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.lakeshard.core.stream.DurableStream;
+import io.lakeshard.core.stream.StreamProtocol;
 import io.lakeshard.core.stream.StreamSettings;
 import io.lakeshard.node.metrics.NodeMetrics;
 import io.lakeshard.node.stream.StreamAuth;
@@ -122,9 +122,9 @@ class StreamServiceTest extends NodeTestBase {
     StreamService.Create fork = new StreamService.Create(null, Optional.empty(), Optional.empty(),
         Optional.of("/v1/stream/missing"), Optional.empty(), Optional.empty(), false, bytes(null));
     StreamOutcome.Refused noSource = (StreamOutcome.Refused) join(service.create(WRITER, "f", fork));
-    assertThat(noSource.refused().reason()).isEqualTo(DurableStream.Refusal.SOURCE_NOT_FOUND);
+    assertThat(noSource.refused().reason()).isEqualTo(StreamProtocol.Refusal.SOURCE_NOT_FOUND);
     assertThat(join(service.delete(WRITER, "e"))).isInstanceOf(StreamOutcome.Deleted.class);
     assertThat(((StreamOutcome.Refused) join(service.head(ANONYMOUS, "e"))).refused().reason())
-        .isEqualTo(DurableStream.Refusal.NOT_FOUND);
+        .isEqualTo(StreamProtocol.Refusal.NOT_FOUND);
   }
 }

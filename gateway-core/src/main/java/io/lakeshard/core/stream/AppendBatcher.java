@@ -1,11 +1,11 @@
 package io.lakeshard.core.stream;
 
-import io.lakeshard.core.stream.DurableStream.AppendBatch;
-import io.lakeshard.core.stream.DurableStream.AppendReply;
-import io.lakeshard.core.stream.DurableStream.AppendSpec;
-import io.lakeshard.core.stream.DurableStream.Command;
-import io.lakeshard.core.stream.DurableStream.FlushAppends;
 import io.lakeshard.core.stream.StreamEvent.MessageAppended;
+import io.lakeshard.core.stream.StreamProtocol.AppendBatch;
+import io.lakeshard.core.stream.StreamProtocol.AppendReply;
+import io.lakeshard.core.stream.StreamProtocol.AppendSpec;
+import io.lakeshard.core.stream.StreamProtocol.Command;
+import io.lakeshard.core.stream.StreamProtocol.FlushAppends;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.pekko.actor.typed.ActorRef;

@@ -1,15 +1,15 @@
 package io.lakeshard.core.stream;
 
-import io.lakeshard.core.stream.DurableStream.AppendReply;
-import io.lakeshard.core.stream.DurableStream.AppendSpec;
-import io.lakeshard.core.stream.DurableStream.Appended;
-import io.lakeshard.core.stream.DurableStream.Duplicate;
-import io.lakeshard.core.stream.DurableStream.Message;
-import io.lakeshard.core.stream.DurableStream.Producer;
-import io.lakeshard.core.stream.DurableStream.Refusal;
-import io.lakeshard.core.stream.DurableStream.Refused;
 import io.lakeshard.core.stream.StreamEvent.MessageAppended;
 import io.lakeshard.core.stream.StreamEvent.StreamClosed;
+import io.lakeshard.core.stream.StreamProtocol.AppendReply;
+import io.lakeshard.core.stream.StreamProtocol.AppendSpec;
+import io.lakeshard.core.stream.StreamProtocol.Appended;
+import io.lakeshard.core.stream.StreamProtocol.Duplicate;
+import io.lakeshard.core.stream.StreamProtocol.Message;
+import io.lakeshard.core.stream.StreamProtocol.Producer;
+import io.lakeshard.core.stream.StreamProtocol.Refusal;
+import io.lakeshard.core.stream.StreamProtocol.Refused;
 import java.time.Duration;
 import java.util.Optional;
 

@@ -1,6 +1,5 @@
 package io.lakeshard.core.stream;
 
-import io.lakeshard.core.CborSerializable;
 import io.lakeshard.core.lake.LakeAdapter;
 import io.lakeshard.core.lake.OffActor;
 import io.lakeshard.core.retry.Backoff;
@@ -12,14 +11,45 @@ import io.lakeshard.core.stream.StreamEvent.RegistryRecorded;
 import io.lakeshard.core.stream.StreamEvent.SegmentSealed;
 import io.lakeshard.core.stream.StreamEvent.StreamDeleted;
 import io.lakeshard.core.stream.StreamEvent.StreamSoftDeleted;
+import io.lakeshard.core.stream.StreamProtocol.Append;
+import io.lakeshard.core.stream.StreamProtocol.AppendBatch;
+import io.lakeshard.core.stream.StreamProtocol.AppendReply;
+import io.lakeshard.core.stream.StreamProtocol.AppendSpec;
+import io.lakeshard.core.stream.StreamProtocol.Appended;
+import io.lakeshard.core.stream.StreamProtocol.AttachFork;
+import io.lakeshard.core.stream.StreamProtocol.Chunk;
+import io.lakeshard.core.stream.StreamProtocol.Command;
+import io.lakeshard.core.stream.StreamProtocol.Create;
+import io.lakeshard.core.stream.StreamProtocol.CreateReply;
+import io.lakeshard.core.stream.StreamProtocol.CreateSpec;
+import io.lakeshard.core.stream.StreamProtocol.Created;
+import io.lakeshard.core.stream.StreamProtocol.Delete;
+import io.lakeshard.core.stream.StreamProtocol.Deleted;
+import io.lakeshard.core.stream.StreamProtocol.Described;
+import io.lakeshard.core.stream.StreamProtocol.DetachFork;
+import io.lakeshard.core.stream.StreamProtocol.FlushAppends;
+import io.lakeshard.core.stream.StreamProtocol.ForkAnswered;
+import io.lakeshard.core.stream.StreamProtocol.ForkFrom;
+import io.lakeshard.core.stream.StreamProtocol.ForkPoint;
+import io.lakeshard.core.stream.StreamProtocol.ForkReply;
+import io.lakeshard.core.stream.StreamProtocol.Head;
+import io.lakeshard.core.stream.StreamProtocol.Read;
+import io.lakeshard.core.stream.StreamProtocol.Refusal;
+import io.lakeshard.core.stream.StreamProtocol.Refused;
+import io.lakeshard.core.stream.StreamProtocol.RegistryAnswered;
+import io.lakeshard.core.stream.StreamProtocol.RegistryRetry;
+import io.lakeshard.core.stream.StreamProtocol.SealRetry;
+import io.lakeshard.core.stream.StreamProtocol.Segment;
+import io.lakeshard.core.stream.StreamProtocol.SegmentWriteDone;
+import io.lakeshard.core.stream.StreamProtocol.SegmentsLoaded;
+import io.lakeshard.core.stream.StreamProtocol.TimedOut;
+import io.lakeshard.core.stream.StreamProtocol.WaitsDue;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.function.BiFunction;
 import java.util.function.Function;
-import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -49,8 +79,9 @@ import org.slf4j.LoggerFactory;
  * journaled before it is acknowledged, so every offset a client was given is readable after any
  * crash. The rules live beside it: {@link AppendRule} (with {@link ProducerFencing}), {@link StreamPaging}, {@link LiveReaders}
  * (caught-up long-polls and SSE connections wait here), {@link SegmentTiering} (the cold part in
- * the lake), {@link ForkCut}, {@link RegistryOutbox} and {@link AppendBatcher} (plain appends go to the
- * journal in groups, one write per group); {@link StreamState} is its state and snapshot.
+ * the lake), {@link ForkCut}, {@link RegistryOutbox}, {@link AppendBatcher} (plain appends go to the
+ * journal in groups, one write per group) and {@link WriteInFlight} (a failed write's command is answered
+ * after recovery); {@link StreamState} is its state and snapshot, {@link StreamProtocol} its messages.
  *
  * <p>A fork is created from its source's segment index and a copy of its hot messages up to the
  * fork offset: the fork's entity asks its source ({@link ForkFrom}) before it journals its
@@ -58,180 +89,12 @@ import org.slf4j.LoggerFactory;
  * source with forks is only soft-deleted). Its offsets continue the source's.
  */
 public final class DurableStream
-    extends EventSourcedBehaviorWithEnforcedReplies<DurableStream.Command, StreamEvent, StreamState> {
+    extends EventSourcedBehaviorWithEnforcedReplies<StreamProtocol.Command, StreamEvent, StreamState> {
 
   /** "Stream": the persistence ids of existing journals ({@code Stream|id}) keep it. */
   public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "Stream");
   public static final String DEFAULT_CONTENT_TYPE = "application/octet-stream";
   public static final String REGISTRY_ID = RegistryOutbox.REGISTRY_ID;
-
-  // ---- protocol ----
-
-  public sealed interface Command extends CborSerializable {}
-
-  /** An idempotent producer's write: {@code seq} counts from 0 within an {@code epoch}. */
-  public record Producer(String id, long epoch, long seq) implements CborSerializable {}
-
-  /** A message and the offset after it (what a reader resumes from). */
-  public record Message(String offset, byte[] data) implements CborSerializable {}
-
-  /**
-   * A segment index entry: the object at {@code key} holds {@code count} messages ({@code bytes}
-   * stored bytes), of which this stream reads those from offset {@code first} to {@code last}
-   * (a fork that forked inside its source's segment reads only up to its fork offset).
-   */
-  public record Segment(long seq, String key, String first, String last, long bytes, int count)
-      implements CborSerializable {}
-
-  /**
-   * What a PUT asks for. {@code contentType} null: the default, or the source's for a fork;
-   * {@code fork} null: a plain stream.
-   */
-  public record CreateSpec(String contentType, Long ttlSeconds, String expiresAt, boolean closed, byte[] body,
-                           ForkPoint fork) implements CborSerializable {}
-
-  /** Fork {@code source} at {@code offset} (null: its tail), plus {@code subOffset} bytes or JSON values into the next message. */
-  public record ForkPoint(String source, String offset, int subOffset) implements CborSerializable {}
-
-  public record Create(CreateSpec spec, ActorRef<CreateReply> replyTo) implements Command {}
-
-  /** {@code contentType} as the request carried it (null when it had none). */
-  public record AppendSpec(byte[] data, String contentType, String seq, Producer producer, boolean close)
-      implements CborSerializable {}
-
-  public record Append(AppendSpec spec, ActorRef<AppendReply> replyTo) implements Command {}
-
-  /**
-   * Read after {@code offset} ({@link Offsets#BEGINNING}, {@link Offsets#NOW} or an offset); when
-   * {@code live} and there is nothing yet, the reply waits for an append or the long-poll timeout.
-   */
-  public record Read(String offset, boolean live, ActorRef<ReadReply> replyTo) implements Command {}
-
-  public record Head(ActorRef<HeadReply> replyTo) implements Command {}
-
-  public record Delete(ActorRef<DeleteReply> replyTo) implements Command {}
-
-  /** Asked of a fork's source by the fork: its messages up to the fork point. */
-  public record ForkFrom(ForkPoint point, ActorRef<ForkReply> replyTo) implements Command {}
-
-  /** From a fork once it exists: the source keeps its forks, and outlives its deletion while it has any. */
-  public record AttachFork(String fork) implements Command {}
-
-  /** From a fork once deleted: a deleted source goes when its last fork does. */
-  public record DetachFork(String fork) implements Command {}
-
-  /** Journal the open batch of appends ({@link AppendBatcher}), or let go what waits behind one that failed. */
-  enum FlushAppends implements Command, NoSerializationVerificationNeeded { INSTANCE }
-
-  /** A batch of appends as journaled in one write, and who waits for each: never sent, it marks the write in flight. */
-  record AppendBatch(List<MessageAppended> events, List<ActorRef<AppendReply>> replyTo)
-      implements Command, NoSerializationVerificationNeeded {}
-
-  /** The live reads' timer: the oldest waits may be over. */
-  enum WaitsDue implements Command, NoSerializationVerificationNeeded { INSTANCE }
-
-  /** A segment write ended: {@code error} null when the lake has the object, and it may join the index. */
-  record SegmentWriteDone(Segment segment, Throwable error) implements Command, NoSerializationVerificationNeeded {}
-
-  /** The end of a failed segment write's backoff. */
-  enum SealRetry implements Command, NoSerializationVerificationNeeded { INSTANCE }
-
-  /**
-   * Segments read for {@code then} (a read or a fork), which is handled again now that the
-   * {@code needed} ones are here: {@code read} (those that were not loaded yet) with their messages.
-   */
-  record SegmentsLoaded(List<Segment> needed, Map<Segment, List<Message>> read, Throwable error, Command then)
-      implements Command, NoSerializationVerificationNeeded {}
-
-  /** The fork source's answer to this stream's {@link ForkFrom}, for {@code create}. */
-  record ForkAnswered(Create create, ForkReply reply, Throwable error)
-      implements Command, NoSerializationVerificationNeeded {}
-
-  /** The registry's answer to an append of {@code change}. */
-  record RegistryAnswered(RegistryChange change, AppendReply reply, Throwable error)
-      implements Command, NoSerializationVerificationNeeded {}
-
-  /** Send the registry outbox's head again (after a backoff, or once the registry was created). */
-  enum RegistryRetry implements Command, NoSerializationVerificationNeeded { INSTANCE }
-
-  public record Meta(String contentType, String tail, boolean closed, Long ttlSeconds, String expiresAt)
-      implements CborSerializable {}
-
-  public sealed interface CreateReply extends CborSerializable {}
-
-  public sealed interface AppendReply extends CborSerializable {}
-
-  public sealed interface ReadReply extends CborSerializable {}
-
-  public sealed interface HeadReply extends CborSerializable {}
-
-  public sealed interface DeleteReply extends CborSerializable {}
-
-  public sealed interface ForkReply extends CborSerializable {}
-
-  public record Created(Meta meta, boolean isNew) implements CreateReply {}
-
-  /** Appended (or closed); {@code offset} is the new tail. */
-  public record Appended(String offset, boolean closed) implements AppendReply {}
-
-  /** A producer's retry of a write already journaled: acknowledged, nothing written. */
-  public record Duplicate(String offset, boolean closed, long epoch, long lastSeq) implements AppendReply {}
-
-  /**
-   * {@code messages} after the requested offset; {@code next} is where to read on;
-   * {@code closedAtTail}: the stream is closed and the reader has everything.
-   */
-  public record Chunk(Meta meta, List<Message> messages, String next, boolean upToDate, boolean closedAtTail)
-      implements ReadReply {}
-
-  /** A live read found nothing new before its timeout. */
-  public record TimedOut(Meta meta, String offset) implements ReadReply {}
-
-  public record Described(Meta meta) implements HeadReply {}
-
-  public record Deleted() implements DeleteReply {}
-
-  /** The source's side of a fork: its settings, segments and hot messages up to {@code forkOffset}. */
-  public record ForkBase(Meta source, String forkOffset, int subOffset, List<Segment> segments, List<Message> messages)
-      implements ForkReply {}
-
-  public enum Refusal {
-    NOT_FOUND,
-    /** Deleted while forks still read from it: gone for clients, and its id cannot be reused yet. */
-    GONE,
-    /** PUT on an existing stream with another configuration. */
-    CONFLICT,
-    INVALID,
-    CONTENT_TYPE_MISMATCH,
-    /** No usable Content-Type on an append with a body. */
-    CONTENT_TYPE_MISSING,
-    STREAM_CLOSED,
-    /** Stream-Seq not above the last one. */
-    SEQ_CONFLICT,
-    STALE_EPOCH,
-    /** A new producer epoch must start at seq 0. */
-    EPOCH_SEQ,
-    SEQ_GAP,
-    /** A fork's source does not exist. */
-    SOURCE_NOT_FOUND,
-    /** A fork's source was deleted (its forks keep it for themselves only). */
-    SOURCE_GONE,
-    /** A segment of the stream (or a fork's source) could not be read now (the client may retry). */
-    UNAVAILABLE,
-    /** The journal refused the write: it was not acknowledged (it may have been stored); retry after the entity's backoff. */
-    JOURNAL_UNAVAILABLE,
-    /** Too many commands wait behind the stream's appends in flight: nothing was done; retry. */
-    OVERLOADED
-  }
-
-  /** Any refusal; the numbers matter only for the producer refusals, {@code tail} for STREAM_CLOSED. */
-  public record Refused(Refusal reason, String message, String tail, long currentEpoch, long expectedSeq,
-                        long receivedSeq) implements CreateReply, AppendReply, ReadReply, HeadReply, DeleteReply,
-      ForkReply {
-    static Refused of(Refusal reason, String message) {
-      return new Refused(reason, message, null, 0, 0, 0);
-    }
-  }
 
   // ---- wiring ----
 
@@ -270,11 +133,8 @@ public final class DurableStream
   private final AppendBatcher batcher;
   /** Reads keep a TTL stream alive too; they are not journaled, so this is lost with the entity. */
   private long lastReadMillis;
-  /**
-   * The command whose journal write is in flight, or null. It outlives a restart (this object is
-   * the behaviour's factory, kept across restarts), so recovery can tell whose write failed.
-   */
-  private Command persisting;
+  /** Outlives a restart (this object is the behaviour's factory, kept across restarts). */
+  private final WriteInFlight inFlight;
 
   private DurableStream(String streamId, StreamSettings settings, LakeAdapter lake, StreamDirectory streams,
                         TimerScheduler<Command> timers, ActorContext<Command> context) {
@@ -290,6 +150,7 @@ public final class DurableStream
     this.tiering = new SegmentTiering(streamId, settings, lake, OffActor.of(context.getSystem()), context);
     this.registry = new RegistryOutbox(streamId, streams.stream(REGISTRY_ID), settings, context, timers);
     this.batcher = new AppendBatcher(settings.appendBatch(), context.getSelf());
+    this.inFlight = new WriteInFlight(streamId, context.getSelf());
   }
 
   /** After a journal failure the entity restarts (and recovers) with backoff, not at once in a loop. */
@@ -359,15 +220,7 @@ public final class DurableStream
   @Override
   public SignalHandler<StreamState> signalHandler() {
     return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), state -> {
-      if (persisting != null) {
-        log.warn("stream {} recovered after a failed journal write; answering its command as not done", streamId);
-        answerUnjournaled(persisting);
-        persisting = null;
-      }
-      AppendBatch open = batcher.take();
-      if (open != null) {
-        refuse(open, notJournaled());
-      }
+      inFlight.recovered(batcher.take());
       if (batcher.waiting() > 0) {
         context.getSelf().tell(FlushAppends.INSTANCE);
       }
@@ -377,48 +230,16 @@ public final class DurableStream
     }).build();
   }
 
-  /**
-   * A journal write failed and the entity restarted: whether it was stored is unknown (the
-   * recovered state tells), so a client's command is refused as not done, to be retried (a
-   * producer's retry is deduplicated if it was stored after all); a fork's notice is idempotent
-   * and handled again.
-   */
-  private void answerUnjournaled(Command failed) {
-    Refused refused = notJournaled();
-    if (failed instanceof AppendBatch batch) {
-      refuse(batch, refused);
-    } else if (failed instanceof Create create) {
-      create.replyTo().tell(refused);
-    } else if (failed instanceof ForkAnswered answer) {
-      answer.create().replyTo().tell(refused);
-    } else if (failed instanceof Append append) {
-      append.replyTo().tell(refused);
-    } else if (failed instanceof Delete delete) {
-      delete.replyTo().tell(refused);
-    } else {
-      context.getSelf().tell(failed);
-    }
-  }
-
-  private Refused notJournaled() {
-    return Refused.of(Refusal.JOURNAL_UNAVAILABLE, "stream " + streamId
-        + " could not journal the write; it was not acknowledged, retry it");
-  }
-
-  private static void refuse(AppendBatch batch, Refused refused) {
-    batch.replyTo().forEach(replyTo -> replyTo.tell(refused));
-  }
-
   /** Journals {@code events} for {@code command}; recovery answers it if the write fails. */
   private EffectBuilder<StreamEvent, StreamState> journal(Command command, List<StreamEvent> events) {
-    persisting = command;
-    return Effect().persist(events).thenRun(after -> persisting = null);
+    inFlight.started(command);
+    return Effect().persist(events).thenRun(after -> inFlight.done());
   }
 
   /** The same for one event (the append's path: no list). */
   private EffectBuilder<StreamEvent, StreamState> journal(Command command, StreamEvent event) {
-    persisting = command;
-    return Effect().persist(event).thenRun(after -> persisting = null);
+    inFlight.started(command);
+    return Effect().persist(event).thenRun(after -> inFlight.done());
   }
 
   @Override

@@ -1,12 +1,12 @@
 package io.lakeshard.core.stream;
 
-import io.lakeshard.core.stream.DurableStream.ForkBase;
-import io.lakeshard.core.stream.DurableStream.ForkPoint;
-import io.lakeshard.core.stream.DurableStream.ForkReply;
-import io.lakeshard.core.stream.DurableStream.Message;
-import io.lakeshard.core.stream.DurableStream.Refusal;
-import io.lakeshard.core.stream.DurableStream.Refused;
-import io.lakeshard.core.stream.DurableStream.Segment;
+import io.lakeshard.core.stream.StreamProtocol.ForkBase;
+import io.lakeshard.core.stream.StreamProtocol.ForkPoint;
+import io.lakeshard.core.stream.StreamProtocol.ForkReply;
+import io.lakeshard.core.stream.StreamProtocol.Message;
+import io.lakeshard.core.stream.StreamProtocol.Refusal;
+import io.lakeshard.core.stream.StreamProtocol.Refused;
+import io.lakeshard.core.stream.StreamProtocol.Segment;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

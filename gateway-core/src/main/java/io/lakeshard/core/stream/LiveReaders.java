@@ -1,8 +1,8 @@
 package io.lakeshard.core.stream;
 
-import io.lakeshard.core.stream.DurableStream.Chunk;
-import io.lakeshard.core.stream.DurableStream.Command;
-import io.lakeshard.core.stream.DurableStream.ReadReply;
+import io.lakeshard.core.stream.StreamProtocol.Chunk;
+import io.lakeshard.core.stream.StreamProtocol.Command;
+import io.lakeshard.core.stream.StreamProtocol.ReadReply;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;

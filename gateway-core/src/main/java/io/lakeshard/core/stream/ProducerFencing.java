@@ -1,10 +1,10 @@
 package io.lakeshard.core.stream;
 
-import io.lakeshard.core.stream.DurableStream.AppendReply;
-import io.lakeshard.core.stream.DurableStream.Duplicate;
-import io.lakeshard.core.stream.DurableStream.Producer;
-import io.lakeshard.core.stream.DurableStream.Refusal;
-import io.lakeshard.core.stream.DurableStream.Refused;
+import io.lakeshard.core.stream.StreamProtocol.AppendReply;
+import io.lakeshard.core.stream.StreamProtocol.Duplicate;
+import io.lakeshard.core.stream.StreamProtocol.Producer;
+import io.lakeshard.core.stream.StreamProtocol.Refusal;
+import io.lakeshard.core.stream.StreamProtocol.Refused;
 import java.time.Duration;
 import java.util.Optional;
 

@@ -3,15 +3,15 @@ package io.lakeshard.core.stream;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lakeshard.core.retry.RetryState;
-import io.lakeshard.core.stream.DurableStream.AppendReply;
-import io.lakeshard.core.stream.DurableStream.AppendSpec;
-import io.lakeshard.core.stream.DurableStream.Command;
-import io.lakeshard.core.stream.DurableStream.CreateReply;
-import io.lakeshard.core.stream.DurableStream.CreateSpec;
-import io.lakeshard.core.stream.DurableStream.Refusal;
-import io.lakeshard.core.stream.DurableStream.Refused;
-import io.lakeshard.core.stream.DurableStream.RegistryAnswered;
 import io.lakeshard.core.stream.StreamEvent.RegistryChange;
+import io.lakeshard.core.stream.StreamProtocol.AppendReply;
+import io.lakeshard.core.stream.StreamProtocol.AppendSpec;
+import io.lakeshard.core.stream.StreamProtocol.Command;
+import io.lakeshard.core.stream.StreamProtocol.CreateReply;
+import io.lakeshard.core.stream.StreamProtocol.CreateSpec;
+import io.lakeshard.core.stream.StreamProtocol.Refusal;
+import io.lakeshard.core.stream.StreamProtocol.Refused;
+import io.lakeshard.core.stream.StreamProtocol.RegistryAnswered;
 import java.time.Duration;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.RecipientRef;
@@ -82,7 +82,7 @@ final class RegistryOutbox {
     asking = true;
     RegistryChange change = state.registryOutbox.get(0);
     AppendSpec spec = new AppendSpec(event(streamId, change), JSON_TYPE, null, null, false);
-    context.ask(AppendReply.class, registry, askTimeout, replyTo -> new DurableStream.Append(spec, replyTo),
+    context.ask(AppendReply.class, registry, askTimeout, replyTo -> new StreamProtocol.Append(spec, replyTo),
         (reply, error) -> new RegistryAnswered(change, reply, error));
   }
 
@@ -100,8 +100,8 @@ final class RegistryOutbox {
     if (answer.reply() instanceof Refused refused && refused.reason() == Refusal.NOT_FOUND) {
       // Creating an existing registry is a no-op, so streams racing to create it all succeed.
       CreateSpec spec = new CreateSpec(JSON_TYPE, null, null, false, new byte[0], null);
-      context.ask(CreateReply.class, registry, askTimeout, replyTo -> new DurableStream.Create(spec, replyTo),
-          (reply, error) -> DurableStream.RegistryRetry.INSTANCE);
+      context.ask(CreateReply.class, registry, askTimeout, replyTo -> new StreamProtocol.Create(spec, replyTo),
+          (reply, error) -> StreamProtocol.RegistryRetry.INSTANCE);
       return false;
     }
     Duration delay = retry.failed();
@@ -110,7 +110,7 @@ final class RegistryOutbox {
         Optional.<Object>ofNullable(answer.error()).orElse(answer.reply()));
     asking = false;
     backingOff = true;
-    timers.startSingleTimer(DurableStream.RegistryRetry.INSTANCE, delay);
+    timers.startSingleTimer(StreamProtocol.RegistryRetry.INSTANCE, delay);
     return false;
   }
 

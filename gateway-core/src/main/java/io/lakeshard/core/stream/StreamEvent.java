@@ -1,10 +1,10 @@
 package io.lakeshard.core.stream;
 
 import io.lakeshard.core.CborSerializable;
-import io.lakeshard.core.stream.DurableStream.ForkPoint;
-import io.lakeshard.core.stream.DurableStream.Message;
-import io.lakeshard.core.stream.DurableStream.Producer;
-import io.lakeshard.core.stream.DurableStream.Segment;
+import io.lakeshard.core.stream.StreamProtocol.ForkPoint;
+import io.lakeshard.core.stream.StreamProtocol.Message;
+import io.lakeshard.core.stream.StreamProtocol.Producer;
+import io.lakeshard.core.stream.StreamProtocol.Segment;
 import java.util.List;
 
 /**

@@ -1,9 +1,9 @@
 package io.lakeshard.core.stream;
 
 import io.lakeshard.core.paging.Pages;
-import io.lakeshard.core.stream.DurableStream.Chunk;
-import io.lakeshard.core.stream.DurableStream.Message;
-import io.lakeshard.core.stream.DurableStream.Segment;
+import io.lakeshard.core.stream.StreamProtocol.Chunk;
+import io.lakeshard.core.stream.StreamProtocol.Message;
+import io.lakeshard.core.stream.StreamProtocol.Segment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -39,12 +39,12 @@ final class StreamSegment {
     return prefix(streamId) + String.format("%016d", seq) + ".seg";
   }
 
-  static byte[] encode(List<DurableStream.Message> messages) {
+  static byte[] encode(List<StreamProtocol.Message> messages) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (DataOutputStream out = new DataOutputStream(bytes)) {
       out.write(MAGIC);
       out.writeShort(VERSION);
-      for (DurableStream.Message message : messages) {
+      for (StreamProtocol.Message message : messages) {
         byte[] offset = message.offset().getBytes(StandardCharsets.US_ASCII);
         out.writeInt(2 + offset.length + message.data().length);
         out.writeShort(offset.length);
@@ -58,7 +58,7 @@ final class StreamSegment {
   }
 
   /** The messages of a segment object; a damaged or unknown object is refused, never half-read. */
-  static List<DurableStream.Message> decode(byte[] object) {
+  static List<StreamProtocol.Message> decode(byte[] object) {
     ByteBuffer in = ByteBuffer.wrap(object);
     try {
       byte[] magic = new byte[MAGIC.length];
@@ -70,7 +70,7 @@ final class StreamSegment {
       if (version != VERSION) {
         throw new IllegalArgumentException("unknown stream segment version " + version);
       }
-      List<DurableStream.Message> messages = new ArrayList<>();
+      List<StreamProtocol.Message> messages = new ArrayList<>();
       while (in.hasRemaining()) {
         int frame = in.getInt();
         int offsetLength = Short.toUnsignedInt(in.getShort());
@@ -78,7 +78,7 @@ final class StreamSegment {
         in.get(offset);
         byte[] data = new byte[frame - 2 - offsetLength];
         in.get(data);
-        messages.add(new DurableStream.Message(new String(offset, StandardCharsets.US_ASCII), data));
+        messages.add(new StreamProtocol.Message(new String(offset, StandardCharsets.US_ASCII), data));
       }
       return messages;
     } catch (BufferUnderflowException | NegativeArraySizeException e) {

@@ -1,15 +1,10 @@
 package io.lakeshard.core.stream;
 
-import com.fasterxml.jackson.annotation.JsonAutoDetect;
 import com.fasterxml.jackson.annotation.JsonAutoDetect.Visibility;
+import com.fasterxml.jackson.annotation.JsonAutoDetect;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import io.lakeshard.core.CborSerializable;
 import io.lakeshard.core.paging.Pages;
-import io.lakeshard.core.stream.DurableStream.ForkPoint;
-import io.lakeshard.core.stream.DurableStream.Message;
-import io.lakeshard.core.stream.DurableStream.Meta;
-import io.lakeshard.core.stream.DurableStream.Producer;
-import io.lakeshard.core.stream.DurableStream.Segment;
 import io.lakeshard.core.stream.ProducerFencing.ProducerState;
 import io.lakeshard.core.stream.StreamEvent.ForkAttached;
 import io.lakeshard.core.stream.StreamEvent.ForkDetached;
@@ -21,6 +16,11 @@ import io.lakeshard.core.stream.StreamEvent.StreamClosed;
 import io.lakeshard.core.stream.StreamEvent.StreamCreated;
 import io.lakeshard.core.stream.StreamEvent.StreamDeleted;
 import io.lakeshard.core.stream.StreamEvent.StreamSoftDeleted;
+import io.lakeshard.core.stream.StreamProtocol.ForkPoint;
+import io.lakeshard.core.stream.StreamProtocol.Message;
+import io.lakeshard.core.stream.StreamProtocol.Meta;
+import io.lakeshard.core.stream.StreamProtocol.Producer;
+import io.lakeshard.core.stream.StreamProtocol.Segment;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -2,10 +2,10 @@ package io.lakeshard.core.stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.lakeshard.core.stream.DurableStream.AppendReply;
-import io.lakeshard.core.stream.DurableStream.AppendSpec;
-import io.lakeshard.core.stream.DurableStream.Message;
 import io.lakeshard.core.stream.StreamEvent.MessageAppended;
+import io.lakeshard.core.stream.StreamProtocol.AppendReply;
+import io.lakeshard.core.stream.StreamProtocol.AppendSpec;
+import io.lakeshard.core.stream.StreamProtocol.Message;
 import java.time.Duration;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -21,7 +21,7 @@ class AppendBatcherTest {
     testKit.shutdownTestKit();
   }
 
-  private final TestProbe<DurableStream.Command> self = testKit.createTestProbe();
+  private final TestProbe<StreamProtocol.Command> self = testKit.createTestProbe();
   private final TestProbe<AppendReply> client = testKit.createTestProbe();
   private final AppendBatcher batcher = new AppendBatcher(new StreamSettings.AppendBatching(10, 2, 1), self.getRef());
 
@@ -38,14 +38,14 @@ class AppendBatcherTest {
     StreamState state = new StreamState();
     assertThat(batcher.mustWait()).isFalse();
     batcher.add(appended("a", null), client.getRef());
-    assertThat(self.receiveMessage()).isEqualTo(DurableStream.FlushAppends.INSTANCE);
+    assertThat(self.receiveMessage()).isEqualTo(StreamProtocol.FlushAppends.INSTANCE);
     batcher.add(appended("b", "7"), client.getRef());
     self.expectNoMessage(Duration.ofMillis(50));
     assertThat(batcher.tail(state)).isEqualTo("b");
     assertThat(batcher.lastSeq(state)).isEqualTo("7");
     assertThat(batcher.holdsSeq()).isTrue();
 
-    DurableStream.AppendBatch batch = batcher.take();
+    StreamProtocol.AppendBatch batch = batcher.take();
     assertThat(batch.events()).extracting(e -> e.message().offset()).containsExactly("a", "b");
     assertThat(batch.replyTo()).hasSize(2);
     assertThat(batcher.take()).isNull();
@@ -55,14 +55,14 @@ class AppendBatcherTest {
 
   @Test
   void whileABatchIsOpenOnlyAPlainAppendThatFitsJoinsIt() {
-    assertThat(batcher.mustWait(new AppendSpec(new byte[4], "text/plain", null, new DurableStream.Producer("p", 0, 0), false)))
+    assertThat(batcher.mustWait(new AppendSpec(new byte[4], "text/plain", null, new StreamProtocol.Producer("p", 0, 0), false)))
         .isFalse(); // no batch open: a producer's append goes on its own
     batcher.add(appended("a", null), client.getRef());
     assertThat(batcher.mustWait()).isTrue();
     assertThat(batcher.mustWait(plain(6))).isFalse();
     assertThat(batcher.mustWait(plain(7))).as("4 + 7 bytes > 10").isTrue();
     assertThat(batcher.mustWait(new AppendSpec(new byte[0], null, null, null, true))).as("a close").isTrue();
-    assertThat(batcher.mustWait(new AppendSpec(new byte[1], "text/plain", null, new DurableStream.Producer("p", 0, 0), false)))
+    assertThat(batcher.mustWait(new AppendSpec(new byte[1], "text/plain", null, new StreamProtocol.Producer("p", 0, 0), false)))
         .as("a producer's").isTrue();
     batcher.add(appended("b", null), client.getRef());
     assertThat(batcher.mustWait(plain(1))).as("2 appends, the cap").isTrue();

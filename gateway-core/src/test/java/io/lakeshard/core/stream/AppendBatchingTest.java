@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.lakeshard.core.InMemoryPersistence;
 import io.lakeshard.core.lake.LocalLakeAdapter;
 import io.lakeshard.core.retry.Backoff;
-import io.lakeshard.core.stream.DurableStream.AppendReply;
-import io.lakeshard.core.stream.DurableStream.AppendSpec;
-import io.lakeshard.core.stream.DurableStream.Appended;
-import io.lakeshard.core.stream.DurableStream.Refusal;
-import io.lakeshard.core.stream.DurableStream.Refused;
+import io.lakeshard.core.stream.StreamProtocol.AppendReply;
+import io.lakeshard.core.stream.StreamProtocol.AppendSpec;
+import io.lakeshard.core.stream.StreamProtocol.Appended;
+import io.lakeshard.core.stream.StreamProtocol.Refusal;
+import io.lakeshard.core.stream.StreamProtocol.Refused;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -111,13 +111,13 @@ class AppendBatchingTest {
     }
   }
 
-  private ActorRef<DurableStream.Command> spawn(String id, StreamSettings.AppendBatching batching) {
+  private ActorRef<StreamProtocol.Command> spawn(String id, StreamSettings.AppendBatching batching) {
     StreamSettings settings = StreamTestSupport.settings(Duration.ofSeconds(30), 1024 * 1024, 4 * 1024 * 1024, 1000,
         SEGMENT_BACKOFF, JOURNAL_BACKOFF, batching);
     return testKit.spawn(DurableStream.create(id, settings, LAKE, StreamTestSupport.NO_OTHER_STREAMS), id + "-" + streams++);
   }
 
-  private ActorRef<DurableStream.Command> spawn(String id) {
+  private ActorRef<StreamProtocol.Command> spawn(String id) {
     return spawn(id, new StreamSettings.AppendBatching(1024 * 1024, 1000, 4000));
   }
 
@@ -125,16 +125,16 @@ class AppendBatchingTest {
     return text.getBytes(StandardCharsets.UTF_8);
   }
 
-  private String create(ActorRef<DurableStream.Command> stream) {
-    TestProbe<DurableStream.CreateReply> probe = testKit.createTestProbe();
-    stream.tell(new DurableStream.Create(new DurableStream.CreateSpec("text/plain", null, null, false, null, null),
+  private String create(ActorRef<StreamProtocol.Command> stream) {
+    TestProbe<StreamProtocol.CreateReply> probe = testKit.createTestProbe();
+    stream.tell(new StreamProtocol.Create(new StreamProtocol.CreateSpec("text/plain", null, null, false, null, null),
         probe.getRef()));
-    return ((DurableStream.Created) probe.receiveMessage()).meta().tail();
+    return ((StreamProtocol.Created) probe.receiveMessage()).meta().tail();
   }
 
-  private TestProbe<AppendReply> send(ActorRef<DurableStream.Command> stream, AppendSpec spec) {
+  private TestProbe<AppendReply> send(ActorRef<StreamProtocol.Command> stream, AppendSpec spec) {
     TestProbe<AppendReply> probe = testKit.createTestProbe();
-    stream.tell(new DurableStream.Append(spec, probe.getRef()));
+    stream.tell(new StreamProtocol.Append(spec, probe.getRef()));
     return probe;
   }
 
@@ -142,18 +142,18 @@ class AppendBatchingTest {
     return new AppendSpec(bytes(data), "text/plain", null, null, false);
   }
 
-  private static String readAll(ActorRef<DurableStream.Command> stream) {
-    TestProbe<DurableStream.ReadReply> probe = testKit.createTestProbe();
-    stream.tell(new DurableStream.Read(Offsets.BEGINNING, false, probe.getRef()));
+  private static String readAll(ActorRef<StreamProtocol.Command> stream) {
+    TestProbe<StreamProtocol.ReadReply> probe = testKit.createTestProbe();
+    stream.tell(new StreamProtocol.Read(Offsets.BEGINNING, false, probe.getRef()));
     StringBuilder out = new StringBuilder();
-    ((DurableStream.Chunk) probe.receiveMessage()).messages()
+    ((StreamProtocol.Chunk) probe.receiveMessage()).messages()
         .forEach(m -> out.append(new String(m.data(), StandardCharsets.UTF_8)));
     return out.toString();
   }
 
   @Test
   void appendsArrivingDuringAWriteShareTheNextOneAndEachGetsItsOwnOffset() throws Exception {
-    ActorRef<DurableStream.Command> stream = spawn("batched");
+    ActorRef<StreamProtocol.Command> stream = spawn("batched");
     String tail = create(stream);
     int before = held.writes.get();
     List<TestProbe<AppendReply>> replies = new ArrayList<>();
@@ -179,15 +179,15 @@ class AppendBatchingTest {
     assertThat(readAll(stream)).isEqualTo(all.toString());
 
     testKit.stop(stream);
-    ActorRef<DurableStream.Command> again = spawn("batched");
+    ActorRef<StreamProtocol.Command> again = spawn("batched");
     assertThat(readAll(again)).isEqualTo(all.toString());
-    TestProbe<DurableStream.AppendReply> next = send(again, text("z"));
+    TestProbe<StreamProtocol.AppendReply> next = send(again, text("z"));
     assertThat(((Appended) next.receiveMessage()).offset()).isEqualTo(Offsets.next(tail, 1));
   }
 
   @Test
   void commandsBehindABatchSeeTheStateItLeavesInArrivalOrder() throws Exception {
-    ActorRef<DurableStream.Command> stream = spawn("ordered");
+    ActorRef<StreamProtocol.Command> stream = spawn("ordered");
     String tail = create(stream);
     TestProbe<AppendReply> first = send(stream, text("a"));
     held.awaitHolding();
@@ -195,8 +195,8 @@ class AppendBatchingTest {
     TestProbe<AppendReply> b = send(stream, new AppendSpec(bytes("b"), "text/plain", "0002", null, false));
     TestProbe<AppendReply> staleSeq = send(stream, new AppendSpec(bytes("x"), "text/plain", "0001", null, false));
     TestProbe<AppendReply> c = send(stream, text("c"));
-    TestProbe<DurableStream.HeadReply> head = testKit.createTestProbe();
-    stream.tell(new DurableStream.Head(head.getRef()));
+    TestProbe<StreamProtocol.HeadReply> head = testKit.createTestProbe();
+    stream.tell(new StreamProtocol.Head(head.getRef()));
     TestProbe<AppendReply> close = send(stream, new AppendSpec(new byte[0], null, null, null, true));
     TestProbe<AppendReply> late = send(stream, text("late"));
     held.release();
@@ -209,7 +209,7 @@ class AppendBatchingTest {
     // b's Stream-Seq is not durable when x arrives: x waits for it, and is refused against it once it is.
     assertThat(((Refused) staleSeq.receiveMessage()).reason()).isEqualTo(Refusal.SEQ_CONFLICT);
     assertThat(((Appended) c.receiveMessage()).offset()).isEqualTo(afterC);
-    assertThat(((DurableStream.Described) head.receiveMessage()).meta().tail()).isEqualTo(afterC);
+    assertThat(((StreamProtocol.Described) head.receiveMessage()).meta().tail()).isEqualTo(afterC);
     Appended closed = (Appended) close.receiveMessage();
     assertThat(closed.offset()).isEqualTo(afterC);
     assertThat(closed.closed()).isTrue();
@@ -221,7 +221,7 @@ class AppendBatchingTest {
 
   @Test
   void aFullBatchMakesTheNextAppendsWaitAndTooManyWaitingAreRefusedAsOverloaded() throws Exception {
-    ActorRef<DurableStream.Command> stream = spawn("capped", new StreamSettings.AppendBatching(1024, 3, 2));
+    ActorRef<StreamProtocol.Command> stream = spawn("capped", new StreamSettings.AppendBatching(1024, 3, 2));
     String tail = create(stream);
     int before = held.writes.get();
     List<TestProbe<AppendReply>> replies = new ArrayList<>();
@@ -247,22 +247,22 @@ class AppendBatchingTest {
 
   @Test
   void aBatchWhoseWriteFailsIsRefusedWholeAndWhatWaitedBehindItIsAnsweredAfterRecovery() throws Exception {
-    ActorRef<DurableStream.Command> stream = spawn("failed");
+    ActorRef<StreamProtocol.Command> stream = spawn("failed");
     create(stream);
     TestProbe<AppendReply> first = send(stream, text("a"));
     held.awaitHolding();
     held.failTheNext = true;
     TestProbe<AppendReply> lost1 = send(stream, text("b"));
     TestProbe<AppendReply> lost2 = send(stream, text("c"));
-    TestProbe<DurableStream.HeadReply> head = testKit.createTestProbe();
-    stream.tell(new DurableStream.Head(head.getRef()));
+    TestProbe<StreamProtocol.HeadReply> head = testKit.createTestProbe();
+    stream.tell(new StreamProtocol.Head(head.getRef()));
     held.release();
 
     assertThat(first.receiveMessage()).isInstanceOf(Appended.class);
     assertThat(((Refused) lost1.receiveMessage(Duration.ofSeconds(10))).reason()).isEqualTo(Refusal.JOURNAL_UNAVAILABLE);
     assertThat(((Refused) lost2.receiveMessage(Duration.ofSeconds(10))).reason()).isEqualTo(Refusal.JOURNAL_UNAVAILABLE);
     // The head waited behind the failed batch: it is let go once the entity has recovered.
-    String tail = ((DurableStream.Described) head.receiveMessage(Duration.ofSeconds(10))).meta().tail();
+    String tail = ((StreamProtocol.Described) head.receiveMessage(Duration.ofSeconds(10))).meta().tail();
     TestProbe<AppendReply> retried = send(stream, text("b"));
     assertThat(((Appended) retried.receiveMessage(Duration.ofSeconds(10))).offset()).isEqualTo(Offsets.next(tail, 1));
     assertThat(readAll(stream)).isEqualTo("ab");

@@ -2,16 +2,16 @@ package io.lakeshard.core.stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.lakeshard.core.stream.DurableStream.AppendReply;
-import io.lakeshard.core.stream.DurableStream.AppendSpec;
-import io.lakeshard.core.stream.DurableStream.Appended;
-import io.lakeshard.core.stream.DurableStream.Duplicate;
-import io.lakeshard.core.stream.DurableStream.Message;
-import io.lakeshard.core.stream.DurableStream.Producer;
-import io.lakeshard.core.stream.DurableStream.Refusal;
-import io.lakeshard.core.stream.DurableStream.Refused;
 import io.lakeshard.core.stream.StreamEvent.MessageAppended;
 import io.lakeshard.core.stream.StreamEvent.StreamClosed;
+import io.lakeshard.core.stream.StreamProtocol.AppendReply;
+import io.lakeshard.core.stream.StreamProtocol.AppendSpec;
+import io.lakeshard.core.stream.StreamProtocol.Appended;
+import io.lakeshard.core.stream.StreamProtocol.Duplicate;
+import io.lakeshard.core.stream.StreamProtocol.Message;
+import io.lakeshard.core.stream.StreamProtocol.Producer;
+import io.lakeshard.core.stream.StreamProtocol.Refusal;
+import io.lakeshard.core.stream.StreamProtocol.Refused;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -29,7 +29,7 @@ class AppendRuleTest {
     testKit.shutdownTestKit();
   }
 
-  private final TestProbe<DurableStream.Command> self = testKit.createTestProbe();
+  private final TestProbe<StreamProtocol.Command> self = testKit.createTestProbe();
   private final TestProbe<AppendReply> client = testKit.createTestProbe();
   private final AppendBatcher batcher = new AppendBatcher(new StreamSettings.AppendBatching(1 << 20, 100, 10), self.getRef());
   private final AppendRule rule = new AppendRule(Duration.ofMinutes(1));

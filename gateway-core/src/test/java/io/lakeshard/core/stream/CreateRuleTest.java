@@ -2,19 +2,19 @@ package io.lakeshard.core.stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.lakeshard.core.stream.DurableStream.CreateReply;
-import io.lakeshard.core.stream.DurableStream.CreateSpec;
-import io.lakeshard.core.stream.DurableStream.Created;
-import io.lakeshard.core.stream.DurableStream.ForkBase;
-import io.lakeshard.core.stream.DurableStream.ForkPoint;
-import io.lakeshard.core.stream.DurableStream.Message;
-import io.lakeshard.core.stream.DurableStream.Meta;
-import io.lakeshard.core.stream.DurableStream.Refusal;
-import io.lakeshard.core.stream.DurableStream.Refused;
 import io.lakeshard.core.stream.StreamEvent.RegistryChange;
 import io.lakeshard.core.stream.StreamEvent.StreamCreated;
 import io.lakeshard.core.stream.StreamEvent.StreamDeleted;
 import io.lakeshard.core.stream.StreamEvent.StreamSoftDeleted;
+import io.lakeshard.core.stream.StreamProtocol.CreateReply;
+import io.lakeshard.core.stream.StreamProtocol.CreateSpec;
+import io.lakeshard.core.stream.StreamProtocol.Created;
+import io.lakeshard.core.stream.StreamProtocol.ForkBase;
+import io.lakeshard.core.stream.StreamProtocol.ForkPoint;
+import io.lakeshard.core.stream.StreamProtocol.Message;
+import io.lakeshard.core.stream.StreamProtocol.Meta;
+import io.lakeshard.core.stream.StreamProtocol.Refusal;
+import io.lakeshard.core.stream.StreamProtocol.Refused;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -3,11 +3,11 @@ package io.lakeshard.core.stream;
 import static io.lakeshard.core.stream.StreamStates.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.lakeshard.core.stream.DurableStream.ForkBase;
-import io.lakeshard.core.stream.DurableStream.ForkPoint;
-import io.lakeshard.core.stream.DurableStream.Refusal;
-import io.lakeshard.core.stream.DurableStream.Refused;
-import io.lakeshard.core.stream.DurableStream.Segment;
+import io.lakeshard.core.stream.StreamProtocol.ForkBase;
+import io.lakeshard.core.stream.StreamProtocol.ForkPoint;
+import io.lakeshard.core.stream.StreamProtocol.Refusal;
+import io.lakeshard.core.stream.StreamProtocol.Refused;
+import io.lakeshard.core.stream.StreamProtocol.Segment;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

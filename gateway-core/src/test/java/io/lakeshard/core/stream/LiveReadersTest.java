@@ -3,11 +3,11 @@ package io.lakeshard.core.stream;
 import static io.lakeshard.core.stream.StreamStates.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.lakeshard.core.stream.DurableStream.Chunk;
-import io.lakeshard.core.stream.DurableStream.Command;
-import io.lakeshard.core.stream.DurableStream.ReadReply;
-import io.lakeshard.core.stream.DurableStream.Refusal;
-import io.lakeshard.core.stream.DurableStream.Refused;
+import io.lakeshard.core.stream.StreamProtocol.Chunk;
+import io.lakeshard.core.stream.StreamProtocol.Command;
+import io.lakeshard.core.stream.StreamProtocol.ReadReply;
+import io.lakeshard.core.stream.StreamProtocol.Refusal;
+import io.lakeshard.core.stream.StreamProtocol.Refused;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -40,18 +40,18 @@ class LiveReadersTest {
                                            LongSupplier nanoTime) {
     StreamPaging paging = new StreamPaging(1024);
     return Behaviors.withTimers(timers -> {
-      LiveReaders readers = new LiveReaders(timers, timeout, DurableStream.WaitsDue.INSTANCE, nanoTime);
+      LiveReaders readers = new LiveReaders(timers, timeout, StreamProtocol.WaitsDue.INSTANCE, nanoTime);
       return Behaviors.receiveMessage(command -> {
-        if (command instanceof DurableStream.Read read) {
+        if (command instanceof StreamProtocol.Read read) {
           readers.await(read.offset(), read.replyTo());
-        } else if (command instanceof DurableStream.Append append) {
+        } else if (command instanceof StreamProtocol.Append append) {
           StreamStates.append(state, new String(append.spec().data()));
           readers.wake(state, after -> paging.hot(state, after), null);
-        } else if (command instanceof DurableStream.Delete) {
+        } else if (command instanceof StreamProtocol.Delete) {
           readers.wake(state, after -> paging.hot(state, after), GONE);
-        } else if (command == DurableStream.WaitsDue.INSTANCE) {
-          readers.expire(after -> new DurableStream.TimedOut(state.meta(), after));
-        } else if (command instanceof DurableStream.Head) {
+        } else if (command == StreamProtocol.WaitsDue.INSTANCE) {
+          readers.expire(after -> new StreamProtocol.TimedOut(state.meta(), after));
+        } else if (command instanceof StreamProtocol.Head) {
           waiting.getRef().tell(readers.waiting());
         }
         return Behaviors.same();
@@ -71,13 +71,13 @@ class LiveReadersTest {
   /** A reader that starts waiting at the (empty) stream's tail. */
   private static TestProbe<ReadReply> waitAtTail(ActorRef<Command> actor) {
     TestProbe<ReadReply> reader = testKit.createTestProbe();
-    actor.tell(new DurableStream.Read(Offsets.ZERO, true, reader.getRef()));
+    actor.tell(new StreamProtocol.Read(Offsets.ZERO, true, reader.getRef()));
     return reader;
   }
 
-  private static DurableStream.Append append(String text) {
-    return new DurableStream.Append(new DurableStream.AppendSpec(text.getBytes(), "text/plain", null, null, false),
-        testKit.<DurableStream.AppendReply>createTestProbe().getRef());
+  private static StreamProtocol.Append append(String text) {
+    return new StreamProtocol.Append(new StreamProtocol.AppendSpec(text.getBytes(), "text/plain", null, null, false),
+        testKit.<StreamProtocol.AppendReply>createTestProbe().getRef());
   }
 
   @Test
@@ -87,13 +87,13 @@ class LiveReadersTest {
     ActorRef<Command> actor = spawn(Duration.ofMinutes(1), state, waiting);
     TestProbe<ReadReply> first = waitAtTail(actor);
     TestProbe<ReadReply> second = waitAtTail(actor);
-    actor.tell(new DurableStream.Head(null));
+    actor.tell(new StreamProtocol.Head(null));
     assertThat(waiting.receiveMessage()).isEqualTo(2);
 
     actor.tell(append("hi"));
     assertThat(text(((Chunk) first.receiveMessage()).messages())).isEqualTo("hi");
     assertThat(text(((Chunk) second.receiveMessage()).messages())).isEqualTo("hi");
-    actor.tell(new DurableStream.Head(null));
+    actor.tell(new StreamProtocol.Head(null));
     assertThat(waiting.receiveMessage()).isZero();
   }
 
@@ -102,10 +102,10 @@ class LiveReadersTest {
     TestProbe<Integer> waiting = testKit.createTestProbe();
     ActorRef<Command> actor = spawn(Duration.ofMillis(50), StreamStates.created("text/plain"), waiting);
     TestProbe<ReadReply> reader = waitAtTail(actor);
-    DurableStream.TimedOut timedOut = (DurableStream.TimedOut) reader.receiveMessage(Duration.ofSeconds(10));
+    StreamProtocol.TimedOut timedOut = (StreamProtocol.TimedOut) reader.receiveMessage(Duration.ofSeconds(10));
     assertThat(timedOut.offset()).isEqualTo(Offsets.ZERO);
     actor.tell(append("late"));
-    actor.tell(new DurableStream.Head(null));
+    actor.tell(new StreamProtocol.Head(null));
     assertThat(waiting.receiveMessage()).isZero();
     reader.expectNoMessage(Duration.ZERO);
   }
@@ -115,7 +115,7 @@ class LiveReadersTest {
     ActorRef<Command> actor = spawn(Duration.ofMinutes(1), StreamStates.created("text/plain"),
         testKit.createTestProbe());
     TestProbe<ReadReply> reader = waitAtTail(actor);
-    actor.tell(new DurableStream.Delete(null));
+    actor.tell(new StreamProtocol.Delete(null));
     assertThat(reader.receiveMessage()).isEqualTo(GONE);
   }
 
@@ -127,23 +127,23 @@ class LiveReadersTest {
     Duration timeout = Duration.ofMillis(50);
     ActorRef<Command> actor = spawn(timeout, StreamStates.created("text/plain"), waiting, now::get);
     TestProbe<ReadReply> first = waitAtTail(actor);
-    actor.tell(new DurableStream.Head(null));
+    actor.tell(new StreamProtocol.Head(null));
     assertThat(waiting.receiveMessage()).isEqualTo(1);
     now.set(Duration.ofMillis(30).toNanos());
     TestProbe<ReadReply> second = waitAtTail(actor);
-    actor.tell(new DurableStream.Head(null));
+    actor.tell(new StreamProtocol.Head(null));
     assertThat(waiting.receiveMessage()).isEqualTo(2);
 
     // the timer fires while neither deadline has passed on this clock: nobody is answered yet
     first.expectNoMessage(Duration.ofMillis(150));
     now.set(Duration.ofMillis(60).toNanos()); // past the first's deadline (50 ms), not the second's (80 ms)
-    assertThat(first.receiveMessage(Duration.ofSeconds(10))).isInstanceOf(DurableStream.TimedOut.class);
-    actor.tell(new DurableStream.Head(null));
+    assertThat(first.receiveMessage(Duration.ofSeconds(10))).isInstanceOf(StreamProtocol.TimedOut.class);
+    actor.tell(new StreamProtocol.Head(null));
     assertThat(waiting.receiveMessage()).isEqualTo(1);
     second.expectNoMessage(Duration.ZERO);
 
     now.set(Duration.ofMillis(90).toNanos());
-    assertThat(second.receiveMessage(Duration.ofSeconds(10))).isInstanceOf(DurableStream.TimedOut.class);
+    assertThat(second.receiveMessage(Duration.ofSeconds(10))).isInstanceOf(StreamProtocol.TimedOut.class);
   }
 
   @Test
@@ -159,7 +159,7 @@ class LiveReadersTest {
     assertThat(text(toFirst.messages())).isEqualTo("one");
 
     TestProbe<ReadReply> atTail = testKit.createTestProbe();
-    actor.tell(new DurableStream.Read(toFirst.next(), true, atTail.getRef()));
+    actor.tell(new StreamProtocol.Read(toFirst.next(), true, atTail.getRef()));
     TestProbe<ReadReply> behind = waitAtTail(actor); // still at the start: it gets both messages
     actor.tell(append("two"));
     assertThat(text(((Chunk) atTail.receiveMessage()).messages())).isEqualTo("two");

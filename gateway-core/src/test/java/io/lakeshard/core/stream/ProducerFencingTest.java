@@ -2,11 +2,11 @@ package io.lakeshard.core.stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.lakeshard.core.stream.DurableStream.Duplicate;
-import io.lakeshard.core.stream.DurableStream.Producer;
-import io.lakeshard.core.stream.DurableStream.Refusal;
-import io.lakeshard.core.stream.DurableStream.Refused;
 import io.lakeshard.core.stream.ProducerFencing.ProducerState;
+import io.lakeshard.core.stream.StreamProtocol.Duplicate;
+import io.lakeshard.core.stream.StreamProtocol.Producer;
+import io.lakeshard.core.stream.StreamProtocol.Refusal;
+import io.lakeshard.core.stream.StreamProtocol.Refused;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 

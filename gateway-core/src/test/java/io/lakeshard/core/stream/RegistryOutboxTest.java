@@ -58,25 +58,25 @@ class RegistryOutboxTest {
     testKit.shutdownTestKit();
   }
 
-  private static <T> T ask(RecipientRef<DurableStream.Command> stream,
-                           java.util.function.Function<ActorRef<T>, DurableStream.Command> command) {
+  private static <T> T ask(RecipientRef<StreamProtocol.Command> stream,
+                           java.util.function.Function<ActorRef<T>, StreamProtocol.Command> command) {
     TestProbe<T> probe = testKit.createTestProbe();
     stream.tell(command.apply(probe.getRef()));
     return probe.receiveMessage(Duration.ofSeconds(10));
   }
 
-  private static DurableStream.CreateReply create(RecipientRef<DurableStream.Command> stream) {
-    DurableStream.CreateSpec spec = new DurableStream.CreateSpec("text/plain", null, null, false, null, null);
-    return ask(stream, (ActorRef<DurableStream.CreateReply> replyTo) -> new DurableStream.Create(spec, replyTo));
+  private static StreamProtocol.CreateReply create(RecipientRef<StreamProtocol.Command> stream) {
+    StreamProtocol.CreateSpec spec = new StreamProtocol.CreateSpec("text/plain", null, null, false, null, null);
+    return ask(stream, (ActorRef<StreamProtocol.CreateReply> replyTo) -> new StreamProtocol.Create(spec, replyTo));
   }
 
   /** The registry's events about {@code id}, as "insert" / "delete". */
   private static List<String> registryOf(String id) throws Exception {
-    DurableStream.ReadReply reply = ask(SHARDED.stream(DurableStream.REGISTRY_ID),
-        (ActorRef<DurableStream.ReadReply> replyTo) -> new DurableStream.Read(Offsets.BEGINNING, false, replyTo));
+    StreamProtocol.ReadReply reply = ask(SHARDED.stream(DurableStream.REGISTRY_ID),
+        (ActorRef<StreamProtocol.ReadReply> replyTo) -> new StreamProtocol.Read(Offsets.BEGINNING, false, replyTo));
     List<String> operations = new ArrayList<>();
-    if (reply instanceof DurableStream.Chunk chunk) {
-      List<byte[]> data = chunk.messages().stream().map(DurableStream.Message::data).toList();
+    if (reply instanceof StreamProtocol.Chunk chunk) {
+      List<byte[]> data = chunk.messages().stream().map(StreamProtocol.Message::data).toList();
       for (JsonNode event : JSON.readTree(JsonMode.array(data))) {
         if (event.get("key").asText().equals(id)) {
           operations.add(event.get("headers").get("operation").asText());
@@ -114,9 +114,9 @@ class RegistryOutboxTest {
 
   @Test
   void creationsAndDeletionsReachTheRegistryInOrderAndAreMarkedRecorded() throws Exception {
-    RecipientRef<DurableStream.Command> stream = SHARDED.stream("ordered");
-    assertThat(create(stream)).isInstanceOf(DurableStream.Created.class);
-    assertThat(ask(stream, DurableStream.Delete::new)).isInstanceOf(DurableStream.Deleted.class);
+    RecipientRef<StreamProtocol.Command> stream = SHARDED.stream("ordered");
+    assertThat(create(stream)).isInstanceOf(StreamProtocol.Created.class);
+    assertThat(ask(stream, StreamProtocol.Delete::new)).isInstanceOf(StreamProtocol.Deleted.class);
     eventually(() -> assertThat(registryOf("ordered")).containsExactly("insert", "delete"));
     eventually(() -> assertThat(journal.persistedInStorage("Stream|ordered"))
         .filteredOn(event -> event instanceof StreamEvent.RegistryRecorded).hasSize(2));
@@ -127,13 +127,13 @@ class RegistryOutboxTest {
     // The registry exists, and its next write fails: the stream's first attempt gets no answer.
     create(SHARDED.stream(DurableStream.REGISTRY_ID));
     journal.failNextPersisted("Stream|" + DurableStream.REGISTRY_ID);
-    ActorRef<DurableStream.Command> first =
+    ActorRef<StreamProtocol.Command> first =
         testKit.spawn(DurableStream.create("restarted", SETTINGS, LAKE, SHARDED), "restarted-" + incarnations.incrementAndGet());
-    assertThat(create(first)).isInstanceOf(DurableStream.Created.class);
+    assertThat(create(first)).isInstanceOf(StreamProtocol.Created.class);
     testKit.stop(first);
     assertThat(registryOf("restarted")).isEmpty();
 
-    ActorRef<DurableStream.Command> again =
+    ActorRef<StreamProtocol.Command> again =
         testKit.spawn(DurableStream.create("restarted", SETTINGS, LAKE, SHARDED), "restarted-" + incarnations.incrementAndGet());
     eventually(() -> assertThat(registryOf("restarted")).containsExactly("insert"));
     testKit.stop(again);

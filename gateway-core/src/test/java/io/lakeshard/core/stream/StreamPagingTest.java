@@ -3,8 +3,8 @@ package io.lakeshard.core.stream;
 import static io.lakeshard.core.stream.StreamStates.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.lakeshard.core.stream.DurableStream.Chunk;
-import io.lakeshard.core.stream.DurableStream.Segment;
+import io.lakeshard.core.stream.StreamProtocol.Chunk;
+import io.lakeshard.core.stream.StreamProtocol.Segment;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

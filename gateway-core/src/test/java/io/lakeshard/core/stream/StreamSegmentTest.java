@@ -74,34 +74,34 @@ class StreamSegmentTest {
     testKit.shutdownTestKit();
   }
 
-  private ActorRef<DurableStream.Command> spawn(String id) {
+  private ActorRef<StreamProtocol.Command> spawn(String id) {
     return testKit.spawn(DurableStream.create(id, SETTINGS, LAKE, StreamTestSupport.NO_OTHER_STREAMS), id + "-" + incarnations++);
   }
 
-  private static RecipientRef<DurableStream.Command> sharded(String id) {
+  private static RecipientRef<StreamProtocol.Command> sharded(String id) {
     return ClusterSharding.get(testKit.system()).entityRefFor(DurableStream.ENTITY_TYPE_KEY, id);
   }
 
-  private static <T> T ask(RecipientRef<DurableStream.Command> stream, java.util.function.Function<ActorRef<T>, DurableStream.Command> command) {
+  private static <T> T ask(RecipientRef<StreamProtocol.Command> stream, java.util.function.Function<ActorRef<T>, StreamProtocol.Command> command) {
     TestProbe<T> probe = testKit.createTestProbe();
     stream.tell(command.apply(probe.getRef()));
     return probe.receiveMessage(Duration.ofSeconds(10));
   }
 
-  private static void create(RecipientRef<DurableStream.Command> stream, DurableStream.ForkPoint fork) {
-    DurableStream.CreateSpec spec = new DurableStream.CreateSpec(fork == null ? "text/plain" : null, null, null, false, null, fork);
-    assertThat(ask(stream, (ActorRef<DurableStream.CreateReply> replyTo) -> new DurableStream.Create(spec, replyTo)))
-        .isInstanceOf(DurableStream.Created.class);
+  private static void create(RecipientRef<StreamProtocol.Command> stream, StreamProtocol.ForkPoint fork) {
+    StreamProtocol.CreateSpec spec = new StreamProtocol.CreateSpec(fork == null ? "text/plain" : null, null, null, false, null, fork);
+    assertThat(ask(stream, (ActorRef<StreamProtocol.CreateReply> replyTo) -> new StreamProtocol.Create(spec, replyTo)))
+        .isInstanceOf(StreamProtocol.Created.class);
   }
 
   /** Appends "m{i};" padded to 20 bytes for i in [from, to); returns each message's offset. */
-  private static List<String> append(RecipientRef<DurableStream.Command> stream, String tag, int from, int to) {
+  private static List<String> append(RecipientRef<StreamProtocol.Command> stream, String tag, int from, int to) {
     List<String> offsets = new ArrayList<>();
     for (int i = from; i < to; i++) {
-      DurableStream.AppendSpec spec = new DurableStream.AppendSpec(message(tag, i).getBytes(StandardCharsets.UTF_8), "text/plain",
+      StreamProtocol.AppendSpec spec = new StreamProtocol.AppendSpec(message(tag, i).getBytes(StandardCharsets.UTF_8), "text/plain",
           null, null, false);
-      DurableStream.AppendReply reply = ask(stream, (ActorRef<DurableStream.AppendReply> replyTo) -> new DurableStream.Append(spec, replyTo));
-      offsets.add(((DurableStream.Appended) reply).offset());
+      StreamProtocol.AppendReply reply = ask(stream, (ActorRef<StreamProtocol.AppendReply> replyTo) -> new StreamProtocol.Append(spec, replyTo));
+      offsets.add(((StreamProtocol.Appended) reply).offset());
     }
     return offsets;
   }
@@ -111,14 +111,14 @@ class StreamSegmentTest {
   }
 
   /** Reads from {@code offset} following Stream-Next-Offset until up to date; every page must make progress. */
-  private static List<DurableStream.Message> readAll(RecipientRef<DurableStream.Command> stream, String offset) {
-    List<DurableStream.Message> all = new ArrayList<>();
+  private static List<StreamProtocol.Message> readAll(RecipientRef<StreamProtocol.Command> stream, String offset) {
+    List<StreamProtocol.Message> all = new ArrayList<>();
     String from = offset;
     for (int pages = 0; pages < 1000; pages++) {
       String at = from;
-      DurableStream.ReadReply reply = ask(stream, (ActorRef<DurableStream.ReadReply> replyTo) -> new DurableStream.Read(at, false, replyTo));
-      assertThat(reply).as("read from %s", at).isInstanceOf(DurableStream.Chunk.class);
-      DurableStream.Chunk chunk = (DurableStream.Chunk) reply;
+      StreamProtocol.ReadReply reply = ask(stream, (ActorRef<StreamProtocol.ReadReply> replyTo) -> new StreamProtocol.Read(at, false, replyTo));
+      assertThat(reply).as("read from %s", at).isInstanceOf(StreamProtocol.Chunk.class);
+      StreamProtocol.Chunk chunk = (StreamProtocol.Chunk) reply;
       all.addAll(chunk.messages());
       if (chunk.upToDate()) {
         return all;
@@ -129,7 +129,7 @@ class StreamSegmentTest {
     throw new AssertionError("never up to date");
   }
 
-  private static String text(List<DurableStream.Message> messages) {
+  private static String text(List<StreamProtocol.Message> messages) {
     StringBuilder out = new StringBuilder();
     messages.forEach(m -> out.append(new String(m.data(), StandardCharsets.UTF_8)));
     return out.toString();
@@ -144,7 +144,7 @@ class StreamSegmentTest {
   }
 
   /** The index as of the latest snapshot (one is taken at every sealed segment). */
-  private static List<DurableStream.Segment> snapshotSegments(String id) {
+  private static List<StreamProtocol.Segment> snapshotSegments(String id) {
     Optional<Pair<SnapshotMeta, Object>> last = snapshots.persistedInStorage("Stream|" + id).stream()
         .reduce((first, second) -> second);
     return last.map(pair -> ((StreamState) pair.second()).segments()).orElse(List.of());
@@ -170,29 +170,29 @@ class StreamSegmentTest {
     eventually(() -> assertThat(snapshotSegments(id)).hasSizeGreaterThanOrEqualTo(atLeast));
   }
 
-  private static void assertReadsFromEveryOffset(RecipientRef<DurableStream.Command> stream, String tag, List<String> offsets) {
+  private static void assertReadsFromEveryOffset(RecipientRef<StreamProtocol.Command> stream, String tag, List<String> offsets) {
     assertThat(text(readAll(stream, Offsets.BEGINNING))).isEqualTo(expected(tag, 0, offsets.size()));
     for (int i = 0; i < offsets.size(); i++) {
-      List<DurableStream.Message> rest = readAll(stream, offsets.get(i));
+      List<StreamProtocol.Message> rest = readAll(stream, offsets.get(i));
       assertThat(text(rest)).as("after message %d", i).isEqualTo(expected(tag, i + 1, offsets.size()));
-      assertThat(rest).extracting(DurableStream.Message::offset).containsExactlyElementsOf(offsets.subList(i + 1, offsets.size()));
+      assertThat(rest).extracting(StreamProtocol.Message::offset).containsExactlyElementsOf(offsets.subList(i + 1, offsets.size()));
     }
   }
 
   @Test
   void theHotTailRotatesIntoSegmentsAndReadsCrossTheBoundaryAtEveryOffset() throws Exception {
-    ActorRef<DurableStream.Command> stream = spawn("rotate");
+    ActorRef<StreamProtocol.Command> stream = spawn("rotate");
     create(stream, null);
     List<String> offsets = append(stream, "r", 0, 40);
     // 40 messages of 20 bytes: 8 segments of 5 (100 bytes) leave the hot tail empty.
     awaitSegments("rotate", 8);
-    List<DurableStream.Segment> segments = snapshotSegments("rotate");
-    assertThat(segments).extracting(DurableStream.Segment::count).containsOnly(5);
+    List<StreamProtocol.Segment> segments = snapshotSegments("rotate");
+    assertThat(segments).extracting(StreamProtocol.Segment::count).containsOnly(5);
     assertThat(segments.get(0).first()).isEqualTo(offsets.get(0));
     assertThat(segments.get(7).last()).isEqualTo(offsets.get(39));
     assertThat(objects("rotate")).hasSize(8)
         .allSatisfy(key -> assertThat(key).matches("streams/cm90YXRl/\\d{16}\\.seg"));
-    assertThat(StreamSegment.decode(LAKE.get(segments.get(0).key()))).extracting(DurableStream.Message::offset)
+    assertThat(StreamSegment.decode(LAKE.get(segments.get(0).key()))).extracting(StreamProtocol.Message::offset)
         .containsExactlyElementsOf(offsets.subList(0, 5));
 
     assertReadsFromEveryOffset(stream, "r", offsets);
@@ -204,7 +204,7 @@ class StreamSegmentTest {
 
   @Test
   void aRestartRecoversFromTheSnapshotAndTheTrimmedJournalWithTheSameOffsets() {
-    ActorRef<DurableStream.Command> stream = spawn("restart");
+    ActorRef<StreamProtocol.Command> stream = spawn("restart");
     create(stream, null);
     List<String> offsets = append(stream, "s", 0, 60);
     awaitSegments("restart", 11);
@@ -212,7 +212,7 @@ class StreamSegmentTest {
 
     // Over 70 events were written; a count-based snapshot every 10 deletes the events before the previous one.
     eventually(() -> assertThat(journal.persistedInStorage("Stream|restart")).hasSizeLessThanOrEqualTo(2 * SNAPSHOT_EVERY));
-    ActorRef<DurableStream.Command> again = spawn("restart");
+    ActorRef<StreamProtocol.Command> again = spawn("restart");
     assertReadsFromEveryOffset(again, "s", offsets);
     List<String> next = append(again, "s", 60, 61);
     assertThat(next.get(0)).isGreaterThan(offsets.get(59));
@@ -221,7 +221,7 @@ class StreamSegmentTest {
   @Test
   void failedSegmentWritesAreRetriedWithoutLosingAnything() {
     LAKE.failNext(3);
-    ActorRef<DurableStream.Command> stream = spawn("failing");
+    ActorRef<StreamProtocol.Command> stream = spawn("failing");
     create(stream, null);
     List<String> offsets = append(stream, "f", 0, 12);
     // Appends were accepted through the failures; the writes then succeed on retry.
@@ -239,18 +239,18 @@ class StreamSegmentTest {
     StreamSettings patientSegments = StreamTestSupport.settings(Duration.ofMillis(300), 64, 100, SNAPSHOT_EVERY,
         new Backoff(Duration.ofMinutes(10), Duration.ofMinutes(10), 0));
     LAKE.failNext(1);
-    ActorRef<DurableStream.Command> stream = testKit.spawn(DurableStream.create("stalled", patientSegments, LAKE,
+    ActorRef<StreamProtocol.Command> stream = testKit.spawn(DurableStream.create("stalled", patientSegments, LAKE,
         StreamTestSupport.NO_OTHER_STREAMS), "stalled-" + incarnations++);
     create(stream, null);
     List<String> offsets = append(stream, "t", 0, 5);
     eventually(() -> assertThat(LAKE.failedAt()).hasSize(1));
     // The failed write's result reaches the entity right after the lake call threw; this round trip follows it.
-    ask(stream, DurableStream.Head::new);
+    ask(stream, StreamProtocol.Head::new);
     journal.failNextPersisted();
-    DurableStream.AppendSpec lost = new DurableStream.AppendSpec(message("t", 99).getBytes(StandardCharsets.UTF_8),
+    StreamProtocol.AppendSpec lost = new StreamProtocol.AppendSpec(message("t", 99).getBytes(StandardCharsets.UTF_8),
         "text/plain", null, null, false);
-    assertThat(ask(stream, (ActorRef<DurableStream.AppendReply> replyTo) -> new DurableStream.Append(lost, replyTo)))
-        .isInstanceOf(DurableStream.Refused.class);
+    assertThat(ask(stream, (ActorRef<StreamProtocol.AppendReply> replyTo) -> new StreamProtocol.Append(lost, replyTo)))
+        .isInstanceOf(StreamProtocol.Refused.class);
     offsets.addAll(append(stream, "t", 5, 6));
     awaitSegments("stalled", 1);
     assertReadsFromEveryOffset(stream, "t", offsets);
@@ -258,14 +258,14 @@ class StreamSegmentTest {
 
   @Test
   void forksReadTheirSourcesColdSegmentsAndDeletionRemovesOnlyOwnObjects() throws Exception {
-    RecipientRef<DurableStream.Command> source = sharded("source");
+    RecipientRef<StreamProtocol.Command> source = sharded("source");
     create(source, null);
     List<String> offsets = append(source, "x", 0, 20);
     awaitSegments("source", 3);
 
     // Inside the second segment, and with a sub-offset into a cold message.
-    DurableStream.ForkPoint point = new DurableStream.ForkPoint("source", offsets.get(7), 0);
-    RecipientRef<DurableStream.Command> fork = sharded("fork");
+    StreamProtocol.ForkPoint point = new StreamProtocol.ForkPoint("source", offsets.get(7), 0);
+    RecipientRef<StreamProtocol.Command> fork = sharded("fork");
     create(fork, point);
     assertThat(text(readAll(fork, Offsets.BEGINNING))).isEqualTo(expected("x", 0, 8));
     List<String> own = append(fork, "y", 0, 12);
@@ -274,14 +274,14 @@ class StreamSegmentTest {
     assertThat(text(readAll(fork, Offsets.BEGINNING))).isEqualTo(expected("x", 0, 8) + expected("y", 0, 12));
     assertThat(readAll(fork, own.get(0))).hasSize(11);
 
-    DurableStream.ForkPoint inside = new DurableStream.ForkPoint("source", offsets.get(2), 4);
-    RecipientRef<DurableStream.Command> subFork = sharded("sub-fork");
+    StreamProtocol.ForkPoint inside = new StreamProtocol.ForkPoint("source", offsets.get(2), 4);
+    RecipientRef<StreamProtocol.Command> subFork = sharded("sub-fork");
     create(subFork, inside);
     assertThat(text(readAll(subFork, Offsets.BEGINNING))).isEqualTo(expected("x", 0, 3) + message("x", 3).substring(0, 4));
 
     List<String> forkObjects = objects("fork");
     assertThat(forkObjects).isNotEmpty();
-    assertThat(ask(fork, DurableStream.Delete::new)).isInstanceOf(DurableStream.Deleted.class);
+    assertThat(ask(fork, StreamProtocol.Delete::new)).isInstanceOf(StreamProtocol.Deleted.class);
     eventually(() -> assertThat(objects("fork")).isEmpty());
     // The source's objects stay for the source (and its other fork).
     assertThat(text(readAll(subFork, Offsets.BEGINNING))).isEqualTo(expected("x", 0, 3) + message("x", 3).substring(0, 4));
@@ -290,12 +290,12 @@ class StreamSegmentTest {
 
   @Test
   void aStreamCreatedAgainAfterDeletionNeverReusesASegmentKey() throws Exception {
-    ActorRef<DurableStream.Command> stream = spawn("again");
+    ActorRef<StreamProtocol.Command> stream = spawn("again");
     create(stream, null);
     append(stream, "a", 0, 10);
     awaitSegments("again", 1);
     List<String> before = objects("again");
-    assertThat(ask(stream, DurableStream.Delete::new)).isInstanceOf(DurableStream.Deleted.class);
+    assertThat(ask(stream, StreamProtocol.Delete::new)).isInstanceOf(StreamProtocol.Deleted.class);
     eventually(() -> assertThat(objects("again")).isEmpty());
 
     create(stream, null);

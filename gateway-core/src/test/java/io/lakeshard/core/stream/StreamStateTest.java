@@ -4,15 +4,15 @@ import static io.lakeshard.core.stream.StreamStates.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
-import io.lakeshard.core.stream.DurableStream.Producer;
+import io.lakeshard.core.stream.StreamProtocol.Producer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.serialization.Serialization;
 import org.apache.pekko.serialization.SerializationExtension;
-import org.apache.pekko.serialization.Serializers;
 import org.apache.pekko.serialization.SerializerWithStringManifest;
+import org.apache.pekko.serialization.Serializers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -32,7 +32,7 @@ class StreamStateTest {
     StreamStates.seal(state, "state", 2);
     Producer producer = new Producer("w", 1, 0);
     byte[] data = "d".getBytes(StandardCharsets.UTF_8);
-    state.apply(new StreamEvent.MessageAppended(new DurableStream.Message(Offsets.next(state.tail, 1), data), "s1",
+    state.apply(new StreamEvent.MessageAppended(new StreamProtocol.Message(Offsets.next(state.tail, 1), data), "s1",
         producer, false, 42));
     state.apply(new StreamEvent.ForkAttached("child"));
     state.apply(new StreamEvent.RegistryChange(true, "text/plain", 7));

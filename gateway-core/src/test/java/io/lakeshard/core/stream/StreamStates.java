@@ -1,7 +1,7 @@
 package io.lakeshard.core.stream;
 
-import io.lakeshard.core.stream.DurableStream.Message;
-import io.lakeshard.core.stream.DurableStream.Segment;
+import io.lakeshard.core.stream.StreamProtocol.Message;
+import io.lakeshard.core.stream.StreamProtocol.Segment;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;

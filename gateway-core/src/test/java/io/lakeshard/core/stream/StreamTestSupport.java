@@ -9,7 +9,7 @@ final class StreamTestSupport {
   /** For streams spawned alone (no forks, no registry): nothing else to reach. */
   static final DurableStream.StreamDirectory NO_OTHER_STREAMS = id -> new RecipientRef<>() {
     @Override
-    public void tell(DurableStream.Command message) {
+    public void tell(StreamProtocol.Command message) {
       throw new IllegalStateException("a stream spawned alone has no stream " + id + " to talk to");
     }
   };

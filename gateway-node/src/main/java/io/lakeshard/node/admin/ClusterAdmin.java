@@ -3,6 +3,7 @@ package io.lakeshard.node.admin;
 import io.lakeshard.core.eventstore.EventStore;
 import io.lakeshard.core.gateway.SyncGateway;
 import io.lakeshard.core.stream.DurableStream;
+import io.lakeshard.core.stream.StreamProtocol;
 import io.lakeshard.node.Stages;
 import io.lakeshard.node.http.UnsignedHlc;
 import java.time.Duration;
@@ -51,7 +52,7 @@ public final class ClusterAdmin {
   private record LiveStore(Address node, EventStore.Info info) {}
 
   /** A live stream entity and its answer to Head: described, or refused (deleted, never created). */
-  private record LiveStream(String id, Address node, DurableStream.HeadReply head) {}
+  private record LiveStream(String id, Address node, StreamProtocol.HeadReply head) {}
 
   public CompletionStage<ClusterView> describe() {
     List<Member> members = new ArrayList<>();
@@ -70,7 +71,7 @@ public final class ClusterAdmin {
             .thenApply(info -> new LiveStore(node, info)));
     CompletableFuture<List<LiveStream>> streams = askEach(regions(reachable, DurableStream.ENTITY_TYPE_KEY.name()),
         (node, id) -> Stages.direct(sharding.entityRefFor(DurableStream.ENTITY_TYPE_KEY, id)
-                .<DurableStream.HeadReply>ask(DurableStream.Head::new, timeout))
+                .<StreamProtocol.HeadReply>ask(StreamProtocol.Head::new, timeout))
             .thenApply(head -> new LiveStream(id, node, head)));
     return CompletableFuture.allOf(gateways, stores, streams).thenApply(done -> render(members, unreachable,
         gatewayRegions.join(), gateways.join(), stores.join(), streams.join()));
@@ -144,9 +145,9 @@ public final class ClusterAdmin {
         streams.stream()
             // the registry stream is the node's own bookkeeping; a refused head is no stream (any more)
             .filter(stream -> !stream.id().equals(DurableStream.REGISTRY_ID)
-                && stream.head() instanceof DurableStream.Described)
+                && stream.head() instanceof StreamProtocol.Described)
             .map(stream -> {
-              DurableStream.Meta meta = ((DurableStream.Described) stream.head()).meta();
+              StreamProtocol.Meta meta = ((StreamProtocol.Described) stream.head()).meta();
               return new StreamView(stream.id(), stream.node().toString(), meta.contentType(), meta.tail(),
                   meta.closed());
             })

@@ -3,9 +3,9 @@ package io.lakeshard.node.stream;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.lakeshard.core.stream.DurableStream;
 import io.lakeshard.core.stream.JsonMode;
 import io.lakeshard.core.stream.StreamCursor;
+import io.lakeshard.core.stream.StreamProtocol;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Base64;
@@ -42,12 +42,12 @@ final class SseFraming {
   }
 
   /** The events for an entity's answer at {@code position}, added to {@code out}; returns where the connection is then. */
-  Position render(DurableStream.ReadReply reply, Position position, List<ByteString> out) {
-    if (reply instanceof DurableStream.Refused) {
+  Position render(StreamProtocol.ReadReply reply, Position position, List<ByteString> out) {
+    if (reply instanceof StreamProtocol.Refused) {
       // Deleted while connected: end the stream.
       return new Position(position.offset(), false, true, position.cursor());
     }
-    if (reply instanceof DurableStream.TimedOut timedOut) {
+    if (reply instanceof StreamProtocol.TimedOut timedOut) {
       if (timedOut.meta().closed()) {
         out.add(closed(timedOut.offset()));
         return new Position(timedOut.offset(), true, true, position.cursor());
@@ -56,11 +56,11 @@ final class SseFraming {
       out.add(control(new Control(timedOut.offset(), cursor, true, false)));
       return new Position(timedOut.offset(), true, false, cursor);
     }
-    DurableStream.Chunk chunk = (DurableStream.Chunk) reply;
+    StreamProtocol.Chunk chunk = (StreamProtocol.Chunk) reply;
     String cursor = position.cursor();
-    List<DurableStream.Message> messages = chunk.messages();
+    List<StreamProtocol.Message> messages = chunk.messages();
     for (int i = 0; i < messages.size(); i++) {
-      DurableStream.Message message = messages.get(i);
+      StreamProtocol.Message message = messages.get(i);
       boolean last = i == messages.size() - 1;
       out.add(data(message.data()));
       if (last && chunk.closedAtTail()) {

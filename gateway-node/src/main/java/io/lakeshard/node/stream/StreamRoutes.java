@@ -8,10 +8,10 @@ import static io.lakeshard.node.stream.StreamHeaders.PRODUCER_EPOCH;
 import static io.lakeshard.node.stream.StreamHeaders.PRODUCER_SEQ;
 import static io.lakeshard.node.stream.StreamHeaders.UP_TO_DATE;
 
-import io.lakeshard.core.stream.DurableStream;
 import io.lakeshard.core.stream.JsonMode;
 import io.lakeshard.core.stream.Offsets;
 import io.lakeshard.core.stream.StreamCursor;
+import io.lakeshard.core.stream.StreamProtocol;
 import io.lakeshard.node.http.Bearer;
 import io.lakeshard.node.http.JsonErrors;
 import io.lakeshard.node.http.RequestBodies;
@@ -126,7 +126,7 @@ public final class StreamRoutes extends AllDirectives {
   private Route appended(StreamOutcome outcome) {
     List<HttpHeader> headers = new ArrayList<>();
     if (outcome instanceof StreamOutcome.Duplicate duplicate) {
-      DurableStream.Duplicate known = duplicate.duplicate();
+      StreamProtocol.Duplicate known = duplicate.duplicate();
       headers.add(RawHeader.create(NEXT_OFFSET, known.offset()));
       headers.add(RawHeader.create(PRODUCER_EPOCH, Long.toString(known.epoch())));
       headers.add(RawHeader.create(PRODUCER_SEQ, Long.toString(known.lastSeq())));
@@ -150,7 +150,7 @@ public final class StreamRoutes extends AllDirectives {
   }
 
   private Route described(String id, StreamOutcome outcome) {
-    DurableStream.Meta meta = ((StreamOutcome.Described) outcome).meta();
+    StreamProtocol.Meta meta = ((StreamOutcome.Described) outcome).meta();
     List<HttpHeader> headers = new ArrayList<>();
     headers.add(RawHeader.create(NEXT_OFFSET, meta.tail()));
     headers.add(RawHeader.create("Cache-Control", "no-store"));
@@ -196,7 +196,7 @@ public final class StreamRoutes extends AllDirectives {
   }
 
   private Route page(StreamOutcome.Page page, HttpRequest request) {
-    DurableStream.Chunk chunk = page.chunk();
+    StreamProtocol.Chunk chunk = page.chunk();
     StreamService.Read read = page.request();
     List<HttpHeader> headers = new ArrayList<>();
     headers.add(RawHeader.create(NEXT_OFFSET, chunk.next()));
@@ -226,18 +226,18 @@ public final class StreamRoutes extends AllDirectives {
         .withEntity(HttpEntities.create(contentType(chunk.meta().contentType()), body(chunk))));
   }
 
-  private static byte[] body(DurableStream.Chunk chunk) {
-    List<DurableStream.Message> messages = chunk.messages();
+  private static byte[] body(StreamProtocol.Chunk chunk) {
+    List<StreamProtocol.Message> messages = chunk.messages();
     if (JsonMode.isJson(chunk.meta().contentType())) {
-      return JsonMode.array(messages.stream().map(DurableStream.Message::data).toList());
+      return JsonMode.array(messages.stream().map(StreamProtocol.Message::data).toList());
     }
     int size = 0;
-    for (DurableStream.Message message : messages) {
+    for (StreamProtocol.Message message : messages) {
       size += message.data().length;
     }
     byte[] out = new byte[size];
     int at = 0;
-    for (DurableStream.Message message : messages) {
+    for (StreamProtocol.Message message : messages) {
       System.arraycopy(message.data(), 0, out, at, message.data().length);
       at += message.data().length;
     }
@@ -304,7 +304,7 @@ public final class StreamRoutes extends AllDirectives {
     };
   }
 
-  private static StatusCode status(DurableStream.Refusal reason) {
+  private static StatusCode status(StreamProtocol.Refusal reason) {
     return switch (reason) {
       case NOT_FOUND, SOURCE_NOT_FOUND -> StatusCodes.NOT_FOUND;
       case GONE -> StatusCodes.GONE;
@@ -315,9 +315,9 @@ public final class StreamRoutes extends AllDirectives {
     };
   }
 
-  private Route refused(DurableStream.Refused refused) {
-    if (refused.reason() == DurableStream.Refusal.JOURNAL_UNAVAILABLE
-        || refused.reason() == DurableStream.Refusal.OVERLOADED) {
+  private Route refused(StreamProtocol.Refused refused) {
+    if (refused.reason() == StreamProtocol.Refusal.JOURNAL_UNAVAILABLE
+        || refused.reason() == StreamProtocol.Refusal.OVERLOADED) {
       return JsonErrors.retryLater(STREAMS, refused.reason().name(), refused.message(), service.journalRetryAfter());
     }
     List<HttpHeader> headers = new ArrayList<>();

@@ -3,6 +3,7 @@ package io.lakeshard.node.stream;
 import io.lakeshard.core.stream.DurableStream;
 import io.lakeshard.core.stream.ExpiresAt;
 import io.lakeshard.core.stream.Offsets;
+import io.lakeshard.core.stream.StreamProtocol;
 import io.lakeshard.core.stream.StreamSettings;
 import io.lakeshard.node.Stages;
 import io.lakeshard.node.metrics.OpenCount;
@@ -141,7 +142,7 @@ public final class StreamService {
     if (request.forkSubOffset().isPresent() && !SUB_OFFSET.matcher(request.forkSubOffset().get()).matches()) {
       return done(bad("INVALID_FORK", "Stream-Fork-Sub-Offset must be a non-negative integer, at most 9 digits"));
     }
-    DurableStream.ForkPoint fork = null;
+    StreamProtocol.ForkPoint fork = null;
     String contentType = request.contentType();
     if (request.forkedFrom().isPresent()) {
       Optional<String> source = sourceId(request.forkedFrom().get());
@@ -149,19 +150,19 @@ public final class StreamService {
         return done(bad("INVALID_FORK", "Stream-Forked-From must be a stream path"));
       }
       // Without a Content-Type a fork takes its source's: the entity knows it.
-      fork = new DurableStream.ForkPoint(source.get(), request.forkOffset().orElse(null),
+      fork = new StreamProtocol.ForkPoint(source.get(), request.forkOffset().orElse(null),
           request.forkSubOffset().map(Integer::parseInt).orElse(0));
     } else if (contentType == null) {
       contentType = DurableStream.DEFAULT_CONTENT_TYPE;
     }
-    DurableStream.CreateSpec spec = new DurableStream.CreateSpec(contentType,
+    StreamProtocol.CreateSpec spec = new StreamProtocol.CreateSpec(contentType,
         request.ttl().map(Long::parseLong).orElse(null), request.expiresAt().orElse(null), request.closed(),
         request.body(), fork);
-    return Stages.direct(stream(id).<DurableStream.CreateReply>ask(
-            replyTo -> new DurableStream.Create(spec, replyTo), askTimeout))
-        .thenApply(reply -> reply instanceof DurableStream.Refused entityRefused
+    return Stages.direct(stream(id).<StreamProtocol.CreateReply>ask(
+            replyTo -> new StreamProtocol.Create(spec, replyTo), askTimeout))
+        .thenApply(reply -> reply instanceof StreamProtocol.Refused entityRefused
             ? new StreamOutcome.Refused(entityRefused)
-            : created((DurableStream.Created) reply));
+            : created((StreamProtocol.Created) reply));
   }
 
   public CompletionStage<StreamOutcome> append(Caller caller, String id, Append request) {
@@ -179,7 +180,7 @@ public final class StreamService {
     if (refused != null) {
       return done(refused);
     }
-    DurableStream.Producer producer = null;
+    StreamProtocol.Producer producer = null;
     if (request.producerId().isPresent() || request.producerEpoch().isPresent() || request.producerSeq().isPresent()) {
       if (request.producerId().isEmpty() || request.producerEpoch().isEmpty() || request.producerSeq().isEmpty()) {
         return done(bad("INVALID_PRODUCER", "Producer-Id, Producer-Epoch and Producer-Seq go together"));
@@ -191,26 +192,26 @@ public final class StreamService {
           || !NON_NEGATIVE.matcher(request.producerSeq().get()).matches()) {
         return done(bad("INVALID_PRODUCER", "Producer-Epoch and Producer-Seq must be non-negative integers"));
       }
-      producer = new DurableStream.Producer(request.producerId().get(), Long.parseLong(request.producerEpoch().get()),
+      producer = new StreamProtocol.Producer(request.producerId().get(), Long.parseLong(request.producerEpoch().get()),
           Long.parseLong(request.producerSeq().get()));
     }
     if (request.body().length == 0 && !request.close()) {
       return done(bad("EMPTY_BODY", "an append needs a body (or Stream-Closed: true)"));
     }
     boolean closeOnly = request.close() && request.body().length == 0;
-    DurableStream.Producer writer = producer;
-    DurableStream.AppendSpec spec = new DurableStream.AppendSpec(request.body(), request.contentType(),
+    StreamProtocol.Producer writer = producer;
+    StreamProtocol.AppendSpec spec = new StreamProtocol.AppendSpec(request.body(), request.contentType(),
         request.seq().orElse(null), producer, request.close());
-    return Stages.direct(stream(id).<DurableStream.AppendReply>ask(
-            replyTo -> new DurableStream.Append(spec, replyTo), askTimeout))
+    return Stages.direct(stream(id).<StreamProtocol.AppendReply>ask(
+            replyTo -> new StreamProtocol.Append(spec, replyTo), askTimeout))
         .thenApply(reply -> {
-          if (reply instanceof DurableStream.Appended appended) {
+          if (reply instanceof StreamProtocol.Appended appended) {
             return new StreamOutcome.Appended(appended.offset(), appended.closed(), writer, closeOnly);
           }
-          if (reply instanceof DurableStream.Duplicate duplicate) {
+          if (reply instanceof StreamProtocol.Duplicate duplicate) {
             return new StreamOutcome.Duplicate(duplicate);
           }
-          return new StreamOutcome.Refused((DurableStream.Refused) reply);
+          return new StreamOutcome.Refused((StreamProtocol.Refused) reply);
         });
   }
 
@@ -243,20 +244,20 @@ public final class StreamService {
     // An SSE connection's first read answers at once (404 before any event is sent, when the stream is missing).
     boolean wait = request.longPoll();
     return ask(request.id(), request.from(), wait).thenApply(reply -> {
-      if (reply instanceof DurableStream.Refused entityRefused) {
+      if (reply instanceof StreamProtocol.Refused entityRefused) {
         return new StreamOutcome.Refused(entityRefused);
       }
-      if (reply instanceof DurableStream.TimedOut timedOut) {
+      if (reply instanceof StreamProtocol.TimedOut timedOut) {
         return new StreamOutcome.NothingNew(request, timedOut);
       }
-      DurableStream.Chunk chunk = (DurableStream.Chunk) reply;
+      StreamProtocol.Chunk chunk = (StreamProtocol.Chunk) reply;
       return request.sse() ? new StreamOutcome.Subscribed(request, chunk)
           : new StreamOutcome.Page(request, chunk);
     });
   }
 
   /** An SSE connection's next read, from {@code offset}; once {@code caughtUp} it waits in the entity. */
-  public CompletionStage<DurableStream.ReadReply> follow(String id, String offset, boolean caughtUp) {
+  public CompletionStage<StreamProtocol.ReadReply> follow(String id, String offset, boolean caughtUp) {
     return ask(id, offset, caughtUp);
   }
 
@@ -269,10 +270,10 @@ public final class StreamService {
     if (refused != null) {
       return done(refused);
     }
-    return Stages.direct(stream(id).<DurableStream.HeadReply>ask(DurableStream.Head::new, askTimeout))
-        .thenApply(reply -> reply instanceof DurableStream.Refused entityRefused
+    return Stages.direct(stream(id).<StreamProtocol.HeadReply>ask(StreamProtocol.Head::new, askTimeout))
+        .thenApply(reply -> reply instanceof StreamProtocol.Refused entityRefused
             ? new StreamOutcome.Refused(entityRefused)
-            : new StreamOutcome.Described(((DurableStream.Described) reply).meta()));
+            : new StreamOutcome.Described(((StreamProtocol.Described) reply).meta()));
   }
 
   public CompletionStage<StreamOutcome> delete(Caller caller, String id) {
@@ -284,15 +285,15 @@ public final class StreamService {
     if (refused != null) {
       return done(refused);
     }
-    return Stages.direct(stream(id).<DurableStream.DeleteReply>ask(DurableStream.Delete::new, askTimeout))
-        .thenApply(reply -> reply instanceof DurableStream.Refused entityRefused
+    return Stages.direct(stream(id).<StreamProtocol.DeleteReply>ask(StreamProtocol.Delete::new, askTimeout))
+        .thenApply(reply -> reply instanceof StreamProtocol.Refused entityRefused
             ? new StreamOutcome.Refused(entityRefused)
             : new StreamOutcome.Deleted());
   }
 
-  private CompletionStage<DurableStream.ReadReply> ask(String id, String offset, boolean live) {
+  private CompletionStage<StreamProtocol.ReadReply> ask(String id, String offset, boolean live) {
     return Stages.direct(
-        stream(id).ask(replyTo -> new DurableStream.Read(offset, live, replyTo), live ? liveAskTimeout : askTimeout));
+        stream(id).ask(replyTo -> new StreamProtocol.Read(offset, live, replyTo), live ? liveAskTimeout : askTimeout));
   }
 
   /** An outcome for the metrics: a rule's or the entity's refusal, the journal unavailable, or served. */
@@ -306,7 +307,7 @@ public final class StreamService {
     return outcome instanceof StreamOutcome.Rejected ? RequestTimer.Outcome.REFUSED : RequestTimer.Outcome.OK;
   }
 
-  private static StreamOutcome created(DurableStream.Created created) {
+  private static StreamOutcome created(StreamProtocol.Created created) {
     return new StreamOutcome.Created(created.meta(), created.isNew());
   }
 
@@ -356,7 +357,7 @@ public final class StreamService {
     return STREAM_ID.matcher(id).matches() ? Optional.of(id) : Optional.empty();
   }
 
-  private EntityRef<DurableStream.Command> stream(String id) {
+  private EntityRef<StreamProtocol.Command> stream(String id) {
     return sharding.entityRefFor(DurableStream.ENTITY_TYPE_KEY, id);
   }
 }
